@@ -1,0 +1,88 @@
+#pragma once
+// The chat broker: sessions, rooms and membership, replay and history, and
+// the bus between nodes. Transports enter through BrokerEntry, the pub/sub
+// plugin through BusListener; both hop onto the broker loop, which is the
+// only thread that touches the state below. Sending lives in SendPipeline.
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include <natter/plugin.hpp>
+
+#include "chat/room_directory.hpp"
+#include "chat/session.hpp"
+#include "config/settings.hpp"
+#include "runtime/executor.hpp"
+#include "runtime/metrics.hpp"
+
+namespace natter::chat {
+
+class SendPipeline;
+
+// The plugins the broker works through. All outlive the broker.
+struct BrokerParts {
+  natter::Storage& storage;
+  natter::PubSub& pubsub;
+  natter::Authenticator& auth;
+  std::vector<natter::RateLimiter*> limiters;
+  std::vector<natter::Filter*> filters;
+};
+
+class Broker final : public natter::BrokerEntry, public natter::BusListener {
+ public:
+  Broker(const config::BrokerSettings& settings, BrokerParts parts, runtime::Executor& loop,
+         runtime::MetricsRegistry& metrics);
+  ~Broker();
+
+  // BrokerEntry and BusListener: any thread.
+  natter::SessionPort* open_session(natter::ClientLink& link,
+                                    const natter::ConnectInfo& info) noexcept override;
+  void count_bad_request() noexcept override;
+  void received(std::string_view topic, std::span<const std::byte> payload) noexcept override;
+
+  // Main thread, after every transport stopped: waits until no send is in
+  // flight or `deadline` passes. Returns how many were still in flight.
+  std::size_t drain(std::chrono::milliseconds deadline);
+  std::size_t session_count();  // main thread
+
+  // Loop thread only from here on.
+  void handle(Session& session, OwnedCommand command);
+  void end_session(Session& session);
+  Session* find_session(std::uint64_t id);
+  bool is_member(const Session& session, std::string_view room) const;
+  // Keeps `message` among its room's recent ones and delivers it to the
+  // room's members on this node.
+  void deliver_message(const StoredMessage& message);
+  const config::BrokerSettings& settings() const noexcept { return settings_; }
+
+ private:
+  void authenticated(std::uint64_t session_id, std::string user);
+  void auth_refused(std::uint64_t session_id, std::string reason);
+  void join(Session& session, const OwnedCommand& command);
+  void leave(Session& session, const OwnedCommand& command);
+  void history(Session& session, const OwnedCommand& command);
+  void replay(Session& session, const OwnedCommand& command);
+  void remove_from_room(Session& session, const std::string& room, std::string_view ref);
+  // Validates the command's room name; false after telling the client.
+  bool room_name_ok(Session& session, const OwnedCommand& command);
+
+  const config::BrokerSettings settings_;
+  BrokerParts parts_;
+  runtime::Executor& loop_;
+  std::atomic<std::uint64_t> next_session_id_{1};
+  std::unordered_map<std::uint64_t, std::unique_ptr<Session>> sessions_;
+  RoomDirectory rooms_;
+  std::unique_ptr<SendPipeline> sends_;
+
+  runtime::GaugeMetric& connections_;
+  runtime::GaugeMetric& rooms_gauge_;
+  runtime::CounterMetric& deliveries_;
+  runtime::CounterMetric& bad_requests_;
+  runtime::CounterMetric& bus_received_;
+};
+
+}  // namespace natter::chat

@@ -1,0 +1,64 @@
+#pragma once
+// Completion objects handed to plugins. A plugin may call them from any
+// thread; each copies what it was given, hops to the broker loop, runs the
+// continuation there and frees itself. The continuations address sessions
+// by id, because a session may have ended by the time a plugin answers.
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <natter/plugin.hpp>
+
+#include "chat/stored_message.hpp"
+#include "runtime/executor.hpp"
+
+namespace natter::chat {
+
+class PageRead final : public natter::HistoryDone {
+ public:
+  using Continuation = std::function<void(natter::ErrorCode, std::string, std::vector<StoredMessage>)>;
+  PageRead(runtime::Executor& loop, Continuation next) : loop_(loop), next_(std::move(next)) {}
+
+  void page(natter::Status status, std::span<const natter::MessageView> page) noexcept override {
+    try {
+      std::vector<StoredMessage> copy;
+      copy.reserve(page.size());
+      for (const auto& m : page) copy.push_back(StoredMessage::copy_of(m));
+      loop_.post([next = std::move(next_), code = status.code, detail = std::string(status.detail),
+                  copy = std::move(copy)]() mutable { next(code, std::move(detail), std::move(copy)); });
+    } catch (...) {
+      // Out of memory copying a page; the reader gets no answer.
+    }
+    delete this;
+  }
+
+ private:
+  runtime::Executor& loop_;
+  Continuation next_;
+};
+
+class AuthAttempt final : public natter::AuthDone {
+ public:
+  using Continuation = std::function<void(bool accepted, std::string user_or_reason)>;
+  AuthAttempt(runtime::Executor& loop, Continuation next) : loop_(loop), next_(std::move(next)) {}
+
+  void accepted(const natter::Identity& identity) noexcept override { finish(true, identity.user); }
+  void refused(std::string_view reason) noexcept override { finish(false, reason); }
+
+ private:
+  void finish(bool ok, std::string_view text) noexcept {
+    try {
+      loop_.post([next = std::move(next_), ok, text = std::string(text)]() mutable {
+        next(ok, std::move(text));
+      });
+    } catch (...) {
+    }
+    delete this;
+  }
+
+  runtime::Executor& loop_;
+  Continuation next_;
+};
+
+}  // namespace natter::chat

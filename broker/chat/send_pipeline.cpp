@@ -1,0 +1,246 @@
+#include "chat/send_pipeline.hpp"
+
+#include <atomic>
+#include <chrono>
+
+#include "chat/broker.hpp"
+#include "chat/bus_codec.hpp"
+#include "runtime/logging.hpp"
+
+namespace natter::chat {
+
+// One message on its way through the pipeline. Plugins complete it from
+// any thread; each completion hops to the loop before touching anything.
+struct PendingSend final : natter::AdmitDone, natter::AppendDone {
+  SendPipeline* pipeline = nullptr;
+  runtime::Executor* loop = nullptr;
+  std::uint64_t key = 0;
+  std::uint64_t session_id = 0;
+  std::string user, remote_address, ref;
+  StoredMessage message;  // room and body first; id and time once accepted
+  std::size_t next_limiter = 0;
+  bool acked = false;
+  bool delivered = false;
+  std::chrono::steady_clock::time_point appended_at;
+  // Written by whichever thread completes the append, read on the loop
+  // after the post (which orders it) or right after append() returns.
+  std::atomic<bool> append_settled{false};
+  natter::ErrorCode append_code = natter::ErrorCode::none;
+  std::string append_detail;
+
+  void admitted() noexcept override {
+    post([this] { pipeline->admitted(*this); });
+  }
+  void refused(std::uint32_t retry_after_ms) noexcept override {
+    post([this, retry_after_ms] { pipeline->refused(*this, retry_after_ms); });
+  }
+  void appended(natter::Status status) noexcept override {
+    append_code = status.code;
+    try {
+      append_detail = status.detail;
+    } catch (...) {
+    }
+    append_settled.store(true, std::memory_order_release);
+    post([this] { pipeline->appended(*this); });
+  }
+
+ private:
+  template <class Task>
+  void post(Task task) noexcept {
+    try {
+      loop->post(std::move(task));
+    } catch (...) {
+      runtime::log().critical("cannot continue message {}: out of memory", message.id);
+      std::terminate();
+    }
+  }
+};
+
+namespace {
+
+// Collects one filter's verdict.
+class Verdict final : public natter::FilterVerdict {
+ public:
+  void rewrite(std::string_view body) noexcept override {
+    try {
+      rewritten.assign(body);
+      has_rewrite = true;
+    } catch (...) {
+    }
+  }
+  void reject(std::string_view why) noexcept override {
+    try {
+      reason.assign(why);
+    } catch (...) {
+    }
+    rejected = true;
+  }
+  bool has_rewrite = false;
+  bool rejected = false;
+  std::string rewritten, reason;
+};
+
+}  // namespace
+
+SendPipeline::SendPipeline(Broker& broker, BrokerParts& parts, runtime::Executor& loop,
+                           runtime::MetricsRegistry& metrics)
+    : broker_(broker),
+      parts_(parts),
+      loop_(loop),
+      ids_(broker.settings().node_id),
+      refs_(100'000),
+      received_(metrics.counter("natter_messages_received_total", "send commands accepted for processing")),
+      stored_(metrics.counter("natter_messages_stored_total", "Messages storage committed")),
+      store_failures_(metrics.counter("natter_store_failures_total",
+                                      "Messages storage could not take or keep")),
+      rate_limited_(metrics.counter("natter_rate_limited_total", "Sends refused by a rate limiter")),
+      rejected_(metrics.counter("natter_rejected_total", "Sends refused by a filter")),
+      duplicates_(metrics.counter("natter_duplicate_sends_total",
+                                  "Retried sends answered with their first id")),
+      commit_latency_(metrics.histogram("natter_store_commit_seconds",
+                                        "From storage append to commit")) {}
+
+SendPipeline::~SendPipeline() = default;
+
+void SendPipeline::send(Session& session, OwnedCommand command) {
+  if (!broker_.is_member(session, command.room)) {
+    session.send_error(command.ref, natter::ErrorCode::not_member,
+                       command.room.empty() ? std::string("missing room")
+                                            : "join room '" + command.room + "' before sending to it");
+    return;
+  }
+  if (!command.ref.empty()) {
+    if (RefLedger::Entry* seen = refs_.find(session.user, command.ref)) {
+      duplicates_.add(1);
+      if (!seen->done) {
+        seen->waiting_sessions.push_back(session.id());
+        return;
+      }
+      auto ack = EventBuffer::make(natter::EventKind::ack);
+      ack->set_ref(command.ref).set_room(seen->room);
+      ack->set_message({seen->id, seen->ts_ms, seen->room, session.user, {}});
+      session.send(ack);
+      return;
+    }
+    refs_.begin(session.user, command.ref, command.room);
+  }
+  received_.add(1);
+  auto owned = std::make_unique<PendingSend>();
+  PendingSend& p = *owned;
+  p.pipeline = this;
+  p.loop = &loop_;
+  p.key = next_send_++;
+  p.session_id = session.id();
+  p.user = session.user;
+  p.remote_address = session.remote_address();
+  p.ref = std::move(command.ref);
+  p.message.room = std::move(command.room);
+  p.message.sender = session.user;
+  p.message.body = std::move(command.body);
+  pending_.emplace(p.key, std::move(owned));
+  admit_next(p);
+}
+
+void SendPipeline::admit_next(PendingSend& p) {
+  if (p.next_limiter == parts_.limiters.size()) {
+    filter_and_store(p);
+    return;
+  }
+  natter::AdmitRequest request{p.user, p.message.room, p.remote_address, 1};
+  parts_.limiters[p.next_limiter++]->admit(request, p);
+}
+
+void SendPipeline::admitted(PendingSend& p) { admit_next(p); }
+
+void SendPipeline::refused(PendingSend& p, std::uint32_t retry_after_ms) {
+  rate_limited_.add(1);
+  fail(p, natter::ErrorCode::rate_limited,
+       "sending too fast; retry in " + std::to_string(retry_after_ms) + " ms", retry_after_ms);
+}
+
+void SendPipeline::filter_and_store(PendingSend& p) {
+  for (natter::Filter* filter : parts_.filters) {
+    Verdict verdict;
+    filter->inspect({p.message.room, p.message.sender, p.message.body}, verdict);
+    if (verdict.rejected) {
+      rejected_.add(1);
+      fail(p, natter::ErrorCode::rejected, verdict.reason.empty() ? "rejected by a filter" : verdict.reason);
+      return;
+    }
+    if (verdict.has_rewrite) p.message.body = std::move(verdict.rewritten);
+  }
+
+  const Snowflake id = ids_.next();
+  p.message.id = id.id;
+  p.message.ts_ms = id.unix_ms;
+  p.appended_at = std::chrono::steady_clock::now();
+  parts_.storage.append(p.message.view(), p);
+  // A plugin that cannot take the message says so before append() returns;
+  // then nothing was delivered and the sender hears `unavailable` from
+  // appended(). A commit this quick is a success like any other.
+  if (p.append_settled.load(std::memory_order_acquire) && p.append_code != natter::ErrorCode::none) {
+    return;
+  }
+  parts_.pubsub.publish(room_topic(p.message.room),
+                        encode_bus_message(broker_.settings().node_id, p.message.view()));
+  broker_.deliver_message(p.message);
+  p.delivered = true;
+  if (broker_.settings().ack_after == config::AckAfter::accepted) acknowledge(p);
+}
+
+void SendPipeline::appended(PendingSend& p) {
+  if (p.append_code == natter::ErrorCode::none) {
+    stored_.add(1);
+    commit_latency_.observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - p.appended_at).count());
+    if (!p.acked) acknowledge(p);
+    finish(p);
+    return;
+  }
+  store_failures_.add(1);
+  if (p.acked) {
+    // Only possible with ack_after = "accepted": the documented risk.
+    runtime::log().error("message {} in room '{}' was acked but could not be stored: {}",
+                         p.message.id, p.message.room, p.append_detail);
+    finish(p);
+    return;
+  }
+  fail(p, natter::ErrorCode::unavailable, "message not stored: " + p.append_detail);
+}
+
+void SendPipeline::acknowledge(PendingSend& p) {
+  p.acked = true;
+  auto ack = EventBuffer::make(natter::EventKind::ack);
+  ack->set_ref(p.ref).set_room(p.message.room);
+  ack->set_message({p.message.id, p.message.ts_ms, p.message.room, p.message.sender, {}});
+  reply(p.session_id, ack);
+  if (p.ref.empty()) return;
+  if (RefLedger::Entry* entry = refs_.find(p.user, p.ref)) {
+    entry->done = true;
+    entry->id = p.message.id;
+    entry->ts_ms = p.message.ts_ms;
+    for (std::uint64_t waiting : std::exchange(entry->waiting_sessions, {})) reply(waiting, ack);
+  }
+}
+
+void SendPipeline::fail(PendingSend& p, natter::ErrorCode code, std::string_view message,
+                        std::uint32_t retry_after_ms) {
+  auto error = EventBuffer::make(natter::EventKind::error);
+  error->set_ref(p.ref).set_error(code, message, retry_after_ms);
+  reply(p.session_id, error);
+  if (!p.ref.empty()) {
+    if (RefLedger::Entry* entry = refs_.find(p.user, p.ref)) {
+      for (std::uint64_t waiting : entry->waiting_sessions) reply(waiting, error);
+    }
+    refs_.forget(p.user, p.ref);
+  }
+  finish(p);
+}
+
+void SendPipeline::finish(PendingSend& p) { pending_.erase(p.key); }
+
+void SendPipeline::reply(std::uint64_t session_id, const EventRef& event) {
+  if (Session* session = broker_.find_session(session_id)) session->send(event);
+}
+
+}  // namespace natter::chat

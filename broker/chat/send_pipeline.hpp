@@ -1,0 +1,66 @@
+#pragma once
+// The path of one message (DESIGN.md, "Messages and delivery"):
+// membership > rate limiters > filters > id and timestamp > storage append
+// > pub/sub publish > local delivery > ack. The ack waits for the storage
+// commit with ack_after = "persisted", and only for the append to be queued
+// with "accepted". A retried ref is acked with its first id, not stored
+// again. Loop thread only, except where a completion says otherwise.
+
+#include <cstdint>
+#include <memory>
+#include <unordered_map>
+
+#include "chat/ref_ledger.hpp"
+#include "chat/session.hpp"
+#include "chat/snowflake.hpp"
+#include "runtime/executor.hpp"
+#include "runtime/metrics.hpp"
+
+namespace natter::chat {
+
+class Broker;
+struct BrokerParts;
+struct PendingSend;
+
+class SendPipeline {
+ public:
+  SendPipeline(Broker& broker, BrokerParts& parts, runtime::Executor& loop,
+               runtime::MetricsRegistry& metrics);
+  ~SendPipeline();
+
+  void send(Session& session, OwnedCommand command);
+  // Sends between acceptance and their final storage answer.
+  std::size_t in_flight() const noexcept { return pending_.size(); }
+
+  // Continuations, posted to the loop by PendingSend's completions.
+  void admitted(PendingSend& send);
+  void refused(PendingSend& send, std::uint32_t retry_after_ms);
+  void appended(PendingSend& send);
+
+ private:
+  void admit_next(PendingSend& send);
+  void filter_and_store(PendingSend& send);
+  void acknowledge(PendingSend& send);
+  void fail(PendingSend& send, natter::ErrorCode code, std::string_view message,
+            std::uint32_t retry_after_ms = 0);
+  void finish(PendingSend& send);
+  void reply(std::uint64_t session_id, const EventRef& event);
+
+  Broker& broker_;
+  BrokerParts& parts_;
+  runtime::Executor& loop_;
+  SnowflakeGenerator ids_;
+  RefLedger refs_;
+  std::uint64_t next_send_ = 1;
+  std::unordered_map<std::uint64_t, std::unique_ptr<PendingSend>> pending_;
+
+  runtime::CounterMetric& received_;
+  runtime::CounterMetric& stored_;
+  runtime::CounterMetric& store_failures_;
+  runtime::CounterMetric& rate_limited_;
+  runtime::CounterMetric& rejected_;
+  runtime::CounterMetric& duplicates_;
+  runtime::HistogramMetric& commit_latency_;
+};
+
+}  // namespace natter::chat

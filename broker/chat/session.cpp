@@ -1,0 +1,56 @@
+#include "chat/session.hpp"
+
+#include "chat/broker.hpp"
+#include "runtime/executor.hpp"
+#include "runtime/logging.hpp"
+
+namespace natter::chat {
+
+OwnedCommand OwnedCommand::copy_of(const natter::Command& c) {
+  return {c.op,    std::string(c.ref), std::string(c.room), std::string(c.body),
+          std::string(c.password), c.since, c.has_since, c.before, c.limit};
+}
+
+Session::Session(Broker& broker, runtime::Executor& loop, std::uint64_t id,
+                 natter::ClientLink& link, std::string remote_address)
+    : broker_(broker), loop_(loop), id_(id), link_(link), remote_address_(std::move(remote_address)) {}
+
+void Session::submit(const natter::Command& command) noexcept {
+  try {
+    loop_.post([this, c = OwnedCommand::copy_of(command)]() mutable {
+      broker_.handle(*this, std::move(c));
+    });
+  } catch (const std::exception& e) {
+    runtime::log().error("dropping a command from {}: {}", remote_address_, e.what());
+  }
+}
+
+void Session::close() noexcept {
+  try {
+    loop_.post([this] { broker_.end_session(*this); });
+  } catch (const std::exception& e) {
+    // Without the post the session would leak and its link never detach.
+    runtime::log().critical("cannot end session {}: {}", id_, e.what());
+    std::terminate();
+  }
+}
+
+void Session::send(const EventRef& event, std::string_view room) {
+  if (closed) return;
+  if (!room.empty()) {
+    if (auto it = replaying.find(room); it != replaying.end()) {
+      it->second.push_back(event);
+      return;
+    }
+  }
+  link_.deliver(*event);
+}
+
+void Session::send_error(std::string_view ref, natter::ErrorCode code, std::string_view message,
+                         std::uint32_t retry_after_ms) {
+  auto event = EventBuffer::make(natter::EventKind::error);
+  event->set_ref(ref).set_error(code, message, retry_after_ms);
+  send(event);
+}
+
+}  // namespace natter::chat

@@ -1,0 +1,71 @@
+#pragma once
+// One client connection as the broker sees it. The transport calls the
+// SessionPort methods from its own thread; they only copy and post to the
+// broker loop. Everything else here is loop-thread state.
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <natter/transport.hpp>
+
+#include "chat/shared_event.hpp"
+
+namespace natter::runtime {
+class Executor;
+}
+
+namespace natter::chat {
+
+class Broker;
+
+// A Command with owned strings, so it can cross to the loop thread.
+struct OwnedCommand {
+  natter::Op op = natter::Op::ping;
+  std::string ref, room, body, password;
+  std::uint64_t since = 0;
+  bool has_since = false;
+  std::uint64_t before = 0;
+  std::uint32_t limit = 0;
+
+  static OwnedCommand copy_of(const natter::Command& c);
+};
+
+class Session final : public natter::SessionPort {
+ public:
+  Session(Broker& broker, runtime::Executor& loop, std::uint64_t id, natter::ClientLink& link,
+          std::string remote_address);
+
+  void submit(const natter::Command& command) noexcept override;
+  void close() noexcept override;
+
+  // Loop thread only from here on.
+  std::uint64_t id() const noexcept { return id_; }
+  natter::ClientLink& link() const noexcept { return link_; }
+  const std::string& remote_address() const noexcept { return remote_address_; }
+
+  // Queues `event` for the client, or holds it back while `room` (if
+  // given) is replaying missed messages, so replay comes first.
+  void send(const EventRef& event, std::string_view room = {});
+  void send_error(std::string_view ref, natter::ErrorCode code, std::string_view message,
+                  std::uint32_t retry_after_ms = 0);
+
+  std::string user;             // empty until authenticated
+  bool closed = false;          // the transport closed the port
+  std::set<std::string, std::less<>> rooms;  // joined rooms
+  // Rooms replaying missed messages, with the live events held back.
+  std::map<std::string, std::vector<EventRef>, std::less<>> replaying;
+  // Commands that arrived before authentication finished.
+  std::vector<OwnedCommand> early_commands;
+
+ private:
+  Broker& broker_;
+  runtime::Executor& loop_;
+  std::uint64_t id_;
+  natter::ClientLink& link_;
+  std::string remote_address_;
+};
+
+}  // namespace natter::chat

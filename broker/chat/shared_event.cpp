@@ -1,0 +1,132 @@
+#include "chat/shared_event.hpp"
+
+namespace natter::chat {
+
+namespace {
+
+class VectorSink final : public natter::ByteSink {
+ public:
+  explicit VectorSink(std::vector<std::byte>& out) : out_(out) {}
+  void append(std::span<const std::byte> bytes) noexcept override {
+    out_.insert(out_.end(), bytes.begin(), bytes.end());
+  }
+
+ private:
+  std::vector<std::byte>& out_;
+};
+
+}  // namespace
+
+EventRef::EventRef(const EventRef& other) : event_(other.event_) {
+  if (event_) event_->retain();
+}
+
+EventRef& EventRef::operator=(EventRef other) noexcept {
+  std::swap(event_, other.event_);
+  return *this;
+}
+
+EventRef::~EventRef() {
+  if (event_) event_->release();
+}
+
+EventRef EventBuffer::make(natter::EventKind kind) { return EventRef(new EventBuffer(kind)); }
+
+EventBuffer::EventBuffer(natter::EventKind kind) { event_.kind = kind; }
+
+EventBuffer::~EventBuffer() {
+  for (auto& slot : encodings_) delete slot.load(std::memory_order_relaxed);
+}
+
+EventBuffer& EventBuffer::set_ref(std::string_view ref) {
+  ref_ = ref;
+  event_.ref = ref_;
+  return *this;
+}
+
+EventBuffer& EventBuffer::set_room(std::string_view room) {
+  room_ = room;
+  event_.room = room_;
+  return *this;
+}
+
+EventBuffer& EventBuffer::set_user(std::string_view user) {
+  user_ = user;
+  event_.user = user_;
+  return *this;
+}
+
+EventBuffer& EventBuffer::set_node(std::uint32_t node_id) {
+  event_.node_id = node_id;
+  return *this;
+}
+
+EventBuffer& EventBuffer::set_message(const natter::MessageView& message) {
+  message_ = StoredMessage::copy_of(message);
+  event_.message = message_.view();
+  if (event_.room.empty()) set_room(message_.room);
+  return *this;
+}
+
+EventBuffer& EventBuffer::set_messages(std::vector<StoredMessage> messages) {
+  messages_ = std::move(messages);
+  message_views_.clear();
+  for (const auto& m : messages_) message_views_.push_back(m.view());
+  event_.messages = message_views_;
+  return *this;
+}
+
+EventBuffer& EventBuffer::set_members(std::vector<std::string> members) {
+  members_ = std::move(members);
+  member_views_.assign(members_.begin(), members_.end());
+  event_.members = member_views_;
+  return *this;
+}
+
+EventBuffer& EventBuffer::set_error(natter::ErrorCode code, std::string_view message,
+                                    std::uint32_t retry_after_ms) {
+  error_message_ = message;
+  event_.error = code;
+  event_.error_message = error_message_;
+  event_.retry_after_ms = retry_after_ms;
+  return *this;
+}
+
+std::span<const std::byte> EventBuffer::encoded(const natter::EventEncoder& encoder) const noexcept {
+  for (const auto& slot : encodings_) {
+    const Encoding* e = slot.load(std::memory_order_acquire);
+    if (!e) break;
+    if (e->encoder == &encoder) return e->bytes;
+  }
+  std::lock_guard lock(encode_mutex_);
+  for (const auto& slot : encodings_) {
+    const Encoding* e = slot.load(std::memory_order_relaxed);
+    if (e && e->encoder == &encoder) return e->bytes;
+  }
+  for (const auto& e : overflow_) {
+    if (e->encoder == &encoder) return e->bytes;
+  }
+  try {
+    auto encoding = std::make_unique<Encoding>(Encoding{&encoder, {}});
+    VectorSink sink(encoding->bytes);
+    encoder.encode(event_, sink);
+    for (auto& slot : encodings_) {
+      if (!slot.load(std::memory_order_relaxed)) {
+        slot.store(encoding.get(), std::memory_order_release);
+        return encoding.release()->bytes;
+      }
+    }
+    overflow_.push_back(std::move(encoding));
+    return overflow_.back()->bytes;
+  } catch (...) {
+    return {};  // out of memory: the recipient gets nothing rather than a crash
+  }
+}
+
+void EventBuffer::retain() const noexcept { references_.fetch_add(1, std::memory_order_relaxed); }
+
+void EventBuffer::release() const noexcept {
+  if (references_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+}
+
+}  // namespace natter::chat

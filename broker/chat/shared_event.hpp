@@ -1,0 +1,85 @@
+#pragma once
+// The broker's SharedEvent: one event, built on the broker loop, then
+// shared read-only by every recipient on any thread. It owns the bytes its
+// views point to and caches one encoding per wire format.
+
+#include <array>
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <utility>
+#include <string>
+#include <vector>
+
+#include <natter/transport.hpp>
+
+#include "chat/stored_message.hpp"
+
+namespace natter::chat {
+
+class EventBuffer;
+
+// Owning handle to an EventBuffer (intrusive count). Any thread.
+class EventRef {
+ public:
+  EventRef() = default;
+  explicit EventRef(EventBuffer* adopted) : event_(adopted) {}
+  EventRef(const EventRef& other);
+  EventRef(EventRef&& other) noexcept : event_(std::exchange(other.event_, nullptr)) {}
+  EventRef& operator=(EventRef other) noexcept;
+  ~EventRef();
+
+  EventBuffer* operator->() const noexcept { return event_; }
+  EventBuffer& operator*() const noexcept { return *event_; }
+
+ private:
+  EventBuffer* event_ = nullptr;
+};
+
+class EventBuffer final : public natter::SharedEvent {
+ public:
+  static EventRef make(natter::EventKind kind);
+
+  // Builders: loop thread, before the event is shared.
+  EventBuffer& set_ref(std::string_view ref);
+  EventBuffer& set_room(std::string_view room);
+  EventBuffer& set_user(std::string_view user);
+  EventBuffer& set_node(std::uint32_t node_id);
+  EventBuffer& set_message(const natter::MessageView& message);
+  EventBuffer& set_messages(std::vector<StoredMessage> messages);
+  EventBuffer& set_members(std::vector<std::string> members);
+  EventBuffer& set_error(natter::ErrorCode code, std::string_view message,
+                         std::uint32_t retry_after_ms = 0);
+
+  const natter::Event& event() const noexcept override { return event_; }
+  std::span<const std::byte> encoded(const natter::EventEncoder& encoder) const noexcept override;
+  void retain() const noexcept override;
+  void release() const noexcept override;
+
+ private:
+  explicit EventBuffer(natter::EventKind kind);
+  ~EventBuffer();
+
+  struct Encoding {
+    const natter::EventEncoder* encoder;
+    std::vector<std::byte> bytes;
+  };
+
+  natter::Event event_;
+  std::string ref_, room_, user_, error_message_;
+  StoredMessage message_;
+  std::vector<StoredMessage> messages_;
+  std::vector<natter::MessageView> message_views_;
+  std::vector<std::string> members_;
+  std::vector<std::string_view> member_views_;
+
+  mutable std::atomic<std::uint32_t> references_{1};
+  // Lock-free lookup for the common case of a few wire formats; encoding
+  // itself happens once, under the mutex.
+  mutable std::array<std::atomic<Encoding*>, 4> encodings_{};
+  mutable std::vector<std::unique_ptr<Encoding>> overflow_;
+  mutable std::mutex encode_mutex_;
+};
+
+}  // namespace natter::chat

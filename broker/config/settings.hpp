@@ -1,0 +1,57 @@
+#pragma once
+// natter.toml as the broker understands it: the [broker] table and which
+// plugin fills each role. Built once at start-up; immutable afterwards.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <natter/abi.hpp>
+#include <toml.hpp>
+
+#include "config/config_table.hpp"
+
+namespace natter::config {
+
+enum class AckAfter { persisted, accepted };
+
+struct BrokerSettings {
+  std::uint32_t node_id = 1;
+  std::vector<std::string> plugin_dirs;
+  std::string log_level = "info";
+  AckAfter ack_after = AckAfter::persisted;
+  std::uint32_t drain_timeout_ms = 10000;
+  std::uint32_t history_page_max = 200;
+  std::uint32_t recovery_max = 1000;
+  std::uint32_t recent_per_room = 256;
+  std::uint32_t max_rooms_per_session = 100;
+  std::uint32_t max_room_name_bytes = 128;
+};
+
+// One plugin the config asks for, before it is loaded.
+struct PluginSpec {
+  natter::PluginKind kind;
+  std::string name;     // a bundled name ("sqlite") or a path to a .so
+  std::string section;  // "storage", "transport #2": how errors name it
+  std::string origin;   // "file:line" of the `plugin =` key or the section
+  const toml::value* table = nullptr;  // nullptr: absent, defaults only
+};
+
+struct Settings {
+  std::string path;
+  std::shared_ptr<const toml::value> document;  // owns what specs point into
+  BrokerSettings broker;
+  std::vector<PluginSpec> plugins;  // in start order
+};
+
+// The keys of [broker], declared like a plugin's so they are validated and
+// listed the same way.
+std::span<const natter::ConfigKey> broker_keys();
+
+// Reads and checks `path`; throws ConfigError listing every problem found.
+Settings load_settings(const std::string& path);
+
+std::string_view kind_name(natter::PluginKind kind);
+
+}  // namespace natter::config

@@ -1,0 +1,147 @@
+#include "daemon.hpp"
+
+#include <csignal>
+#include <functional>
+#include <vector>
+
+#include "chat/broker.hpp"
+#include "plugins/plugin_set.hpp"
+#include "runtime/executor.hpp"
+#include "runtime/logging.hpp"
+#include "runtime/metrics.hpp"
+
+namespace natter {
+
+namespace {
+
+class StartError final : public natter::Diagnostic {
+ public:
+  void report(std::string_view message) noexcept override {
+    try {
+      text.assign(message);
+    } catch (...) {
+    }
+  }
+  std::string text;
+};
+
+sigset_t termination_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
+  return set;
+}
+
+}  // namespace
+
+void block_termination_signals() {
+  sigset_t set = termination_signals();
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+// Declared in destruction order's reverse: the loop stops first, then the
+// broker its tasks point into goes, then the plugins, then the metrics.
+struct Daemon::Parts {
+  config::Settings settings;
+  runtime::MetricsRegistry metrics;
+  std::unique_ptr<plugins::PluginSet> plugins;
+  std::unique_ptr<chat::Broker> broker;
+  std::unique_ptr<runtime::Executor> loop;
+  // Instances that started, in order, with how to stop them.
+  std::vector<plugins::PluginInstance*> started;
+};
+
+Daemon::Daemon(config::Settings settings) : parts_(std::make_unique<Parts>()) {
+  parts_->settings = std::move(settings);
+  const auto& s = parts_->settings;
+  plugins::PluginLoader loader(plugins::plugin_search_dirs(s.broker.plugin_dirs, s.path));
+  parts_->plugins = std::make_unique<plugins::PluginSet>(s, loader, parts_->metrics);
+}
+
+Daemon::~Daemon() {
+  if (!parts_) return;
+  parts_->loop.reset();
+  parts_->broker.reset();
+  parts_->plugins.reset();
+}
+
+int Daemon::run() {
+  Parts& p = *parts_;
+  auto& log = runtime::log();
+  p.loop = std::make_unique<runtime::Executor>();
+  chat::BrokerParts wiring{p.plugins->storage(), p.plugins->pubsub(), p.plugins->auth(),
+                           p.plugins->limiters(), p.plugins->filters()};
+  p.broker = std::make_unique<chat::Broker>(p.settings.broker, std::move(wiring), *p.loop, p.metrics);
+
+  auto stop_started = [&] {
+    for (auto it = p.started.rbegin(); it != p.started.rend(); ++it) {
+      log.info("stopping {}", (*it)->name());
+      (*it)->as<natter::Plugin>().stop();
+      // Completions the plugin made while stopping run before the next stops.
+      p.loop->barrier();
+    }
+    p.started.clear();
+  };
+
+  // Backends first, transports (which let clients in) last.
+  for (const auto& instance : p.plugins->all()) {
+    StartError why;
+    bool ok = false;
+    switch (instance->kind()) {
+      case PluginKind::storage: ok = instance->as<natter::Storage>().start(why); break;
+      case PluginKind::pubsub: ok = instance->as<natter::PubSub>().start(*p.broker, why); break;
+      case PluginKind::auth: ok = instance->as<natter::Authenticator>().start(why); break;
+      case PluginKind::ratelimit: ok = instance->as<natter::RateLimiter>().start(why); break;
+      case PluginKind::filter: ok = instance->as<natter::Filter>().start(why); break;
+      case PluginKind::transport: ok = instance->as<natter::Transport>().start(*p.broker, why); break;
+    }
+    if (!ok) {
+      log.error("{}: start failed: {}", instance->label(), why.text.empty() ? "no reason given" : why.text);
+      stop_started();
+      return 1;
+    }
+    p.started.push_back(instance.get());
+  }
+  log.info("natterd {} ready: node {}, {} plugins", NATTER_VERSION, p.settings.broker.node_id,
+           p.started.size());
+
+  const sigset_t signals = termination_signals();
+  int signal = 0;
+  while (true) {
+    sigwait(&signals, &signal);
+    if (signal != SIGHUP) break;
+    try {
+      auto fresh = config::load_settings(p.settings.path);
+      if (fresh.broker.log_level != p.settings.broker.log_level) {
+        log.info("reload: log_level {} -> {}", p.settings.broker.log_level, fresh.broker.log_level);
+        runtime::set_log_level(fresh.broker.log_level);
+        p.settings.broker.log_level = fresh.broker.log_level;
+      } else {
+        log.info("reload: nothing that can change live has changed");
+      }
+    } catch (const std::exception& e) {
+      log.error("reload refused, keeping the running config: {}", e.what());
+    }
+  }
+
+  log.info("{} received: draining", strsignal(signal));
+  // Transports go first so no new work arrives; each returns once all its
+  // sessions are closed, and the barrier lets the broker detach them.
+  for (auto it = p.started.rbegin(); it != p.started.rend(); ++it) {
+    if ((*it)->kind() != PluginKind::transport) continue;
+    (*it)->as<natter::Plugin>().stop();
+  }
+  p.loop->barrier();
+  const auto deadline = std::chrono::milliseconds(p.settings.broker.drain_timeout_ms);
+  if (std::size_t left = p.broker->drain(deadline)) {
+    log.warn("drain deadline passed with {} sends still waiting for storage", left);
+  }
+  std::erase_if(p.started, [](auto* i) { return i->kind() == PluginKind::transport; });
+  stop_started();
+  log.info("stopped");
+  return 0;
+}
+
+}  // namespace natter

@@ -1,0 +1,73 @@
+#pragma once
+// Every plugin the config names, loaded, configured and created (not yet
+// started). Owns the instances and destroys them, in reverse order, through
+// the plugin's own destroy entry point. Main thread only.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <natter/plugin.hpp>
+
+#include "config/config_table.hpp"
+#include "config/settings.hpp"
+#include "plugins/plugin_host.hpp"
+#include "plugins/plugin_loader.hpp"
+
+namespace natter::plugins {
+
+class PluginInstance {
+ public:
+  PluginInstance(LoadedLibrary library, config::PluginSpec spec,
+                 std::unique_ptr<config::ConfigTable> config, std::unique_ptr<PluginHost> host);
+  ~PluginInstance();
+  PluginInstance(const PluginInstance&) = delete;
+  PluginInstance& operator=(const PluginInstance&) = delete;
+
+  // Calls the descriptor's create(); throws PluginError with the reason.
+  void create();
+
+  template <class Kind>
+  Kind& as() const {
+    return *static_cast<Kind*>(instance_);
+  }
+  natter::PluginKind kind() const { return spec_.kind; }
+  const std::string& name() const { return name_; }
+  // "natter.toml:6: [storage] plugin 'sqlite' (/usr/lib/...so)": for errors.
+  std::string label() const;
+
+ private:
+  LoadedLibrary library_;
+  config::PluginSpec spec_;
+  std::string name_;
+  std::unique_ptr<config::ConfigTable> config_;
+  std::unique_ptr<PluginHost> host_;
+  natter::Plugin* instance_ = nullptr;
+};
+
+class PluginSet {
+ public:
+  // Loads and creates every plugin in `settings`. Collects every problem
+  // (unknown plugin, refused library, bad plugin config, failed create)
+  // and throws config::ConfigError listing them all.
+  PluginSet(const config::Settings& settings, const PluginLoader& loader,
+            runtime::MetricsRegistry& metrics);
+  ~PluginSet();  // destroys in reverse creation order
+
+  natter::Storage& storage() const;
+  natter::PubSub& pubsub() const;
+  natter::Authenticator& auth() const;
+  std::vector<natter::RateLimiter*> limiters() const;
+  std::vector<natter::Filter*> filters() const;
+  // In config order, with their instances for start/stop messages.
+  const std::vector<std::unique_ptr<PluginInstance>>& all() const { return plugins_; }
+
+ private:
+  PluginInstance& single(natter::PluginKind kind) const;
+  template <class Kind>
+  std::vector<Kind*> every(natter::PluginKind kind) const;
+
+  std::vector<std::unique_ptr<PluginInstance>> plugins_;
+};
+
+}  // namespace natter::plugins

@@ -1,0 +1,143 @@
+#include "sqlite_db.hpp"
+
+#include <algorithm>
+#include <limits>
+
+#include <sqlite3.h>
+
+namespace natter::sqlite {
+
+namespace {
+
+constexpr int kSchemaVersion = 1;
+
+// Statement reset on every exit path, so a failed step leaves it reusable.
+class Reset {
+ public:
+  explicit Reset(sqlite3_stmt* s) : s_(s) {}
+  ~Reset() {
+    sqlite3_reset(s_);
+    sqlite3_clear_bindings(s_);
+  }
+
+ private:
+  sqlite3_stmt* s_;
+};
+
+std::string column_text(sqlite3_stmt* s, int column) {
+  const auto* text = sqlite3_column_text(s, column);
+  return text ? std::string(reinterpret_cast<const char*>(text),
+                            static_cast<std::size_t>(sqlite3_column_bytes(s, column)))
+              : std::string();
+}
+
+}  // namespace
+
+SqliteDb::SqliteDb(const std::string& path, bool synchronous_full, int busy_timeout_ms) {
+  if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                      nullptr) != SQLITE_OK) {
+    std::string why = db_ ? sqlite3_errmsg(db_) : "out of memory";
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw SqliteError("cannot open " + path + ": " + why);
+  }
+  sqlite3_busy_timeout(db_, busy_timeout_ms);
+  exec("PRAGMA journal_mode=WAL");
+  exec(synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+  exec("CREATE TABLE IF NOT EXISTS natter_schema (version INTEGER NOT NULL)");
+  int version = 0;
+  {
+    sqlite3_stmt* s = prepare("SELECT version FROM natter_schema");
+    if (sqlite3_step(s) == SQLITE_ROW) version = sqlite3_column_int(s, 0);
+    sqlite3_finalize(s);
+  }
+  if (version > kSchemaVersion) {
+    fail("database schema version " + std::to_string(version) +
+         " is newer than this plugin understands (" + std::to_string(kSchemaVersion) + ")");
+  }
+  if (version < 1) {
+    exec("BEGIN");
+    exec("CREATE TABLE IF NOT EXISTS messages ("
+         " id INTEGER PRIMARY KEY, room TEXT NOT NULL, sender TEXT NOT NULL,"
+         " body TEXT NOT NULL, ts_ms INTEGER NOT NULL)");
+    exec("CREATE INDEX IF NOT EXISTS messages_by_room ON messages (room, id)");
+    exec("DELETE FROM natter_schema");
+    exec("INSERT INTO natter_schema (version) VALUES (1)");
+    exec("COMMIT");
+  }
+  insert_ = prepare(
+      "INSERT OR IGNORE INTO messages (id, room, sender, body, ts_ms) VALUES (?, ?, ?, ?, ?)");
+  newest_before_ = prepare(
+      "SELECT id, ts_ms, room, sender, body FROM messages WHERE room = ? AND id < ? AND id > ?"
+      " ORDER BY id DESC LIMIT ?");
+  oldest_after_ = prepare(
+      "SELECT id, ts_ms, room, sender, body FROM messages WHERE room = ? AND id < ? AND id > ?"
+      " ORDER BY id ASC LIMIT ?");
+}
+
+SqliteDb::~SqliteDb() {
+  sqlite3_finalize(insert_);
+  sqlite3_finalize(newest_before_);
+  sqlite3_finalize(oldest_after_);
+  sqlite3_close(db_);
+}
+
+void SqliteDb::fail(const std::string& what) {
+  throw SqliteError(what + ": " + sqlite3_errmsg(db_));
+}
+
+void SqliteDb::exec(const char* sql) {
+  char* error = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &error) != SQLITE_OK) {
+    std::string why = error ? error : "unknown error";
+    sqlite3_free(error);
+    throw SqliteError(std::string(sql).substr(0, 40) + ": " + why);
+  }
+}
+
+sqlite3_stmt* SqliteDb::prepare(const char* sql) {
+  sqlite3_stmt* s = nullptr;
+  if (sqlite3_prepare_v2(db_, sql, -1, &s, nullptr) != SQLITE_OK) fail("prepare");
+  return s;
+}
+
+void SqliteDb::append_batch(const std::vector<Row>& rows) {
+  exec("BEGIN IMMEDIATE");
+  try {
+    for (const Row& r : rows) {
+      Reset reset(insert_);
+      sqlite3_bind_int64(insert_, 1, static_cast<sqlite3_int64>(r.id));
+      sqlite3_bind_text(insert_, 2, r.room.data(), static_cast<int>(r.room.size()), SQLITE_STATIC);
+      sqlite3_bind_text(insert_, 3, r.sender.data(), static_cast<int>(r.sender.size()), SQLITE_STATIC);
+      sqlite3_bind_text(insert_, 4, r.body.data(), static_cast<int>(r.body.size()), SQLITE_STATIC);
+      sqlite3_bind_int64(insert_, 5, r.ts_ms);
+      if (sqlite3_step(insert_) != SQLITE_DONE) fail("insert");
+    }
+    exec("COMMIT");
+  } catch (...) {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+}
+
+std::vector<Row> SqliteDb::page(const std::string& room, std::uint64_t before_id,
+                                std::uint64_t after_id, std::uint32_t limit) {
+  sqlite3_stmt* s = after_id ? oldest_after_ : newest_before_;
+  Reset reset(s);
+  const auto upper = before_id ? before_id : static_cast<std::uint64_t>(std::numeric_limits<sqlite3_int64>::max());
+  sqlite3_bind_text(s, 1, room.data(), static_cast<int>(room.size()), SQLITE_STATIC);
+  sqlite3_bind_int64(s, 2, static_cast<sqlite3_int64>(upper));
+  sqlite3_bind_int64(s, 3, static_cast<sqlite3_int64>(after_id));
+  sqlite3_bind_int(s, 4, static_cast<int>(limit));
+  std::vector<Row> rows;
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    rows.push_back({static_cast<std::uint64_t>(sqlite3_column_int64(s, 0)), sqlite3_column_int64(s, 1),
+                    column_text(s, 2), column_text(s, 3), column_text(s, 4)});
+  }
+  if (rc != SQLITE_DONE) fail("history");
+  if (!after_id) std::reverse(rows.begin(), rows.end());
+  return rows;
+}
+
+}  // namespace natter::sqlite

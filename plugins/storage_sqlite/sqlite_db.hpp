@@ -1,0 +1,55 @@
+#pragma once
+// A thin RAII layer over one SQLite connection and the natter schema.
+// Not thread-safe: used only by the store's worker thread.
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <natter/values.hpp>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace natter::sqlite {
+
+class SqliteError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct Row {
+  std::uint64_t id;
+  std::int64_t ts_ms;
+  std::string room, sender, body;
+  natter::MessageView view() const noexcept { return {id, ts_ms, room, sender, body}; }
+};
+
+class SqliteDb {
+ public:
+  // Opens (creating) `path` in WAL mode and creates or migrates the schema.
+  SqliteDb(const std::string& path, bool synchronous_full, int busy_timeout_ms);
+  ~SqliteDb();
+  SqliteDb(const SqliteDb&) = delete;
+  SqliteDb& operator=(const SqliteDb&) = delete;
+
+  // Inserts every message in one transaction; an id already stored is
+  // left as it is. All or nothing.
+  void append_batch(const std::vector<Row>& rows);
+  // See natter::HistoryQuery. Oldest first.
+  std::vector<Row> page(const std::string& room, std::uint64_t before_id, std::uint64_t after_id,
+                        std::uint32_t limit);
+
+ private:
+  void exec(const char* sql);
+  sqlite3_stmt* prepare(const char* sql);
+  [[noreturn]] void fail(const std::string& what);
+
+  sqlite3* db_ = nullptr;
+  sqlite3_stmt* insert_ = nullptr;
+  sqlite3_stmt* newest_before_ = nullptr;
+  sqlite3_stmt* oldest_after_ = nullptr;
+};
+
+}  // namespace natter::sqlite

@@ -1,0 +1,195 @@
+#include "sqlite_store.hpp"
+
+#include <chrono>
+#include <filesystem>
+
+namespace natter::sqlite {
+
+namespace {
+
+constexpr natter::ConfigKey kKeys[] = {
+    {"path", KeyType::string, "/var/lib/natter/natter.db", "Database file; its directory is created if missing"},
+    {"batch_max", KeyType::integer, "512", "Most messages committed in one transaction"},
+    {"queue_max", KeyType::integer, "100000", "Messages waiting for a commit before senders get 'unavailable'"},
+    {"synchronous", KeyType::string, "full",
+     "\"full\": a commit survives power loss; \"normal\": it survives a crash of natterd"},
+    {"busy_timeout_ms", KeyType::integer, "5000", "How long to wait for a lock held by another process"},
+    {"retry_max_ms", KeyType::integer, "5000", "Longest pause between retries of a failed commit"},
+};
+
+// Attempts at a failing commit once stop() was asked for, before the
+// waiting senders are told it failed.
+constexpr int kAttemptsWhenStopping = 3;
+
+std::int64_t at_least(const natter::PluginConfig& config, std::string_view key, std::int64_t low) {
+  std::int64_t v = config.get_int(key);
+  if (v < low) throw natter::ConfigError(config, key, "must be at least " + std::to_string(low));
+  return v;
+}
+
+}  // namespace
+
+std::span<const natter::ConfigKey> SqliteStore::keys() { return kKeys; }
+
+SqliteStore::SqliteStore(natter::Host& host, const natter::PluginConfig& config)
+    : host_(host),
+      path_(config.get_string("path")),
+      batch_max_(static_cast<std::size_t>(at_least(config, "batch_max", 1))),
+      queue_max_(static_cast<std::size_t>(at_least(config, "queue_max", 1))),
+      synchronous_full_(config.get_string("synchronous") == "full"),
+      busy_timeout_ms_(static_cast<int>(at_least(config, "busy_timeout_ms", 0))),
+      retry_max_ms_(static_cast<std::uint32_t>(at_least(config, "retry_max_ms", 10))),
+      queue_depth_(host.gauge("queue_depth", "Messages waiting to be committed")),
+      committed_(host.counter("committed_total", "Messages committed")),
+      batches_(host.counter("batches_total", "Transactions committed")),
+      write_errors_(host.counter("write_errors_total", "Failed commit attempts")),
+      commit_seconds_(host.histogram("commit_seconds", "Time to commit one batch")) {
+  if (path_.empty()) throw natter::ConfigError(config, "path", "must not be empty");
+  std::string_view sync = config.get_string("synchronous");
+  if (sync != "full" && sync != "normal") {
+    throw natter::ConfigError(config, "synchronous", "must be \"full\" or \"normal\" (got \"" + std::string(sync) + "\")");
+  }
+}
+
+SqliteStore::~SqliteStore() { stop(); }
+
+bool SqliteStore::start(natter::Diagnostic& error) noexcept {
+  try {
+    const auto dir = std::filesystem::path(path_).parent_path();
+    std::error_code ec;
+    if (!dir.empty()) std::filesystem::create_directories(dir, ec);
+    if (ec) {
+      error.report("cannot create directory " + dir.string() + ": " + ec.message());
+      return false;
+    }
+    db_ = std::make_unique<SqliteDb>(path_, synchronous_full_, busy_timeout_ms_);
+    {
+      std::lock_guard lock(mutex_);
+      accepting_ = true;
+    }
+    worker_ = std::thread([this] { run(); });
+  } catch (const std::exception& e) {
+    error.report(e.what());
+    return false;
+  }
+  host_.log(natter::LogLevel::info, "history in " + path_);
+  return true;
+}
+
+void SqliteStore::append(const natter::MessageView& m, natter::AppendDone& done) noexcept {
+  std::unique_lock lock(mutex_);
+  if (!accepting_ || writes_.size() >= queue_max_) {
+    const bool full = accepting_;
+    lock.unlock();
+    done.appended({natter::ErrorCode::unavailable, full ? "storage queue is full" : "storage is stopped"});
+    return;
+  }
+  try {
+    writes_.push_back({{m.id, m.ts_ms, std::string(m.room), std::string(m.sender), std::string(m.body)}, &done});
+  } catch (...) {
+    lock.unlock();
+    done.appended({natter::ErrorCode::unavailable, "out of memory"});
+    return;
+  }
+  queue_depth_.set(static_cast<std::int64_t>(writes_.size()));
+  lock.unlock();
+  wake_.notify_one();
+}
+
+void SqliteStore::history(const natter::HistoryQuery& q, natter::HistoryDone& done) noexcept {
+  std::unique_lock lock(mutex_);
+  if (!accepting_) {
+    lock.unlock();
+    done.page({natter::ErrorCode::unavailable, "storage is stopped"}, {});
+    return;
+  }
+  try {
+    reads_.push_back({std::string(q.room), q.before_id, q.after_id, q.limit, &done});
+  } catch (...) {
+    lock.unlock();
+    done.page({natter::ErrorCode::unavailable, "out of memory"}, {});
+    return;
+  }
+  lock.unlock();
+  wake_.notify_one();
+}
+
+void SqliteStore::run() {
+  std::vector<Write> batch;
+  std::deque<Read> reads;
+  while (true) {
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [this] { return stopping_ || !writes_.empty() || !reads_.empty(); });
+      if (stopping_ && writes_.empty() && reads_.empty()) return;
+      while (!writes_.empty() && batch.size() < batch_max_) {
+        batch.push_back(std::move(writes_.front()));
+        writes_.pop_front();
+      }
+      reads.swap(reads_);
+      queue_depth_.set(static_cast<std::int64_t>(writes_.size()));
+    }
+    if (!batch.empty()) commit(batch);
+    for (Read& read : reads) answer(read);
+    batch.clear();
+    reads.clear();
+  }
+}
+
+void SqliteStore::commit(std::vector<Write>& batch) {
+  std::vector<Row> rows;
+  rows.reserve(batch.size());
+  for (auto& w : batch) rows.push_back(std::move(w.row));
+  std::uint32_t pause_ms = 50;
+  for (int attempt = 1;; ++attempt) {
+    const auto began = std::chrono::steady_clock::now();
+    try {
+      db_->append_batch(rows);
+      commit_seconds_.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count());
+      batches_.add(1);
+      committed_.add(batch.size());
+      for (auto& w : batch) w.done->appended({});
+      return;
+    } catch (const std::exception& e) {
+      write_errors_.add(1);
+      host_.log(natter::LogLevel::error, "commit of " + std::to_string(rows.size()) +
+                                             " messages failed (attempt " + std::to_string(attempt) +
+                                             "), retrying: " + e.what());
+      std::unique_lock lock(mutex_);
+      if (stopping_ && attempt >= kAttemptsWhenStopping) {
+        lock.unlock();
+        const std::string why = std::string("storage failed while stopping: ") + e.what();
+        for (auto& w : batch) w.done->appended({natter::ErrorCode::unavailable, why});
+        return;
+      }
+      // Back off, but wake at once if stop() is called.
+      wake_.wait_for(lock, std::chrono::milliseconds(pause_ms), [this] { return stopping_; });
+      pause_ms = std::min(pause_ms * 2, retry_max_ms_);
+    }
+  }
+}
+
+void SqliteStore::answer(Read& read) {
+  try {
+    auto rows = db_->page(read.room, read.before_id, read.after_id, read.limit);
+    std::vector<natter::MessageView> views;
+    views.reserve(rows.size());
+    for (const auto& r : rows) views.push_back(r.view());
+    read.done->page({}, views);
+  } catch (const std::exception& e) {
+    read.done->page({natter::ErrorCode::unavailable, e.what()}, {});
+  }
+}
+
+void SqliteStore::stop() noexcept {
+  {
+    std::lock_guard lock(mutex_);
+    accepting_ = false;
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (worker_.joinable()) worker_.join();
+  db_.reset();
+}
+
+}  // namespace natter::sqlite

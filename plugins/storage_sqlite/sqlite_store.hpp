@@ -1,0 +1,70 @@
+#pragma once
+// The embedded default storage: SQLite in WAL mode, written by one worker
+// thread that commits queued messages in batches (many per transaction)
+// and answers history reads between batches. The broker never waits on it.
+
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include <natter/plugin.hpp>
+
+#include "sqlite_db.hpp"
+
+namespace natter::sqlite {
+
+class SqliteStore final : public natter::Storage {
+ public:
+  SqliteStore(natter::Host& host, const natter::PluginConfig& config);
+  ~SqliteStore();
+
+  bool start(natter::Diagnostic& error) noexcept override;
+  void append(const natter::MessageView& message, natter::AppendDone& done) noexcept override;
+  void history(const natter::HistoryQuery& query, natter::HistoryDone& done) noexcept override;
+  void stop() noexcept override;
+
+  static std::span<const natter::ConfigKey> keys();
+
+ private:
+  struct Write {
+    Row row;
+    natter::AppendDone* done;
+  };
+  struct Read {
+    std::string room;
+    std::uint64_t before_id, after_id;
+    std::uint32_t limit;
+    natter::HistoryDone* done;
+  };
+
+  void run();
+  void commit(std::vector<Write>& batch);
+  void answer(Read& read);
+
+  natter::Host& host_;
+  std::string path_;
+  std::size_t batch_max_;
+  std::size_t queue_max_;
+  bool synchronous_full_;
+  int busy_timeout_ms_;
+  std::uint32_t retry_max_ms_;
+
+  std::unique_ptr<SqliteDb> db_;  // worker thread only, once started
+  std::thread worker_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<Write> writes_;  // guarded by mutex_
+  std::deque<Read> reads_;    // guarded by mutex_
+  bool accepting_ = false;    // guarded by mutex_
+  bool stopping_ = false;     // guarded by mutex_
+
+  natter::Gauge& queue_depth_;
+  natter::Counter& committed_;
+  natter::Counter& batches_;
+  natter::Counter& write_errors_;
+  natter::Histogram& commit_seconds_;
+};
+
+}  // namespace natter::sqlite

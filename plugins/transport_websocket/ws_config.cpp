@@ -1,0 +1,68 @@
+#include "ws_config.hpp"
+
+#include <charconv>
+
+namespace natter::ws {
+
+namespace {
+
+constexpr natter::ConfigKey kKeys[] = {
+    {"listen", KeyType::string, "0.0.0.0:8080", "Address and port to accept clients on (\"[::1]:8080\" for IPv6)"},
+    {"path", KeyType::string, "/ws", "HTTP path clients upgrade on"},
+    {"max_message_bytes", KeyType::integer, "65536", "Largest client frame; larger ones are closed with 1009"},
+    {"handshake_timeout_ms", KeyType::integer, "10000", "Time allowed for the HTTP upgrade"},
+    {"idle_timeout_ms", KeyType::integer, "60000", "Close a connection that sent nothing (not even a pong) this long"},
+    {"ping_interval_ms", KeyType::integer, "20000", "How often to ping an idle client; below idle_timeout_ms"},
+    {"max_outbound_queue", KeyType::integer, "4096", "Events queued for one slow client before it is disconnected"},
+    {"close_timeout_ms", KeyType::integer, "5000", "On shutdown, time allowed for clients to take their close frame"},
+    {"threads", KeyType::integer, "1", "I/O threads"},
+};
+
+std::int64_t ranged(const natter::PluginConfig& config, std::string_view key, std::int64_t low,
+                    std::int64_t high) {
+  std::int64_t value = config.get_int(key);
+  if (value < low || value > high) {
+    throw natter::ConfigError(config, key, "must be between " + std::to_string(low) + " and " +
+                                               std::to_string(high) + " (got " + std::to_string(value) + ")");
+  }
+  return value;
+}
+
+}  // namespace
+
+std::span<const natter::ConfigKey> ws_keys() { return kKeys; }
+
+WsSettings read_ws_settings(const natter::PluginConfig& config) {
+  WsSettings s;
+  std::string_view listen = config.get_string("listen");
+  auto colon = listen.rfind(':');
+  bool ok = colon != std::string_view::npos && colon + 1 < listen.size();
+  if (ok) {
+    std::string_view host = listen.substr(0, colon);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    s.host = std::string(host);
+    std::string_view port = listen.substr(colon + 1);
+    auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), s.port);
+    ok = ec == std::errc() && end == port.data() + port.size() && !s.host.empty();
+  }
+  if (!ok) throw natter::ConfigError(config, "listen", "must be \"host:port\" (got \"" + std::string(listen) + "\")");
+
+  s.path = config.get_string("path");
+  if (s.path.empty() || s.path.front() != '/') {
+    throw natter::ConfigError(config, "path", "must start with '/' (got \"" + s.path + "\")");
+  }
+  s.max_message_bytes = ranged(config, "max_message_bytes", 256, 64 << 20);
+  s.handshake_timeout_ms = ranged(config, "handshake_timeout_ms", 100, 600'000);
+  s.idle_timeout_ms = ranged(config, "idle_timeout_ms", 1000, 86'400'000);
+  s.ping_interval_ms = ranged(config, "ping_interval_ms", 100, 86'400'000);
+  if (s.ping_interval_ms >= s.idle_timeout_ms) {
+    throw natter::ConfigError(config, "ping_interval_ms", "must be below idle_timeout_ms (" +
+                                                              std::to_string(s.idle_timeout_ms) + ")");
+  }
+  s.max_outbound_queue = ranged(config, "max_outbound_queue", 1, 1'000'000);
+  s.close_timeout_ms = ranged(config, "close_timeout_ms", 0, 600'000);
+  s.threads = ranged(config, "threads", 1, 64);
+  return s;
+}
+
+}  // namespace natter::ws

@@ -1,0 +1,31 @@
+#pragma once
+// The WebSocket transport's settings, read once from its config table and
+// immutable afterwards (shared read-only by every connection).
+
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include <natter/plugin.hpp>
+
+namespace natter::ws {
+
+struct WsSettings {
+  std::string host;  // address to bind, e.g. "0.0.0.0" or "::1"
+  std::uint16_t port = 0;
+  std::string path;
+  std::size_t max_message_bytes = 0;
+  std::uint32_t handshake_timeout_ms = 0;
+  std::uint32_t idle_timeout_ms = 0;
+  std::uint32_t ping_interval_ms = 0;
+  std::size_t max_outbound_queue = 0;
+  std::uint32_t close_timeout_ms = 0;
+  unsigned threads = 1;
+};
+
+std::span<const natter::ConfigKey> ws_keys();
+
+// Throws natter::ConfigError for values out of range.
+WsSettings read_ws_settings(const natter::PluginConfig& config);
+
+}  // namespace natter::ws

@@ -1,0 +1,115 @@
+#include "ws_server.hpp"
+
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/strand.hpp>
+
+#include "ws_connection.hpp"
+
+namespace natter::ws {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+WsServer::WsServer(natter::Host& host, const natter::PluginConfig& config)
+    : host_(host),
+      settings_(read_ws_settings(config)),
+      acceptor_(context_),
+      accepted_(host.counter("connections_accepted_total", "TCP connections accepted")),
+      lagging_(host.counter("lagging_disconnects_total",
+                            "Clients disconnected because their outbound queue overflowed")) {}
+
+WsServer::~WsServer() {
+  context_.stop();
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+}
+
+bool WsServer::start(natter::BrokerEntry& broker, natter::Diagnostic& error) noexcept {
+  broker_ = &broker;
+  boost::system::error_code ec;
+  const auto address = asio::ip::make_address(settings_.host, ec);
+  if (ec) {
+    error.report("listen address '" + settings_.host + "' is not an IP address");
+    return false;
+  }
+  const tcp::endpoint endpoint(address, settings_.port);
+  acceptor_.open(endpoint.protocol(), ec);
+  if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(endpoint, ec);
+  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    error.report("cannot listen on " + settings_.host + ":" + std::to_string(settings_.port) +
+                 ": " + ec.message());
+    return false;
+  }
+  accept_next();
+  try {
+    for (unsigned i = 0; i < settings_.threads; ++i) threads_.emplace_back([this] { context_.run(); });
+  } catch (const std::exception& e) {
+    error.report(std::string("cannot start I/O threads: ") + e.what());
+    return false;
+  }
+  host_.log(natter::LogLevel::info, "listening on ws://" + settings_.host + ":" +
+                                        std::to_string(acceptor_.local_endpoint().port()) +
+                                        settings_.path);
+  return true;
+}
+
+void WsServer::accept_next() {
+  acceptor_.async_accept(asio::make_strand(context_), [this](boost::system::error_code ec,
+                                                             tcp::socket socket) {
+    if (ec == asio::error::operation_aborted) return;  // stopping
+    if (!ec) {
+      accepted_.add(1);
+      std::make_shared<WsConnection>(*this, std::move(socket))->start();
+    } else if (ec == asio::error::no_descriptors) {
+      host_.log(natter::LogLevel::warn, "accept: out of file descriptors");
+    }
+    accept_next();
+  });
+}
+
+bool WsServer::admit(const std::shared_ptr<WsConnection>& connection) {
+  std::lock_guard lock(sessions_mutex_);
+  if (stopping_) return false;
+  sessions_.emplace(connection.get(), connection);
+  return true;
+}
+
+void WsServer::session_closed(WsConnection* connection) {
+  std::lock_guard lock(sessions_mutex_);
+  sessions_.erase(connection);
+  if (sessions_.empty()) sessions_closed_.notify_all();
+}
+
+void WsServer::stop() noexcept {
+  asio::post(context_, [this] {
+    boost::system::error_code ignored;
+    acceptor_.close(ignored);
+  });
+  std::vector<std::shared_ptr<WsConnection>> live;
+  {
+    std::lock_guard lock(sessions_mutex_);
+    stopping_ = true;
+    for (auto& [raw, weak] : sessions_) {
+      if (auto c = weak.lock()) live.push_back(std::move(c));
+    }
+  }
+  host_.log(natter::LogLevel::info, "closing " + std::to_string(live.size()) + " connections");
+  for (auto& c : live) c->shut_down();
+  live.clear();
+
+  std::unique_lock lock(sessions_mutex_);
+  const auto deadline = std::chrono::milliseconds(settings_.close_timeout_ms);
+  if (!sessions_closed_.wait_for(lock, deadline, [this] { return sessions_.empty(); })) {
+    host_.log(natter::LogLevel::warn, std::to_string(sessions_.size()) +
+                                          " clients did not take their close frame in time; dropping them");
+    for (auto& [raw, weak] : sessions_) {
+      if (auto c = weak.lock()) c->abort();
+    }
+    sessions_closed_.wait(lock, [this] { return sessions_.empty(); });
+  }
+}
+
+}  // namespace natter::ws

@@ -1,0 +1,82 @@
+#pragma once
+// The one symbol a plugin exports. The broker reads it first and refuses a
+// plugin whose ABI, kind or shape it does not speak, before calling into it.
+//
+// Rules of the boundary (see DESIGN.md, "Plugin contract"): interfaces are
+// pure virtual with noexcept methods taking SDK value types, string_view,
+// span, integers and other SDK interfaces. No exception, std::string,
+// std::function, Boost or toml11 type crosses it. Whoever allocates frees.
+// New capabilities arrive as new interfaces and a new minor version; an
+// existing interface never grows.
+
+#include <cstdint>
+
+#include "natter/host.hpp"
+
+namespace natter {
+
+// A plugin built for another major version is refused.
+inline constexpr std::uint32_t kAbiMajor = 1;
+// A plugin built for a newer minor than the broker's is refused.
+inline constexpr std::uint32_t kAbiMinor = 0;
+
+// Numbers are ABI and never reused.
+enum class PluginKind : std::uint32_t {
+  transport = 1, storage = 2, pubsub = 3, filter = 4, ratelimit = 5, auth = 6,
+};
+
+enum class KeyType : std::uint32_t {
+  string = 1, integer = 2, boolean = 3, floating = 4, string_list = 5,
+};
+
+// One key of a plugin's config table, declared once: the broker validates
+// the table against these, fills in defaults and prints them with
+// `natterd --list-plugins`.
+struct ConfigKey {
+  const char* name;
+  KeyType type;
+  // The default as TOML would spell the value without quotes ("8080",
+  // "true", "/var/lib/x", "a,b" for a list). nullptr: the key is required.
+  const char* default_value;
+  const char* description;
+};
+
+// Base of every plugin kind. The broker calls stop() once, from its main
+// thread, before destroying the instance; stop() returns when the plugin
+// has finished its work (flushed, closed) and will call nothing back.
+class Plugin {
+ public:
+  virtual void stop() noexcept = 0;
+
+ protected:
+  ~Plugin() = default;
+};
+
+}  // namespace natter
+
+extern "C" {
+
+// Layout grows only at the end; struct_size tells the broker how much of it
+// this plugin filled in.
+struct natter_plugin_descriptor {
+  std::uint32_t struct_size;
+  std::uint32_t abi_major;
+  std::uint32_t abi_minor;
+  std::uint32_t kind;  // natter::PluginKind
+  const char* name;
+  const char* version;
+  const char* summary;
+  const natter::ConfigKey* keys;
+  std::uint32_t key_count;
+  // Creates an instance of the kind's interface (cast from Plugin by the
+  // broker according to `kind`). Returns nullptr after reporting why to
+  // `error`. `host` and `config` outlive the instance. Main thread only.
+  natter::Plugin* (*create)(natter::Host* host, const natter::PluginConfig* config,
+                            natter::Diagnostic* error);
+  // Frees what create() returned, after stop(). Main thread only.
+  void (*destroy)(natter::Plugin* instance);
+};
+
+}  // extern "C"
+
+#define NATTER_DESCRIPTOR_SYMBOL "natter_plugin"

@@ -1,0 +1,58 @@
+#pragma once
+// Storage keeps message history. Writes are queued and committed in
+// batches on the plugin's own thread(s); the broker never waits on disk.
+
+#include <cstdint>
+#include <span>
+
+#include "natter/abi.hpp"
+#include "natter/values.hpp"
+
+namespace natter {
+
+// Broker-owned completion of one append. The plugin calls appended()
+// exactly once, from any thread (inline too), and must not touch the object
+// afterwards. ok() means committed durably; `unavailable` means the plugin
+// could not take or keep the message (queue full, stopped).
+class AppendDone {
+ public:
+  virtual void appended(Status status) noexcept = 0;
+
+ protected:
+  ~AppendDone() = default;
+};
+
+// A page request. Ids bound the page exclusively; 0 means unbounded.
+// With after_id set the page is the oldest `limit` messages after it
+// (recovery); otherwise the newest `limit` before before_id (scrollback).
+struct HistoryQuery {
+  std::string_view room;
+  std::uint64_t before_id = 0;
+  std::uint64_t after_id = 0;
+  std::uint32_t limit = 50;
+};
+
+// Broker-owned completion of one history read; called exactly once, from
+// any thread. `page` is oldest first and valid only during the call.
+class HistoryDone {
+ public:
+  virtual void page(Status status, std::span<const MessageView> page) noexcept = 0;
+
+ protected:
+  ~HistoryDone() = default;
+};
+
+class Storage : public Plugin {
+ public:
+  // Open, create or migrate the schema. Main thread.
+  virtual bool start(Diagnostic& error) noexcept = 0;
+  // Queue `message` for the next batch. Appending an id that is already
+  // stored is harmless and completes ok. Copies `message`. Any thread.
+  virtual void append(const MessageView& message, AppendDone& done) noexcept = 0;
+  // Read one page. Sees every append that has completed ok. Any thread.
+  virtual void history(const HistoryQuery& query, HistoryDone& done) noexcept = 0;
+  // Plugin::stop(): commit everything queued, complete every pending
+  // callback, then return.
+};
+
+}  // namespace natter

@@ -1,0 +1,109 @@
+#pragma once
+// Value types that cross the plugin boundary. All are plain views: whoever
+// hands one over owns the bytes it points to, and they are valid only for
+// the duration of the call that receives them. Copy what you keep.
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+namespace natter {
+
+// Stable error codes; the numbers are part of the ABI and never reused.
+enum class ErrorCode : std::uint32_t {
+  none = 0,
+  bad_request = 1,    // malformed or incomplete command
+  not_member = 2,     // the session has not joined that room
+  rate_limited = 3,   // a rate limiter refused; see retry_after_ms
+  rejected = 4,       // a content filter refused; see the message
+  unavailable = 5,    // a backend (storage, bus) cannot take work now
+  unauthorized = 6,   // authentication failed
+  internal = 7,       // a bug or an unexpected failure in the broker
+  not_found = 8,      // the thing asked for does not exist
+  forbidden = 9,      // authenticated, but not allowed
+};
+
+// The wire name of a code, as clients see it in `error.code`.
+constexpr std::string_view to_string(ErrorCode code) noexcept {
+  switch (code) {
+    case ErrorCode::none: return "none";
+    case ErrorCode::bad_request: return "bad_request";
+    case ErrorCode::not_member: return "not_member";
+    case ErrorCode::rate_limited: return "rate_limited";
+    case ErrorCode::rejected: return "rejected";
+    case ErrorCode::unavailable: return "unavailable";
+    case ErrorCode::unauthorized: return "unauthorized";
+    case ErrorCode::internal: return "internal";
+    case ErrorCode::not_found: return "not_found";
+    case ErrorCode::forbidden: return "forbidden";
+  }
+  return "internal";
+}
+
+// The outcome of an operation; `detail` is for humans and logs.
+struct Status {
+  ErrorCode code = ErrorCode::none;
+  std::string_view detail;
+
+  constexpr bool ok() const noexcept { return code == ErrorCode::none; }
+};
+
+// A stored or delivered chat message.
+struct MessageView {
+  std::uint64_t id = 0;      // snowflake: time-ordered, unique across nodes
+  std::int64_t ts_ms = 0;    // Unix time in milliseconds, from the id's node
+  std::string_view room;
+  std::string_view sender;   // user name
+  std::string_view body;     // UTF-8 text
+};
+
+// Who a session belongs to, as decided by the auth plugin.
+struct Identity {
+  std::string_view user;
+};
+
+// What a transport knows about a connecting client.
+struct ConnectInfo {
+  std::string_view transport;       // plugin name, e.g. "websocket"
+  std::string_view remote_address;  // "ip:port" or a broker client id
+  std::string_view requested_user;  // the name the client asked for, if any
+  std::string_view token;           // bearer token, if any
+};
+
+// Client commands. Numbers are ABI and never reused.
+enum class Op : std::uint32_t { join = 1, leave = 2, send = 3, history = 4, ping = 5 };
+
+// One decoded client command. Fields an op does not use are empty or zero.
+struct Command {
+  Op op = Op::ping;
+  std::string_view ref;       // client's correlation id, echoed in the answer
+  std::string_view room;
+  std::string_view body;      // send
+  std::string_view password;  // join, for password-protected rooms
+  std::uint64_t since = 0;    // join: recover messages with id > since
+  bool has_since = false;
+  std::uint64_t before = 0;   // history: messages with id < before (0 = newest)
+  std::uint32_t limit = 0;    // history: page size (0 = server default)
+};
+
+// Server events. Numbers are ABI and never reused.
+enum class EventKind : std::uint32_t {
+  welcome = 1, joined = 2, left = 3, message = 4, ack = 5, history = 6, error = 7, pong = 8,
+};
+
+// One server event. Fields a kind does not use are empty or zero.
+struct Event {
+  EventKind kind = EventKind::pong;
+  std::string_view ref;                    // ack, history, error, pong, joined (to the joiner)
+  std::string_view room;                   // joined, left, message, history
+  std::string_view user;                   // welcome (you), joined, left
+  std::uint32_t node_id = 0;               // welcome
+  MessageView message;                     // message; ack uses id and ts_ms
+  std::span<const MessageView> messages;   // history, oldest first
+  std::span<const std::string_view> members;  // joined, to the joiner only
+  ErrorCode error = ErrorCode::none;       // error
+  std::string_view error_message;          // error
+  std::uint32_t retry_after_ms = 0;        // error: rate_limited
+};
+
+}  // namespace natter
