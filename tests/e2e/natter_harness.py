@@ -1,0 +1,145 @@
+"""Runs natterd as a real process on a free loopback port, and talks to it
+with the `websockets` library (Debian's python3-websockets), a client
+nobody here wrote."""
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+import websockets
+
+NATTERD = os.environ.get("NATTERD", "natterd")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Natterd:
+    """One natterd process with its own config and database in a temp dir."""
+
+    def __init__(self, workdir=None, broker="", storage="", extra="", max_message_bytes=4096):
+        self._own_dir = None
+        if workdir is None:
+            self._own_dir = tempfile.TemporaryDirectory(prefix="natter-e2e-")
+            workdir = self._own_dir.name
+        self.workdir = workdir
+        self.port = free_port()
+        self.config_path = os.path.join(workdir, "natter.toml")
+        self.log_path = os.path.join(workdir, "natterd.log")
+        with open(self.config_path, "w") as f:
+            f.write(f"""[broker]
+node_id = 7
+log_level = "debug"
+{broker}
+
+[storage]
+plugin = "sqlite"
+path = "{workdir}/history.db"
+synchronous = "normal"
+{storage}
+
+[[transport]]
+plugin = "websocket"
+listen = "127.0.0.1:{self.port}"
+path = "/ws"
+max_message_bytes = {max_message_bytes}
+close_timeout_ms = 2000
+{extra}
+""")
+        self.process = None
+
+    @property
+    def url(self):
+        return f"ws://127.0.0.1:{self.port}/ws"
+
+    def start(self):
+        self._log = open(self.log_path, "ab")
+        self.process = subprocess.Popen([NATTERD, "--config", self.config_path],
+                                        stdout=self._log, stderr=self._log)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"natterd exited with {self.process.returncode}:\n{self.log()}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return self
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("natterd did not start listening:\n" + self.log())
+
+    def stop(self, sig=signal.SIGTERM, timeout=20):
+        """Sends `sig` and returns the exit code."""
+        if self.process is None:
+            return None
+        self.process.send_signal(sig)
+        try:
+            code = self.process.wait(timeout=timeout)
+        finally:
+            if self.process.poll() is None:
+                self.process.kill()
+                self.process.wait()
+            self._log.close()
+            self.process = None
+        return code
+
+    def log(self):
+        try:
+            with open(self.log_path, errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def close(self):
+        if self.process is not None:
+            self.stop(signal.SIGKILL)
+        if self._own_dir is not None:
+            self._own_dir.cleanup()
+
+
+class Client:
+    """One natter.v1 WebSocket client."""
+
+    def __init__(self, ws, welcome):
+        self.ws = ws
+        self.welcome = welcome
+        self.user = welcome["user"]
+
+    @classmethod
+    async def connect(cls, server, user):
+        ws = await websockets.connect(f"{server.url}?user={user}", subprotocols=["natter.v1"],
+                                      max_size=None, ping_interval=None)
+        welcome = json.loads(await asyncio.wait_for(ws.recv(), 5))
+        assert welcome["type"] == "welcome", welcome
+        return cls(ws, welcome)
+
+    async def send(self, **command):
+        await self.ws.send(json.dumps(command))
+
+    async def recv(self, timeout=5.0):
+        return json.loads(await asyncio.wait_for(self.ws.recv(), timeout))
+
+    async def expect(self, type_, timeout=5.0, **fields):
+        """The next event, which must be of `type_` and carry `fields`."""
+        event = await self.recv(timeout)
+        assert event["type"] == type_, f"expected {type_}, got {event}"
+        for key, value in fields.items():
+            assert event.get(key) == value, f"expected {key}={value!r} in {event}"
+        return event
+
+    async def join(self, room, **extra):
+        await self.send(op="join", room=room, ref="join-" + room, **extra)
+        return await self.expect("joined", room=room, ref="join-" + room)
+
+    async def say(self, room, body, ref):
+        await self.send(op="send", room=room, body=body, ref=ref)
+
+    async def close(self):
+        await self.ws.close()
