@@ -39,6 +39,9 @@ void PluginInstance::create() {
   CapturedText why;
   instance_ = library_.descriptor->create(host_.get(), config_.get(), &why);
   if (!instance_) {
+    // A natter::ConfigError from the plugin already says file, line and key.
+    const std::string config_file = spec_.origin.substr(0, spec_.origin.rfind(':'));
+    if (!why.text.empty() && why.text.starts_with(config_file + ":")) throw PluginError(why.text);
     throw PluginError(label() + ": " + (why.text.empty() ? "create failed" : why.text));
   }
 }
@@ -67,8 +70,9 @@ PluginSet::PluginSet(const config::Settings& settings, const PluginLoader& loade
       plugins_.push_back(std::move(instance));
     } catch (const PluginError& e) {
       std::string text = e.what();
-      // Errors from create() already carry the location.
-      problems.push_back(text.starts_with(spec.origin) ? text : where + "plugin '" + spec.name + "': " + text);
+      // Errors from create() already carry the location; the loader's do not.
+      const bool located = text.starts_with(settings.path + ":");
+      problems.push_back(located ? text : where + "plugin '" + spec.name + "': " + text);
     }
   }
   if (!problems.empty()) {

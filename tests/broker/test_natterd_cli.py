@@ -1,0 +1,247 @@
+"""natterd's command line as an operator meets it: --check-config names
+file, line and key for every kind of config mistake, and the broker
+refuses bad plugins with one clear line and a non-zero exit."""
+
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+import unittest
+
+NATTERD = os.environ["NATTERD"]
+FIXTURES = os.environ["NATTER_FIXTURE_DIR"]
+
+GOOD_TRANSPORT = """
+[[transport]]
+plugin = "websocket"
+listen = "127.0.0.1:0"
+"""
+
+
+class CheckConfigTest(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory(prefix="natter-cli-")
+        self.path = os.path.join(self.dir.name, "natter.toml")
+
+    def tearDown(self):
+        self.dir.cleanup()
+
+    def check(self, config, *extra):
+        with open(self.path, "w") as f:
+            f.write(textwrap.dedent(config).lstrip())
+        return subprocess.run([NATTERD, "--check-config", "--config", self.path, *extra],
+                              capture_output=True, text=True, timeout=30)
+
+    def assert_refused(self, config, *expected_lines):
+        result = self.check(config)
+        self.assertEqual(result.returncode, 1, result.stdout + result.stderr)
+        for line in expected_lines:
+            self.assertIn(line.replace("FILE", self.path), result.stderr)
+        return result.stderr
+
+    def test_a_good_config_is_ok(self):
+        result = self.check(f"""
+            [storage]
+            plugin = "sqlite"
+            path = "{self.dir.name}/h.db"
+            {GOOD_TRANSPORT}""")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("OK (4 plugins", result.stdout)
+
+    def test_the_shipped_config_is_ok(self):
+        shipped = os.path.join(os.environ["NATTER_SOURCE_DIR"], "config", "natter.toml")
+        result = subprocess.run([NATTERD, "--check-config", "--config", shipped],
+                                capture_output=True, text=True, timeout=30)
+        self.assertEqual(result.returncode, 0, result.stderr)
+
+    def test_syntax_error_names_the_line(self):
+        self.assert_refused("""
+            [broker]
+            node_id =
+            """, "FILE:2: syntax error: missing value after key-value separator")
+
+    def test_a_missing_file_is_named(self):
+        result = subprocess.run([NATTERD, "--check-config", "--config", self.path + ".nope"],
+                                capture_output=True, text=True, timeout=30)
+        self.assertEqual(result.returncode, 1)
+        self.assertIn(self.path + ".nope: cannot read config file (no such file)", result.stderr)
+
+    def test_unknown_broker_key_suggests_the_right_one(self):
+        self.assert_refused(f"""
+            [broker]
+            node_idd = 3
+            {GOOD_TRANSPORT}""",
+            "FILE:2: [broker] unknown key 'node_idd' for the broker; did you mean 'node_id'?")
+
+    def test_unknown_plugin_key_names_the_plugin(self):
+        self.assert_refused(f"""
+            [storage]
+            plugin = "sqlite"
+            pathh = "/tmp/x.db"
+            {GOOD_TRANSPORT}""",
+            "FILE:3: [storage] unknown key 'pathh' for plugin 'sqlite'; did you mean 'path'?")
+
+    def test_wrong_type_shows_what_was_given(self):
+        self.assert_refused(f"""
+            [broker]
+            node_id = "1"
+            {GOOD_TRANSPORT}""",
+            "FILE:2: [broker] key 'node_id' must be an integer (got \"1\")")
+
+    def test_wrong_type_in_a_plugin_table(self):
+        self.assert_refused("""
+            [[transport]]
+            plugin = "websocket"
+            max_message_bytes = "big"
+            """,
+            "FILE:3: [transport] key 'max_message_bytes' must be an integer (got \"big\")")
+
+    def test_missing_plugin_key(self):
+        self.assert_refused("""
+            [[transport]]
+            listen = "127.0.0.1:1"
+            """, "FILE:1: [transport] missing required key 'plugin'")
+
+    def test_missing_required_plugin_key(self):
+        self.assert_refused(f"""
+            [[filter]]
+            plugin = "{FIXTURES}/fixture_failing_start.so"
+            {GOOD_TRANSPORT}""",
+            "FILE:1: [filter] missing required key 'reason' (Why start() fails)")
+
+    def test_value_out_of_range(self):
+        self.assert_refused(f"""
+            [broker]
+            node_id = 5000
+            {GOOD_TRANSPORT}""",
+            "FILE:2: [broker] key 'node_id': must be between 0 and 1023 (got 5000)")
+
+    def test_a_plugin_rejects_a_malformed_value_with_its_location(self):
+        self.assert_refused("""
+            [[transport]]
+            plugin = "websocket"
+            listen = "localhost"
+            """,
+            "FILE:3: [transport] key 'listen': must be \"host:port\" (got \"localhost\")")
+
+    def test_unknown_plugin_name(self):
+        self.assert_refused(f"""
+            [storage]
+            plugin = "sqllite"
+            {GOOD_TRANSPORT}""",
+            "FILE:2: [storage] plugin 'sqllite': no storage plugin named 'sqllite' "
+            "(looked for natter_storage_sqllite.so in")
+
+    def test_transport_written_as_a_table(self):
+        self.assert_refused("""
+            [transport]
+            plugin = "websocket"
+            """, "FILE:1: 'transport' holds any number of plugins: write [[transport]], not [transport]")
+
+    def test_unknown_section(self):
+        self.assert_refused(f"""
+            [storgae]
+            plugin = "sqlite"
+            {GOOD_TRANSPORT}""", "FILE:1: unknown section 'storgae'")
+
+    def test_no_transport_at_all(self):
+        self.assert_refused("[broker]\n", "FILE: no [[transport]] configured")
+
+    def test_every_problem_is_reported_not_just_the_first(self):
+        stderr = self.assert_refused(f"""
+            [broker]
+            node_id = "x"
+            log_level = "loud"
+            {GOOD_TRANSPORT}""",
+            "FILE:2: [broker] key 'node_id' must be an integer",
+            "FILE:3: [broker] key 'log_level': must be one of trace, debug, info, warn, error")
+        self.assertEqual(len(stderr.strip().splitlines()), 2, stderr)
+
+
+class PluginRefusalTest(unittest.TestCase):
+    """A bad plugin named in the config: one line naming the file and the
+    reason, exit code 1, and nothing listening."""
+
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory(prefix="natter-refuse-")
+        self.path = os.path.join(self.dir.name, "natter.toml")
+
+    def tearDown(self):
+        self.dir.cleanup()
+
+    def run_with_filter(self, plugin_path, extra=""):
+        with open(self.path, "w") as f:
+            f.write(f'[storage]\nplugin = "sqlite"\npath = "{self.dir.name}/h.db"\n'
+                    f'[[filter]]\nplugin = "{plugin_path}"\n{extra}\n{GOOD_TRANSPORT}')
+        return subprocess.run([NATTERD, "--config", self.path], capture_output=True, text=True,
+                              timeout=30)
+
+    def assert_refused(self, result, message):
+        self.assertEqual(result.returncode, 1, result.stderr)
+        self.assertIn(message, result.stderr)
+        self.assertNotIn("ready", result.stderr)
+
+    def test_not_a_shared_object(self):
+        fake = os.path.join(self.dir.name, "natter_filter_fake.so")
+        with open(fake, "w") as f:
+            f.write("this is text\n")
+        self.assert_refused(self.run_with_filter(fake),
+                            f"{fake}: not a loadable shared object (")
+
+    def test_missing_descriptor(self):
+        so = f"{FIXTURES}/fixture_no_descriptor.so"
+        self.assert_refused(self.run_with_filter(so),
+                            f"{so}: not a natter plugin (no 'natter_plugin' descriptor symbol)")
+
+    def test_abi_it_does_not_speak(self):
+        so = f"{FIXTURES}/fixture_wrong_abi.so"
+        self.assert_refused(self.run_with_filter(so),
+                            f"{so}: plugin 'from_the_future' speaks plugin ABI 99.0, this broker speaks 1.0")
+
+    def test_unknown_kind(self):
+        so = f"{FIXTURES}/fixture_unknown_kind.so"
+        self.assert_refused(self.run_with_filter(so),
+                            f"{so}: plugin 'mystery' declares unknown kind 42")
+
+    def test_plugin_of_the_wrong_kind_for_its_section(self):
+        storage = os.path.join(os.path.dirname(NATTERD), "..", "lib", "natter", "plugins",
+                               "natter_storage_sqlite.so")
+        self.assert_refused(self.run_with_filter(os.path.normpath(storage)),
+                            "plugin 'sqlite' is a storage plugin, not a filter plugin")
+
+    def test_constructor_refusal_names_the_key(self):
+        so = f"{FIXTURES}/fixture_failing_start.so"
+        result = self.run_with_filter(so, 'reason = ""')
+        self.assert_refused(result, f"{self.path}:6: [filter] key 'reason': must not be empty")
+
+    def test_start_failure_stops_what_started_and_exits_1(self):
+        so = f"{FIXTURES}/fixture_failing_start.so"
+        result = self.run_with_filter(so, 'reason = "disk on fire"')
+        self.assert_refused(result, f"[filter] plugin 'failing_start' ({so}): start failed: disk on fire")
+        self.assertIn("stopping sqlite", result.stderr)
+
+
+class OtherFlagsTest(unittest.TestCase):
+    def test_version_names_the_plugin_abi(self):
+        result = subprocess.run([NATTERD, "--version"], capture_output=True, text=True, timeout=10)
+        self.assertEqual(result.returncode, 0)
+        self.assertRegex(result.stdout, r"^natterd \d+\.\d+\.\d+ \(plugin ABI 1\.0\)")
+
+    def test_list_plugins_shows_every_bundled_plugin_and_its_keys(self):
+        result = subprocess.run([NATTERD, "--list-plugins", "--config", "/nonexistent.toml"],
+                                capture_output=True, text=True, timeout=30)
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        for header in ("websocket  transport", "sqlite  storage", "local  pubsub", "anonymous  auth"):
+            self.assertIn(header, result.stdout)
+        self.assertIn("listen (string, default \"0.0.0.0:8080\"): Address and port", result.stdout)
+
+    def test_help_lists_the_flags(self):
+        result = subprocess.run([NATTERD, "--help"], capture_output=True, text=True, timeout=10)
+        self.assertEqual(result.returncode, 0)
+        for flag in ("--config", "--check-config", "--list-plugins", "--version"):
+            self.assertIn(flag, result.stdout)
+
+
+if __name__ == "__main__":
+    unittest.main()
