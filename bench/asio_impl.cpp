@@ -1,0 +1,3 @@
+// The benchmark's compiled copy of Asio and Beast.
+#include <boost/asio/impl/src.hpp>
+#include <boost/beast/src.hpp>
