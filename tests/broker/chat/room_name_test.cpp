@@ -1,0 +1,19 @@
+#include "chat/room_name.hpp"
+
+#include <gtest/gtest.h>
+
+namespace natter::chat {
+
+TEST(RoomName, OrdinaryNamesAreFine) {
+  EXPECT_EQ(room_name_problem("lobby", 128), "");
+  EXPECT_EQ(room_name_problem("café ☕", 128), "");
+}
+
+TEST(RoomName, EmptyTooLongControlAndPaddedNamesAreRefused) {
+  EXPECT_EQ(room_name_problem("", 128), "room name is empty");
+  EXPECT_EQ(room_name_problem(std::string(129, 'r'), 128), "room name is 129 bytes; the limit is 128");
+  EXPECT_EQ(room_name_problem("a\nb", 128), "room name contains a control character");
+  EXPECT_EQ(room_name_problem(" lobby", 128), "room name starts or ends with a space");
+}
+
+}  // namespace natter::chat
