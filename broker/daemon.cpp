@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "chat/broker.hpp"
+#include "plugins/captured_text.hpp"
 #include "plugins/plugin_set.hpp"
 #include "runtime/executor.hpp"
 #include "runtime/logging.hpp"
@@ -13,17 +14,6 @@
 namespace natter {
 
 namespace {
-
-class StartError final : public natter::Diagnostic {
- public:
-  void report(std::string_view message) noexcept override {
-    try {
-      text.assign(message);
-    } catch (...) {
-    }
-  }
-  std::string text;
-};
 
 sigset_t termination_signals() {
   sigset_t set;
@@ -87,7 +77,7 @@ int Daemon::run() {
 
   // Backends first, transports (which let clients in) last.
   for (const auto& instance : p.plugins->all()) {
-    StartError why;
+    plugins::CapturedText why;
     bool ok = false;
     switch (instance->kind()) {
       case PluginKind::storage: ok = instance->as<natter::Storage>().start(why); break;

@@ -181,11 +181,8 @@ void Broker::replay(Session& session, const OwnedCommand& command) {
     if (code != natter::ErrorCode::none) {
       s->send_error(ref, natter::ErrorCode::unavailable, "could not replay missed messages: " + detail);
     }
-    Room* r = rooms_.find(room);
-    natter::HistoryQuery q = query;
-    q.room = room;
-    std::uint64_t last = q.after_id;
-    for (const auto& m : merge_history_page(q, stored, r ? &r->recent : nullptr)) {
+    std::uint64_t last = query.after_id;
+    for (const auto& m : page_with_recent(query, room, stored)) {
       auto event = EventBuffer::make(natter::EventKind::message);
       event->set_message(m.view());
       s->send(event);
@@ -245,15 +242,20 @@ void Broker::history(Session& session, const OwnedCommand& command) {
       s->send_error(ref, natter::ErrorCode::unavailable, "history is unavailable: " + detail);
       return;
     }
-    Room* r = rooms_.find(room);
-    natter::HistoryQuery q = query;
-    q.room = room;
     auto page = EventBuffer::make(natter::EventKind::history);
     page->set_ref(ref).set_room(room);
-    page->set_messages(merge_history_page(q, stored, r ? &r->recent : nullptr));
+    page->set_messages(page_with_recent(query, room, stored));
     s->send(page);
   });
   parts_.storage.history(query, *read);
+}
+
+std::vector<StoredMessage> Broker::page_with_recent(natter::HistoryQuery query, const std::string& room,
+                                                   const std::vector<StoredMessage>& stored) {
+  // The captured query's room view pointed into a string that has moved.
+  query.room = room;
+  Room* r = rooms_.find(room);
+  return merge_history_page(query, stored, r ? &r->recent : nullptr);
 }
 
 void Broker::deliver_message(const StoredMessage& message) {

@@ -67,6 +67,9 @@ class Broker final : public natter::BrokerEntry, public natter::BusListener {
   void history(Session& session, const OwnedCommand& command);
   void replay(Session& session, const OwnedCommand& command);
   void remove_from_room(Session& session, const std::string& room, std::string_view ref);
+  // A storage page merged with the room's recent, maybe uncommitted, messages.
+  std::vector<StoredMessage> page_with_recent(natter::HistoryQuery query, const std::string& room,
+                                              const std::vector<StoredMessage>& stored);
   // Validates the command's room name; false after telling the client.
   bool room_name_ok(Session& session, const OwnedCommand& command);
 

@@ -1,6 +1,7 @@
 #include "plugins/plugin_set.hpp"
 
 #include "config/config_error.hpp"
+#include "plugins/captured_text.hpp"
 
 namespace natter::plugins {
 
@@ -8,17 +9,6 @@ namespace {
 
 // Config keys the broker reads itself from every plugin table.
 constexpr std::string_view kReservedKeys[] = {"plugin"};
-
-class CapturedText final : public natter::Diagnostic {
- public:
-  void report(std::string_view message) noexcept override {
-    try {
-      text.assign(message);
-    } catch (...) {
-    }
-  }
-  std::string text;
-};
 
 }  // namespace
 
