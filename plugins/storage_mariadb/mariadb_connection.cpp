@@ -1,0 +1,206 @@
+#include "mariadb_connection.hpp"
+
+#include <algorithm>
+#include <array>
+#include <limits>
+#include <mutex>
+
+#include <mysql.h>
+#include <errmsg.h>
+#include <mysqld_error.h>
+
+namespace natter::mariadb {
+
+namespace {
+
+constexpr int kSchemaVersion = 1;
+// Batches are inserted in chunks of these sizes, so at most this many
+// statements are prepared per connection whatever the batch size.
+constexpr std::array<std::size_t, 5> kChunkSizes = {256, 64, 16, 4, 1};
+
+bool is_connection_error(unsigned code) {
+  switch (code) {
+    case CR_SERVER_GONE_ERROR:
+    case CR_SERVER_LOST:
+    case CR_CONNECTION_ERROR:
+    case CR_CONN_HOST_ERROR:
+    case CR_SERVER_LOST_EXTENDED:
+    case CR_COMMANDS_OUT_OF_SYNC:
+    case ER_CONNECTION_KILLED:
+    case ER_SERVER_SHUTDOWN:
+    case ER_QUERY_INTERRUPTED:
+      return true;
+    default:
+      return false;
+  }
+}
+
+void library_init() {
+  static std::once_flag once;
+  std::call_once(once, [] { mysql_library_init(0, nullptr, nullptr); });
+}
+
+}  // namespace
+
+Connection::Connection(const ServerAddress& server, const MariadbSettings& s) : label_(server.label()) {
+  library_init();
+  db_ = mysql_init(nullptr);
+  if (!db_) throw DbError("out of memory", 0, true);
+  unsigned connect = s.connect_timeout_s, io = s.io_timeout_s;
+  mysql_optionsv(db_, MYSQL_OPT_CONNECT_TIMEOUT, &connect);
+  mysql_optionsv(db_, MYSQL_OPT_READ_TIMEOUT, &io);
+  mysql_optionsv(db_, MYSQL_OPT_WRITE_TIMEOUT, &io);
+  mysql_optionsv(db_, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+  if (!mysql_real_connect(db_, server.host.c_str(), s.user.c_str(), s.password.c_str(),
+                          server.database.c_str(), server.port, nullptr, 0)) {
+    std::string why = mysql_error(db_);
+    unsigned code = mysql_errno(db_);
+    mysql_close(db_);
+    db_ = nullptr;
+    // Wrong credentials or database will not fix themselves by retrying,
+    // but the operator may be fixing them right now: retry all the same.
+    throw DbError("cannot connect to " + label_ + ": " + why, code, true);
+  }
+}
+
+Connection::~Connection() {
+  for (auto& [rows, statement] : inserts_) mysql_stmt_close(statement);
+  if (db_) mysql_close(db_);
+}
+
+void Connection::fail(const std::string& what) {
+  const unsigned code = mysql_errno(db_);
+  throw DbError(label_ + ": " + what + ": " + mysql_error(db_), code, is_connection_error(code));
+}
+
+void Connection::fail_statement(st_mysql_stmt* statement, const std::string& what) {
+  const unsigned code = mysql_stmt_errno(statement);
+  throw DbError(label_ + ": " + what + ": " + mysql_stmt_error(statement), code, is_connection_error(code));
+}
+
+void Connection::query(const std::string& sql) {
+  if (mysql_real_query(db_, sql.data(), sql.size()) != 0) fail(sql.substr(0, 60));
+  if (MYSQL_RES* result = mysql_store_result(db_)) mysql_free_result(result);
+}
+
+void Connection::migrate() {
+  query("SELECT GET_LOCK('natter_schema_migration', 30)");
+  try {
+    query("CREATE TABLE IF NOT EXISTS natter_schema (version INT NOT NULL) ENGINE=InnoDB");
+    int version = 0;
+    if (mysql_real_query(db_, "SELECT MAX(version) FROM natter_schema", 38) != 0) fail("read schema version");
+    if (MYSQL_RES* result = mysql_store_result(db_)) {
+      if (MYSQL_ROW row = mysql_fetch_row(result); row && row[0]) version = std::atoi(row[0]);
+      mysql_free_result(result);
+    }
+    if (version > kSchemaVersion) {
+      throw DbError(label_ + ": schema version " + std::to_string(version) +
+                        " is newer than this plugin understands (" + std::to_string(kSchemaVersion) + ")",
+                    0, false);
+    }
+    if (version < 1) {
+      // Binary room/sender/body: bytes in are bytes out, whatever the
+      // server's collation; (room, id) serves every history page.
+      query("CREATE TABLE IF NOT EXISTS messages ("
+            " id BIGINT UNSIGNED NOT NULL PRIMARY KEY,"
+            " room VARBINARY(1024) NOT NULL,"
+            " sender VARBINARY(255) NOT NULL,"
+            " body MEDIUMBLOB NOT NULL,"
+            " ts_ms BIGINT NOT NULL,"
+            " KEY messages_by_room (room, id)) ENGINE=InnoDB");
+      query("DELETE FROM natter_schema");
+      query("INSERT INTO natter_schema (version) VALUES (1)");
+    }
+  } catch (...) {
+    mysql_query(db_, "SELECT RELEASE_LOCK('natter_schema_migration')");
+    if (MYSQL_RES* result = mysql_store_result(db_)) mysql_free_result(result);
+    throw;
+  }
+  query("SELECT RELEASE_LOCK('natter_schema_migration')");
+}
+
+st_mysql_stmt* Connection::insert_statement(std::size_t rows) {
+  if (auto it = inserts_.find(rows); it != inserts_.end()) return it->second;
+  std::string sql = "INSERT INTO messages (id, room, sender, body, ts_ms) VALUES ";
+  for (std::size_t i = 0; i < rows; ++i) sql += i ? ",(?,?,?,?,?)" : "(?,?,?,?,?)";
+  sql += " ON DUPLICATE KEY UPDATE id = id";
+  MYSQL_STMT* statement = mysql_stmt_init(db_);
+  if (!statement) fail("mysql_stmt_init");
+  if (mysql_stmt_prepare(statement, sql.data(), sql.size()) != 0) {
+    try {
+      fail_statement(statement, "prepare insert");
+    } catch (...) {
+      mysql_stmt_close(statement);
+      throw;
+    }
+  }
+  inserts_.emplace(rows, statement);
+  return statement;
+}
+
+void Connection::insert_chunk(const Row* rows, std::size_t count) {
+  MYSQL_STMT* statement = insert_statement(count);
+  std::vector<MYSQL_BIND> binds(count * 5);
+  std::vector<unsigned long> lengths(count * 3);
+  for (std::size_t i = 0; i < count; ++i) {
+    const Row& r = rows[i];
+    MYSQL_BIND* b = &binds[i * 5];
+    unsigned long* len = &lengths[i * 3];
+    b[0].buffer_type = MYSQL_TYPE_LONGLONG;
+    b[0].buffer = const_cast<std::uint64_t*>(&r.id);
+    b[0].is_unsigned = 1;
+    const std::string* texts[3] = {&r.room, &r.sender, &r.body};
+    for (int t = 0; t < 3; ++t) {
+      len[t] = texts[t]->size();
+      b[1 + t].buffer_type = MYSQL_TYPE_BLOB;
+      b[1 + t].buffer = const_cast<char*>(texts[t]->data());
+      b[1 + t].buffer_length = len[t];
+      b[1 + t].length = &len[t];
+    }
+    b[4].buffer_type = MYSQL_TYPE_LONGLONG;
+    b[4].buffer = const_cast<std::int64_t*>(&r.ts_ms);
+  }
+  if (mysql_stmt_bind_param(statement, binds.data()) != 0) fail_statement(statement, "bind insert");
+  if (mysql_stmt_execute(statement) != 0) fail_statement(statement, "insert");
+}
+
+void Connection::insert(const std::vector<Row>& rows) {
+  query("START TRANSACTION");
+  try {
+    std::size_t done = 0;
+    for (std::size_t chunk : kChunkSizes) {
+      while (rows.size() - done >= chunk) {
+        insert_chunk(rows.data() + done, chunk);
+        done += chunk;
+      }
+    }
+    query("COMMIT");
+  } catch (const DbError& e) {
+    if (!e.connection_lost()) mysql_query(db_, "ROLLBACK");
+    throw;
+  }
+}
+
+std::vector<Row> Connection::page(const std::string& room, std::uint64_t before_id, std::uint64_t after_id,
+                                  std::uint32_t limit) {
+  std::string escaped(room.size() * 2 + 1, '\0');
+  escaped.resize(mysql_real_escape_string(db_, escaped.data(), room.data(), room.size()));
+  const std::uint64_t upper = before_id ? before_id : std::numeric_limits<std::uint64_t>::max();
+  std::string sql = "SELECT id, ts_ms, room, sender, body FROM messages WHERE room = '" + escaped +
+                    "' AND id < " + std::to_string(upper) + " AND id > " + std::to_string(after_id) +
+                    (after_id ? " ORDER BY id ASC" : " ORDER BY id DESC") + " LIMIT " + std::to_string(limit);
+  if (mysql_real_query(db_, sql.data(), sql.size()) != 0) fail("history");
+  MYSQL_RES* result = mysql_store_result(db_);
+  if (!result) fail("history result");
+  std::vector<Row> rows;
+  while (MYSQL_ROW row = mysql_fetch_row(result)) {
+    unsigned long* len = mysql_fetch_lengths(result);
+    rows.push_back({std::stoull(row[0]), std::stoll(row[1]), std::string(row[2], len[2]),
+                    std::string(row[3], len[3]), std::string(row[4], len[4])});
+  }
+  mysql_free_result(result);
+  if (!after_id) std::reverse(rows.begin(), rows.end());
+  return rows;
+}
+
+}  // namespace natter::mariadb

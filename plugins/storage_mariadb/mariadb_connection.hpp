@@ -1,0 +1,73 @@
+#pragma once
+// One MariaDB connection (MariaDB Connector/C) and what natter does with
+// it: migrate the schema, insert a batch in one transaction, read a page.
+// Not thread-safe: each worker thread owns its connections. A connection
+// that failed is thrown away and replaced, which also re-prepares its
+// statements.
+
+#include <cstdint>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <natter/values.hpp>
+
+#include "mariadb_config.hpp"
+
+struct st_mysql;
+struct st_mysql_stmt;
+
+namespace natter::mariadb {
+
+class DbError : public std::runtime_error {
+ public:
+  DbError(const std::string& what, unsigned code, bool connection_lost)
+      : std::runtime_error(what), code_(code), connection_lost_(connection_lost) {}
+  unsigned code() const noexcept { return code_; }
+  // The link to the server is gone or unusable: reconnect, then retry.
+  bool connection_lost() const noexcept { return connection_lost_; }
+
+ private:
+  unsigned code_;
+  bool connection_lost_;
+};
+
+struct Row {
+  std::uint64_t id = 0;
+  std::int64_t ts_ms = 0;
+  std::string room, sender, body;
+  natter::MessageView view() const noexcept { return {id, ts_ms, room, sender, body}; }
+};
+
+class Connection {
+ public:
+  // Connects with the configured timeouts; throws DbError.
+  Connection(const ServerAddress& server, const MariadbSettings& settings);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Creates or upgrades the schema, under a server-side lock so nodes
+  // starting together do not race.
+  void migrate();
+  // Inserts every row in one transaction; a row whose id is stored already
+  // is left alone (replays are harmless). Throws DbError.
+  void insert(const std::vector<Row>& rows);
+  // See natter::HistoryQuery; oldest first. Throws DbError.
+  std::vector<Row> page(const std::string& room, std::uint64_t before_id, std::uint64_t after_id,
+                        std::uint32_t limit);
+
+ private:
+  void query(const std::string& sql);
+  st_mysql_stmt* insert_statement(std::size_t rows);
+  void insert_chunk(const Row* rows, std::size_t count);
+  [[noreturn]] void fail(const std::string& what);
+  [[noreturn]] void fail_statement(st_mysql_stmt* statement, const std::string& what);
+
+  st_mysql* db_ = nullptr;
+  std::string label_;
+  std::map<std::size_t, st_mysql_stmt*> inserts_;  // prepared, by rows per statement
+};
+
+}  // namespace natter::mariadb

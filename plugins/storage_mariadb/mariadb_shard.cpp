@@ -1,0 +1,197 @@
+#include "mariadb_shard.hpp"
+
+#include <chrono>
+#include <random>
+
+namespace natter::mariadb {
+
+namespace {
+
+// Once stop() was asked for, a batch the server keeps refusing is given up
+// after this many attempts; its senders hear `unavailable`.
+constexpr int kAttemptsWhenStopping = 3;
+// A batch the server rejects for its content (not the connection) is
+// retried this often before its senders hear why.
+constexpr int kAttemptsOnDataError = 3;
+
+}  // namespace
+
+StoreMetrics::StoreMetrics(natter::Host& host)
+    : queue_depth(host.gauge("queue_depth", "Messages waiting to be committed, all shards")),
+      committed(host.counter("committed_total", "Messages committed")),
+      batches(host.counter("batches_total", "Transactions committed")),
+      write_errors(host.counter("write_errors_total", "Failed commit attempts")),
+      reconnects(host.counter("reconnects_total", "Connections re-established after a failure")),
+      commit_seconds(host.histogram("commit_seconds", "Time to commit one batch")) {}
+
+void StoreMetrics::queued(std::int64_t delta) { queue_depth.set(depth.fetch_add(delta) + delta); }
+
+Shard::Shard(ServerAddress server, const MariadbSettings& settings, natter::Host& host, StoreMetrics& metrics)
+    : server_(std::move(server)), settings_(settings), host_(host), metrics_(metrics) {}
+
+Shard::~Shard() { stop(); }
+
+void Shard::start() {
+  writer_connection_ = std::make_unique<Connection>(server_, settings_);
+  writer_connection_->migrate();
+  {
+    std::lock_guard lock(mutex_);
+    accepting_ = true;
+  }
+  writer_ = std::thread([this] { write_loop(); });
+  for (unsigned i = 0; i < settings_.readers; ++i) readers_.emplace_back([this] { read_loop(); });
+}
+
+bool Shard::append(Row row, natter::AppendDone& done) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!accepting_ || writes_.size() >= settings_.queue_max) return false;
+    writes_.push_back({std::move(row), &done});
+  }
+  metrics_.queued(1);
+  wake_writer_.notify_one();
+  return true;
+}
+
+bool Shard::read(HistoryRead read) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!accepting_) return false;
+    reads_.push_back(std::move(read));
+  }
+  wake_readers_.notify_one();
+  return true;
+}
+
+void Shard::write_loop() {
+  std::vector<Write> batch;
+  while (true) {
+    {
+      std::unique_lock lock(mutex_);
+      wake_writer_.wait(lock, [this] { return stopping_ || !writes_.empty(); });
+      if (writes_.empty()) return;  // stopping, and nothing left
+      while (!writes_.empty() && batch.size() < settings_.batch_max) {
+        batch.push_back(std::move(writes_.front()));
+        writes_.pop_front();
+      }
+    }
+    metrics_.queued(-static_cast<std::int64_t>(batch.size()));
+    commit(batch);
+    batch.clear();
+  }
+}
+
+void Shard::commit(std::vector<Write>& batch) {
+  std::vector<Row> rows;
+  rows.reserve(batch.size());
+  for (auto& w : batch) rows.push_back(std::move(w.row));
+  auto fail_all = [&](const std::string& why) {
+    for (auto& w : batch) w.done->appended({natter::ErrorCode::unavailable, why});
+  };
+  std::uint32_t pause_ms = 50;
+  int data_errors = 0;
+  for (int attempt = 1;; ++attempt) {
+    try {
+      if (!writer_connection_) {
+        writer_connection_ = std::make_unique<Connection>(server_, settings_);
+        metrics_.reconnects.add(1);
+        host_.log(natter::LogLevel::info, "reconnected to " + server_.label());
+      }
+      const auto began = std::chrono::steady_clock::now();
+      writer_connection_->insert(rows);
+      metrics_.commit_seconds.observe(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count());
+      metrics_.batches.add(1);
+      metrics_.committed.add(rows.size());
+      for (auto& w : batch) w.done->appended({});
+      return;
+    } catch (const DbError& e) {
+      metrics_.write_errors.add(1);
+      if (e.connection_lost()) {
+        writer_connection_.reset();
+      } else if (++data_errors >= kAttemptsOnDataError) {
+        host_.log(natter::LogLevel::error, "giving up on a batch of " + std::to_string(rows.size()) + ": " + e.what());
+        fail_all(std::string("storage refused the message: ") + e.what());
+        return;
+      }
+      // One line per outage and then one in ten, not one per attempt.
+      if (attempt == 1 || attempt % 10 == 0) {
+        host_.log(natter::LogLevel::warn, "commit of " + std::to_string(rows.size()) + " messages failed (attempt " +
+                                              std::to_string(attempt) + "), retrying: " + e.what());
+      }
+      {
+        std::lock_guard lock(mutex_);
+        if (stopping_ && attempt >= kAttemptsWhenStopping) {
+          fail_all(std::string("storage unreachable while stopping: ") + e.what());
+          return;
+        }
+      }
+      back_off(pause_ms);
+      pause_ms = std::min(pause_ms * 2, settings_.retry_max_ms);
+    }
+  }
+}
+
+bool Shard::back_off(std::uint32_t pause_ms) {
+  thread_local std::minstd_rand random{std::random_device{}()};
+  std::uniform_int_distribution<std::uint32_t> jitter(pause_ms / 2, pause_ms);
+  std::unique_lock lock(mutex_);
+  return !stopped_.wait_for(lock, std::chrono::milliseconds(jitter(random)), [this] { return stopping_; });
+}
+
+void Shard::read_loop() {
+  std::unique_ptr<Connection> connection;
+  while (true) {
+    HistoryRead read;
+    {
+      std::unique_lock lock(mutex_);
+      wake_readers_.wait(lock, [this] { return stopping_ || !reads_.empty(); });
+      if (reads_.empty()) return;
+      read = std::move(reads_.front());
+      reads_.pop_front();
+    }
+    std::vector<Row> rows;
+    std::string error;
+    // A pooled connection may have been closed by the server while idle:
+    // one fresh attempt before reporting failure.
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      try {
+        if (!connection) connection = std::make_unique<Connection>(server_, settings_);
+        rows = connection->page(read.room, read.before_id, read.after_id, read.limit);
+        error.clear();
+        break;
+      } catch (const DbError& e) {
+        error = e.what();
+        if (!e.connection_lost()) break;
+        connection.reset();
+      }
+    }
+    if (!error.empty()) {
+      read.done->page({natter::ErrorCode::unavailable, error}, {});
+      continue;
+    }
+    std::vector<natter::MessageView> views;
+    views.reserve(rows.size());
+    for (const auto& r : rows) views.push_back(r.view());
+    read.done->page({}, views);
+  }
+}
+
+void Shard::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    accepting_ = false;
+    stopping_ = true;
+  }
+  wake_writer_.notify_all();
+  wake_readers_.notify_all();
+  stopped_.notify_all();
+  if (writer_.joinable()) writer_.join();
+  for (auto& r : readers_) {
+    if (r.joinable()) r.join();
+  }
+  readers_.clear();
+  writer_connection_.reset();
+}
+
+}  // namespace natter::mariadb

@@ -1,0 +1,91 @@
+#pragma once
+// One shard: a writer thread that commits queued messages in batches and
+// rides out outages (reconnect with exponential backoff and jitter,
+// retrying the same batch, which is harmless because inserts ignore ids
+// already stored), plus reader threads, each with its own connection, for
+// history pages.
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include <natter/plugin.hpp>
+
+#include "mariadb_config.hpp"
+#include "mariadb_connection.hpp"
+
+namespace natter::mariadb {
+
+// Metrics shared by every shard of one store.
+struct StoreMetrics {
+  explicit StoreMetrics(natter::Host& host);
+  void queued(std::int64_t delta);
+
+  natter::Gauge& queue_depth;
+  natter::Counter& committed;
+  natter::Counter& batches;
+  natter::Counter& write_errors;
+  natter::Counter& reconnects;
+  natter::Histogram& commit_seconds;
+  std::atomic<std::int64_t> depth{0};
+};
+
+struct HistoryRead {
+  std::string room;
+  std::uint64_t before_id = 0, after_id = 0;
+  std::uint32_t limit = 0;
+  natter::HistoryDone* done = nullptr;
+};
+
+class Shard {
+ public:
+  Shard(ServerAddress server, const MariadbSettings& settings, natter::Host& host, StoreMetrics& metrics);
+  ~Shard();
+
+  // Connects and migrates the schema, then starts the threads. Throws
+  // DbError if the server cannot be reached now.
+  void start();
+  // False if the queue is full or the shard stopped; the caller answers.
+  bool append(Row row, natter::AppendDone& done);
+  bool read(HistoryRead read);
+  // Commits what is queued (giving up after a few attempts if the server
+  // is down), answers every pending read, joins the threads.
+  void stop();
+
+  const ServerAddress& server() const noexcept { return server_; }
+
+ private:
+  struct Write {
+    Row row;
+    natter::AppendDone* done;
+  };
+
+  void write_loop();
+  void commit(std::vector<Write>& batch);
+  void read_loop();
+  // Sleeps `pause_ms` scaled by a random factor in [0.5, 1); false if
+  // stop() was called meanwhile.
+  bool back_off(std::uint32_t pause_ms);
+
+  const ServerAddress server_;
+  const MariadbSettings& settings_;
+  natter::Host& host_;
+  StoreMetrics& metrics_;
+
+  std::unique_ptr<Connection> writer_connection_;  // writer thread only
+  std::thread writer_;
+  std::vector<std::thread> readers_;
+
+  std::mutex mutex_;
+  std::condition_variable wake_writer_, wake_readers_, stopped_;
+  std::deque<Write> writes_;       // guarded by mutex_
+  std::deque<HistoryRead> reads_;  // guarded by mutex_
+  bool accepting_ = false;         // guarded by mutex_
+  bool stopping_ = false;          // guarded by mutex_
+};
+
+}  // namespace natter::mariadb

@@ -1,0 +1,125 @@
+// natter-conformance: runs a plugin kind's conformance suite against a
+// plugin's .so, loaded and configured exactly as natterd would.
+//
+//   natter-conformance storage --plugin ./natter_storage_mine.so --config mine.toml [gtest flags]
+//
+// The config file holds the plugin's own keys at top level (what would
+// follow `plugin = ...` in natter.toml). Exit code: 0 when every case
+// passed, 1 when one failed, 2 for a usage or config problem.
+
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "config/config_error.hpp"
+#include "config/config_table.hpp"
+#include "config/toml_document.hpp"
+#include "plugins/captured_text.hpp"
+#include "plugins/plugin_host.hpp"
+#include "plugins/plugin_loader.hpp"
+#include "runtime/logging.hpp"
+#include "runtime/metrics.hpp"
+#include "storage_suite.hpp"
+
+namespace {
+
+using natter::plugins::CapturedText;
+
+struct Options {
+  std::string kind, plugin, config;
+};
+
+// A storage plugin instance created from its descriptor and config.
+class LoadedStorage final : public natter::conformance::StorageUnderTest {
+ public:
+  LoadedStorage(const natter::plugins::LoadedLibrary& library, const natter::config::ConfigTable& config)
+      : library_(library), config_(config) {}
+  ~LoadedStorage() override { close(); }
+
+  natter::Storage& open() override {
+    close();
+    CapturedText why;
+    instance_ = library_.descriptor->create(&host_, &config_, &why);
+    if (!instance_) {
+      ADD_FAILURE() << "create failed: " << why.text;
+      std::abort();
+    }
+    auto& storage = *static_cast<natter::Storage*>(instance_);
+    if (!storage.start(why)) {
+      ADD_FAILURE() << "start failed: " << why.text;
+      std::abort();
+    }
+    return storage;
+  }
+
+  void close() override {
+    if (!instance_) return;
+    instance_->stop();
+    library_.descriptor->destroy(instance_);
+    instance_ = nullptr;
+  }
+
+ private:
+  const natter::plugins::LoadedLibrary& library_;
+  const natter::config::ConfigTable& config_;
+  natter::runtime::MetricsRegistry metrics_;
+  natter::plugins::PluginHost host_{library_.descriptor->name, 1, metrics_};
+  natter::Plugin* instance_ = nullptr;
+};
+
+int usage(const char* message) {
+  std::cerr << "natter-conformance: " << message << "\n"
+            << "usage: natter-conformance storage --plugin FILE.so --config FILE.toml [gtest flags]\n";
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options options;
+  std::vector<char*> gtest_args = {argv[0]};
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg == "--plugin" && i + 1 < argc) {
+      options.plugin = argv[++i];
+    } else if (arg == "--config" && i + 1 < argc) {
+      options.config = argv[++i];
+    } else if (options.kind.empty() && !arg.starts_with("-")) {
+      options.kind = arg;
+    } else {
+      gtest_args.push_back(argv[i]);
+    }
+  }
+  if (options.kind != "storage") return usage("the only kind with a suite so far is 'storage'");
+  if (options.plugin.empty() || options.config.empty()) return usage("--plugin and --config are required");
+
+  natter::runtime::init_logging();
+  natter::runtime::set_log_level("warn");
+  try {
+    natter::plugins::PluginLoader loader(natter::plugins::plugin_search_dirs({}, options.config));
+    const std::string path = loader.locate(natter::PluginKind::storage, options.plugin);
+    static const auto library = loader.load(path, natter::PluginKind::storage);
+    static const toml::value document = natter::config::parse_toml_file(options.config);
+    std::vector<std::string> problems;
+    static const auto config = natter::config::ConfigTable::validate(
+        &document, "storage", "plugin '" + std::string(library.descriptor->name) + "'",
+        {library.descriptor->keys, library.descriptor->key_count}, {}, problems);
+    if (!problems.empty()) throw natter::config::ConfigError(problems);
+    natter::conformance::set_storage_under_test(
+        [] { return std::make_unique<LoadedStorage>(library, config); });
+    std::cout << "storage conformance for '" << library.descriptor->name << "' " << library.descriptor->version
+              << " (" << path << ")\n";
+  } catch (const natter::config::ConfigError& e) {
+    for (const auto& p : e.problems()) std::cerr << p << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "natter-conformance: " << e.what() << "\n";
+    return 2;
+  }
+  int gtest_argc = static_cast<int>(gtest_args.size());
+  testing::InitGoogleTest(&gtest_argc, gtest_args.data());
+  return RUN_ALL_TESTS() == 0 ? 0 : 1;
+}
