@@ -9,11 +9,17 @@ import signal
 import socket
 import subprocess
 import tempfile
+import sys
 import time
 
 import websockets
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures"))
+
 NATTERD = os.environ.get("NATTERD", "natterd")
+# Which storage plugin end-to-end tests run on: "sqlite" (default) or
+# "mariadb", for which the harness starts a private MariaDB server.
+STORAGE = os.environ.get("NATTER_TEST_STORAGE", "sqlite")
 
 
 def free_port():
@@ -32,6 +38,14 @@ class Natterd:
             workdir = self._own_dir.name
         self.workdir = workdir
         self.port = free_port()
+        self.database = None
+        if STORAGE == "mariadb":
+            from mariadb_server import MariaDB, PASSWORD, USER
+            self.database = MariaDB().start()
+            storage_table = (f'plugin = "mariadb"\nservers = ["127.0.0.1:{self.database.port}"]\n'
+                             f'user = "{USER}"\npassword = "{PASSWORD}"\n')
+        else:
+            storage_table = f'plugin = "sqlite"\npath = "{workdir}/history.db"\nsynchronous = "normal"\n'
         self.config_path = os.path.join(workdir, "natter.toml")
         self.log_path = os.path.join(workdir, "natterd.log")
         with open(self.config_path, "w") as f:
@@ -41,10 +55,7 @@ log_level = "debug"
 {broker}
 
 [storage]
-plugin = "sqlite"
-path = "{workdir}/history.db"
-synchronous = "normal"
-{storage}
+{storage_table}{storage}
 
 [[transport]]
 plugin = "websocket"
@@ -100,6 +111,9 @@ close_timeout_ms = 2000
     def close(self):
         if self.process is not None:
             self.stop(signal.SIGKILL)
+        if self.database is not None:
+            self.database.close()
+            self.database = None
         if self._own_dir is not None:
             self._own_dir.cleanup()
 

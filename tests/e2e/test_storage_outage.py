@@ -1,0 +1,113 @@
+"""MariaDB goes away while people chat: first frozen (SIGSTOP), then
+killed and restarted. natterd stays up and keeps delivering live; every
+message it acked is in MariaDB afterwards, exactly once."""
+
+import asyncio
+import unittest
+
+import websockets
+
+from natter_harness import Client, Natterd
+
+MESSAGES = 5000
+PAUSE_AT, KILL_AT, RESTART_AT = 1000, 2000, 2500  # by messages sent
+
+
+class StorageOutageTest(unittest.IsolatedAsyncioTestCase):
+    def start(self, ack_after):
+        import natter_harness
+        natter_harness.STORAGE = "mariadb"
+        self.server = Natterd(broker=f'ack_after = "{ack_after}"',
+                              storage="connect_timeout_ms = 1000\nio_timeout_ms = 1000\n"
+                                      "retry_max_ms = 400\n").start()
+        self.db = self.server.database
+
+    def tearDown(self):
+        self.server.close()
+
+    async def chat_through_outage(self):
+        ann = await Client.connect(self.server, "ann")
+        bob = await Client.connect(self.server, "bob")
+        await ann.join("outage")
+        await bob.join("outage")
+        await ann.expect("joined", user="bob")
+
+        answers = {}  # ref -> ack id, or error code
+        live = []
+
+        async def ann_reads():
+            while len(answers) < MESSAGES:
+                event = await ann.recv(timeout=90)
+                if event["type"] == "ack":
+                    answers[event["ref"]] = event["id"]
+                elif event["type"] == "error":
+                    answers[event["ref"]] = "error:" + event["code"]
+
+        async def bob_reads():
+            while len(live) < MESSAGES:
+                event = await bob.recv(timeout=90)
+                if event["type"] == "message":
+                    live.append(event["body"])
+
+        reading = asyncio.gather(ann_reads(), bob_reads())
+        live_during_outage = 0
+        for i in range(MESSAGES):
+            if i == PAUSE_AT:
+                self.db.pause()
+            elif i == KILL_AT:
+                # Still frozen: everything sent so far must reach Bob live.
+                for _ in range(200):
+                    if len(live) >= KILL_AT:
+                        break
+                    await asyncio.sleep(0.05)
+                live_during_outage = len(live)
+                self.db.kill()
+            elif i == RESTART_AT:
+                self.db.start()
+            await ann.say("outage", f"message {i}", ref=f"r{i}")
+            if i % 50 == 0:
+                await asyncio.sleep(0.02)  # a steady stream, not one burst
+        await reading
+        log = self.server.log()
+        self.assertIn("commit of", log, "the outage never reached the writer")
+        self.assertIn("reconnected to 127.0.0.1", log)
+        return answers, live, live_during_outage
+
+    def stored(self):
+        rows = self.db.sql("SELECT id, body FROM messages WHERE room = 'outage'", database="natter")
+        return [line.split("\t", 1) for line in rows.stdout.splitlines()]
+
+    def assert_every_ack_stored_once(self, answers):
+        acked = {ref: value for ref, value in answers.items() if not value.startswith("error:")}
+        stored = self.stored()
+        stored_ids = [row[0] for row in stored]
+        bodies = [row[1] for row in stored]
+        self.assertEqual(len(bodies), len(set(bodies)), "a message was stored twice")
+        self.assertEqual(len(stored_ids), len(set(stored_ids)))
+        missing = set(acked.values()) - set(stored_ids)
+        self.assertEqual(missing, set(), f"{len(missing)} acked messages are not in MariaDB")
+        return acked
+
+    async def test_persisted_acks_all_land_in_mariadb_across_a_freeze_and_a_crash(self):
+        self.start("persisted")
+        answers, live, live_during_outage = await self.chat_through_outage()
+        self.assertIsNone(self.server.process.poll(), "natterd died")
+        self.assertEqual(len(live), MESSAGES, "live delivery stopped")
+        self.assertEqual(live_during_outage, KILL_AT, "live delivery stalled while MariaDB was frozen")
+        acked = self.assert_every_ack_stored_once(answers)
+        self.assertEqual(len(acked), MESSAGES, sorted(set(answers.values()) - set(acked.values()))[:3])
+
+    async def test_accepted_acks_all_land_once_the_outage_is_over(self):
+        self.start("accepted")
+        answers, live, _ = await self.chat_through_outage()
+        self.assertEqual(len(live), MESSAGES)
+        self.assertEqual(len([v for v in answers.values() if not v.startswith("error:")]), MESSAGES)
+        for _ in range(300):  # the queue drains after the restart
+            if len(self.stored()) >= MESSAGES:
+                break
+            await asyncio.sleep(0.1)
+        self.assert_every_ack_stored_once(answers)
+
+
+if __name__ == "__main__":
+    unittest.main()
