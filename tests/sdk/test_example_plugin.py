@@ -48,6 +48,17 @@ class ExamplePluginTest(unittest.IsolatedAsyncioTestCase):
         self.assertIn(f"-I{self.stage}/include", flags.replace("-isystem ", "-I"))
         self.assertNotIn(SOURCE, flags)
 
+    def test_the_installed_conformance_runner_checks_a_storage_plugin_anywhere(self):
+        # A storage .so that lives nowhere near the source or build tree.
+        plugin = os.path.join(self.dir, "natter_storage_sqlite.so")
+        shutil.copy(os.path.join(BUILD, "lib", "natter", "plugins", "natter_storage_sqlite.so"), plugin)
+        config = os.path.join(self.dir, "storage.toml")
+        with open(config, "w") as f:
+            f.write(f'path = "{self.dir}/conformance.db"\n')
+        result = run(os.path.join(self.stage, "bin", "natter-conformance"), "storage",
+                     "--plugin", plugin, "--config", config)
+        self.assertIn("[  PASSED  ] 12 tests.", result.stdout)
+
     async def test_the_plugin_tags_what_members_receive(self):
         server = Natterd(extra=f'\n[[filter]]\nplugin = "{self.plugin}"\ntag = "[ex]"\nreject_word = "spam"\n')
         try:
