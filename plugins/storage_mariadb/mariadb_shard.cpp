@@ -88,6 +88,10 @@ void Shard::commit(std::vector<Write>& batch) {
   auto fail_all = [&](const std::string& why) {
     for (auto& w : batch) w.done->appended({natter::ErrorCode::unavailable, why});
   };
+  if (unreachable_at_stop_) {
+    fail_all("storage unreachable while stopping");
+    return;
+  }
   std::uint32_t pause_ms = 50;
   int data_errors = 0;
   for (int attempt = 1;; ++attempt) {
@@ -122,6 +126,7 @@ void Shard::commit(std::vector<Write>& batch) {
       {
         std::lock_guard lock(mutex_);
         if (stopping_ && attempt >= kAttemptsWhenStopping) {
+          unreachable_at_stop_ = e.connection_lost();
           fail_all(std::string("storage unreachable while stopping: ") + e.what());
           return;
         }

@@ -77,6 +77,9 @@ class Shard {
   StoreMetrics& metrics_;
 
   std::unique_ptr<Connection> writer_connection_;  // writer thread only
+  // Set when stop() found the server unreachable: the rest of the queue is
+  // refused at once instead of each batch waiting out its own attempts.
+  bool unreachable_at_stop_ = false;               // writer thread only
   std::thread writer_;
   std::vector<std::thread> readers_;
 

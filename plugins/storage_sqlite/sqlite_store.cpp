@@ -140,6 +140,10 @@ void SqliteStore::commit(std::vector<Write>& batch) {
   std::vector<Row> rows;
   rows.reserve(batch.size());
   for (auto& w : batch) rows.push_back(std::move(w.row));
+  if (failing_at_stop_) {
+    for (auto& w : batch) w.done->appended({natter::ErrorCode::unavailable, "storage failed while stopping"});
+    return;
+  }
   std::uint32_t pause_ms = 50;
   for (int attempt = 1;; ++attempt) {
     const auto began = std::chrono::steady_clock::now();
@@ -157,6 +161,7 @@ void SqliteStore::commit(std::vector<Write>& batch) {
                                              "), retrying: " + e.what());
       std::unique_lock lock(mutex_);
       if (stopping_ && attempt >= kAttemptsWhenStopping) {
+        failing_at_stop_ = true;
         lock.unlock();
         const std::string why = std::string("storage failed while stopping: ") + e.what();
         for (auto& w : batch) w.done->appended({natter::ErrorCode::unavailable, why});

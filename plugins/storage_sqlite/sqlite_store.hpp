@@ -52,6 +52,9 @@ class SqliteStore final : public natter::Storage {
   std::uint32_t retry_max_ms_;
 
   std::unique_ptr<SqliteDb> db_;  // worker thread only, once started
+  // Set when commits still failed after stop(): the rest of the queue is
+  // refused at once instead of each batch waiting out its own attempts.
+  bool failing_at_stop_ = false;  // worker thread only
   std::thread worker_;
   std::mutex mutex_;
   std::condition_variable wake_;

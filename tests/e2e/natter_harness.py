@@ -31,7 +31,8 @@ def free_port():
 class Natterd:
     """One natterd process with its own config and database in a temp dir."""
 
-    def __init__(self, workdir=None, broker="", storage="", extra="", max_message_bytes=4096):
+    def __init__(self, workdir=None, broker="", storage="", extra="", max_message_bytes=4096,
+                 backend=None):
         self._own_dir = None
         if workdir is None:
             self._own_dir = tempfile.TemporaryDirectory(prefix="natter-e2e-")
@@ -39,7 +40,7 @@ class Natterd:
         self.workdir = workdir
         self.port = free_port()
         self.database = None
-        if STORAGE == "mariadb":
+        if (backend or STORAGE) == "mariadb":
             from mariadb_server import MariaDB, PASSWORD, USER
             self.database = MariaDB().start()
             storage_table = (f'plugin = "mariadb"\nservers = ["127.0.0.1:{self.database.port}"]\n'

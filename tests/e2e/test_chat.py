@@ -2,6 +2,7 @@
 user of natter notices, through a real natterd and a third-party client."""
 
 import asyncio
+import json
 import signal
 import unittest
 
@@ -132,7 +133,6 @@ class ChatTest(unittest.IsolatedAsyncioTestCase):
 
     async def test_a_refused_user_name_gets_unauthorized_and_is_closed(self):
         ws = await websockets.connect(f"{self.server.url}?user=bad%20name", subprotocols=["natter.v1"])
-        import json
         error = json.loads(await asyncio.wait_for(ws.recv(), 5))
         self.assertEqual(error["code"], "unauthorized")
         with self.assertRaises(websockets.ConnectionClosed) as closed:

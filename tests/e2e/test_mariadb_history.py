@@ -16,7 +16,7 @@ def rows_read(db):
 
 class MariadbHistoryTest(unittest.IsolatedAsyncioTestCase):
     def setUp(self):
-        self.server = Natterd().start()  # creates the schema
+        self.server = Natterd(backend="mariadb").start()  # creates the schema
         self.db = self.server.database
         self.db.sql(f"INSERT INTO messages SELECT seq, 'deep', 'bot', CONCAT('m', seq), seq "
                     f"FROM seq_1_to_{ROWS}", database="natter")

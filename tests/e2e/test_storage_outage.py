@@ -3,6 +3,7 @@ killed and restarted. natterd stays up and keeps delivering live; every
 message it acked is in MariaDB afterwards, exactly once."""
 
 import asyncio
+import signal
 import unittest
 
 import websockets
@@ -15,9 +16,7 @@ PAUSE_AT, KILL_AT, RESTART_AT = 1000, 2000, 2500  # by messages sent
 
 class StorageOutageTest(unittest.IsolatedAsyncioTestCase):
     def start(self, ack_after):
-        import natter_harness
-        natter_harness.STORAGE = "mariadb"
-        self.server = Natterd(broker=f'ack_after = "{ack_after}"',
+        self.server = Natterd(backend="mariadb", broker=f'ack_after = "{ack_after}"',
                               storage="connect_timeout_ms = 1000\nio_timeout_ms = 1000\n"
                                       "retry_max_ms = 400\n").start()
         self.db = self.server.database
@@ -107,6 +106,25 @@ class StorageOutageTest(unittest.IsolatedAsyncioTestCase):
                 break
             await asyncio.sleep(0.1)
         self.assert_every_ack_stored_once(answers)
+
+    async def test_sigterm_with_mariadb_frozen_exits_instead_of_hanging(self):
+        self.start("accepted")
+        ann = await Client.connect(self.server, "ann")
+        await ann.join("frozen")
+        self.db.pause()
+        for i in range(3000):
+            await ann.say("frozen", f"queued {i}", ref=f"q{i}")
+        acks = 0
+        while acks < 3000:
+            if (await ann.recv(timeout=30))["type"] == "ack":
+                acks += 1
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        code = await loop.run_in_executor(None, self.server.stop, signal.SIGTERM, 60)
+        self.assertEqual(code, 0, self.server.log()[-2000:])
+        # A few reconnect attempts for the first batch, then the rest at once.
+        self.assertLess(loop.time() - started, 30)
+        self.assertIn("storage unreachable while stopping", self.server.log())
 
 
 if __name__ == "__main__":
