@@ -4,6 +4,7 @@
 #include <functional>
 #include <vector>
 
+#include "admin/admin_listener.hpp"
 #include "chat/broker.hpp"
 #include "plugins/captured_text.hpp"
 #include "plugins/plugin_set.hpp"
@@ -37,6 +38,7 @@ struct Daemon::Parts {
   config::Settings settings;
   runtime::MetricsRegistry metrics;
   std::unique_ptr<plugins::PluginSet> plugins;
+  std::unique_ptr<admin::AdminListener> admin;
   std::unique_ptr<chat::Broker> broker;
   std::unique_ptr<runtime::Executor> loop;
   // Instances that started, in order, with how to stop them.
@@ -60,6 +62,17 @@ Daemon::~Daemon() {
 int Daemon::run() {
   Parts& p = *parts_;
   auto& log = runtime::log();
+  if (!p.settings.broker.admin_host.empty()) {
+    try {
+      p.admin = std::make_unique<admin::AdminListener>(p.settings.broker.admin_host, p.settings.broker.admin_port,
+                                                       p.metrics);
+    } catch (const std::exception& e) {
+      log.error("[broker] admin_listen: {}", e.what());
+      return 1;
+    }
+    log.info("admin endpoint on http://{}:{}/ (healthz, readyz, metrics)", p.settings.broker.admin_host,
+             p.admin->port());
+  }
   p.loop = std::make_unique<runtime::Executor>();
   chat::BrokerParts wiring{p.plugins->storage(), p.plugins->pubsub(), p.plugins->auth(),
                            p.plugins->limiters(), p.plugins->filters()};
@@ -96,6 +109,7 @@ int Daemon::run() {
   }
   log.info("natterd {} ready: node {}, {} plugins", NATTER_VERSION, p.settings.broker.node_id,
            p.started.size());
+  if (p.admin) p.admin->set_ready(true);
 
   const sigset_t signals = termination_signals();
   int signal = 0;
@@ -117,6 +131,7 @@ int Daemon::run() {
   }
 
   log.info("{} received: draining", strsignal(signal));
+  if (p.admin) p.admin->set_ready(false);
   // Transports go first so no new work arrives; each returns once all its
   // sessions are closed, and the barrier lets the broker detach them.
   for (auto it = p.started.rbegin(); it != p.started.rend(); ++it) {

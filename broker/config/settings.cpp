@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 
 #include "config/config_error.hpp"
 #include "config/toml_document.hpp"
@@ -27,6 +28,8 @@ constexpr natter::ConfigKey kBrokerKeys[] = {
      "Recent messages kept in memory per room, so recovery sees what storage has not committed"},
     {"max_rooms_per_session", KeyType::integer, "100", "Rooms one connection may join"},
     {"max_room_name_bytes", KeyType::integer, "128", "Longest room name, in UTF-8 bytes"},
+    {"admin_listen", KeyType::string, "127.0.0.1:9090",
+     "Address of /healthz, /readyz and /metrics (\"\" turns it off); keep it off public networks"},
 };
 
 // The roles a config fills: [storage] etc. hold one plugin, [[transport]]
@@ -56,6 +59,25 @@ bool in_range(const ConfigTable& table, std::string_view key, std::int64_t low, 
   return false;
 }
 
+// "host:port", "[v6]:port", or "" for no admin listener.
+void read_admin_listen(const ConfigTable& t, BrokerSettings& s, std::vector<std::string>& problems) {
+  std::string_view listen = t.get_string("admin_listen");
+  if (listen.empty()) return;
+  const auto colon = listen.rfind(':');
+  std::string_view host = colon == std::string_view::npos ? std::string_view() : listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  unsigned port = 0;
+  const auto digits = colon == std::string_view::npos ? std::string_view() : listen.substr(colon + 1);
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+  if (host.empty() || digits.empty() || ec != std::errc() || end != digits.data() + digits.size() || port > 65535) {
+    problems.push_back(t.location_of("admin_listen") + "must be \"host:port\" or \"\" (got \"" +
+                       std::string(listen) + "\")");
+    return;
+  }
+  s.admin_host = std::string(host);
+  s.admin_port = port;
+}
+
 BrokerSettings read_broker(const toml::value* table, std::vector<std::string>& problems) {
   ConfigTable t = ConfigTable::validate(table, "broker", "the broker", kBrokerKeys, {}, problems);
   BrokerSettings s;
@@ -81,6 +103,7 @@ BrokerSettings read_broker(const toml::value* table, std::vector<std::string>& p
     if (in_range(t, key, 1, high, problems)) out = static_cast<std::uint32_t>(t.get_int(key));
   };
   positive("drain_timeout_ms", s.drain_timeout_ms, 3'600'000);
+  read_admin_listen(t, s, problems);
   positive("history_page_max", s.history_page_max, 10'000);
   positive("recovery_max", s.recovery_max, 100'000);
   positive("recent_per_room", s.recent_per_room, 100'000);

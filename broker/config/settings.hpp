@@ -27,6 +27,8 @@ struct BrokerSettings {
   std::uint32_t recent_per_room = 256;
   std::uint32_t max_rooms_per_session = 100;
   std::uint32_t max_room_name_bytes = 128;
+  std::string admin_host;  // empty: no admin listener
+  unsigned admin_port = 0;
 };
 
 // One plugin the config asks for, before it is loaded.

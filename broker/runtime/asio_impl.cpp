@@ -1,2 +1,4 @@
-// The broker's one compiled copy of Asio (BOOST_ASIO_SEPARATE_COMPILATION).
+// The broker's one compiled copy of Asio and Beast (separate compilation;
+// Beast serves only the admin endpoint).
 #include <boost/asio/impl/src.hpp>
+#include <boost/beast/src.hpp>

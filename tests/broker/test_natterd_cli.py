@@ -172,7 +172,7 @@ class PluginRefusalTest(unittest.TestCase):
 
     def run_with_filter(self, plugin_path, extra=""):
         with open(self.path, "w") as f:
-            f.write(f'[storage]\nplugin = "sqlite"\npath = "{self.dir.name}/h.db"\n'
+            f.write(f'[broker]\nadmin_listen = ""\n[storage]\nplugin = "sqlite"\npath = "{self.dir.name}/h.db"\n'
                     f'[[filter]]\nplugin = "{plugin_path}"\n{extra}\n{GOOD_TRANSPORT}')
         return subprocess.run([NATTERD, "--config", self.path], capture_output=True, text=True,
                               timeout=30)

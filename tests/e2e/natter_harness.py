@@ -39,6 +39,7 @@ class Natterd:
             workdir = self._own_dir.name
         self.workdir = workdir
         self.port = free_port()
+        self.admin_port = free_port()
         self.database = None
         if (backend or STORAGE) == "mariadb":
             from mariadb_server import MariaDB, PASSWORD, USER
@@ -53,6 +54,7 @@ class Natterd:
             f.write(f"""[broker]
 node_id = 7
 log_level = "debug"
+admin_listen = "127.0.0.1:{self.admin_port}"
 {broker}
 
 [storage]
@@ -67,6 +69,16 @@ close_timeout_ms = 2000
 {extra}
 """)
         self.process = None
+
+    def admin(self, path):
+        """(status, body) of a GET on the admin endpoint."""
+        import urllib.error
+        import urllib.request
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.admin_port}{path}", timeout=5) as r:
+                return r.status, r.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode()
 
     @property
     def url(self):
