@@ -213,7 +213,9 @@ class PluginRefusalTest(unittest.TestCase):
     def test_constructor_refusal_names_the_key(self):
         so = f"{FIXTURES}/fixture_failing_start.so"
         result = self.run_with_filter(so, 'reason = ""')
-        self.assert_refused(result, f"{self.path}:6: [filter] key 'reason': must not be empty")
+        with open(self.path) as f:
+            line = f.read().splitlines().index('reason = ""') + 1
+        self.assert_refused(result, f"{self.path}:{line}: [filter] key 'reason': must not be empty")
 
     def test_start_failure_stops_what_started_and_exits_1(self):
         so = f"{FIXTURES}/fixture_failing_start.so"
