@@ -149,6 +149,7 @@ ConfigTable ConfigTable::validate(const toml::value* table, std::string section,
     if (table && table->contains(key.name)) value = &table->as_table().at(key.name);
     if (value) {
       entry.line = value->location().line();
+      entry.file = value->location().file_name();
       if (!parse_value(key.type, *value, entry)) {
         problems.push_back(where(*value) + ": [" + result.section_ + "] key '" + key.name +
                            "' must be " + std::string(expected_name(key.type)) + " (got " +
@@ -230,8 +231,9 @@ std::string_view ConfigTable::list_item(std::string_view key, std::size_t index)
 
 std::string ConfigTable::location_of(std::string_view key) const {
   auto it = entries_.find(key);
-  std::uint32_t line = it != entries_.end() && it->second.line ? it->second.line : section_line_;
-  std::string place = file_.empty() ? std::string() : file_ + ":" + std::to_string(line) + ": ";
+  const bool set = it != entries_.end() && it->second.line;
+  const std::string& file = set ? it->second.file : file_;
+  std::string place = file.empty() ? std::string() : file + ":" + std::to_string(set ? it->second.line : section_line_) + ": ";
   return place + "[" + section_ + "] key '" + std::string(key) + "': ";
 }
 

@@ -27,7 +27,8 @@ class ConfigTable final : public natter::PluginConfig {
     bool boolean = false;
     double floating = 0;
     std::vector<std::string> list;
-    std::uint32_t line = 0;  // 0: the default, not from the file
+    std::uint32_t line = 0;  // 0: the default, not from a file
+    std::string file;        // where the value was set (a drop-in may differ from the section's)
   };
 
   // Checks `table` (nullptr: the section is absent, defaults only) against

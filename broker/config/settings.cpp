@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "config/config_error.hpp"
+#include "config/drop_ins.hpp"
 #include "config/toml_document.hpp"
 
 namespace natter::config {
@@ -154,7 +155,7 @@ std::string_view kind_name(natter::PluginKind kind) {
 Settings load_settings(const std::string& path) {
   Settings settings;
   settings.path = path;
-  settings.document = std::make_shared<const toml::value>(parse_toml_file(path));
+  settings.document = std::make_shared<const toml::value>(parse_with_drop_ins(path));
   const toml::value& root = *settings.document;
   std::vector<std::string> problems;
 

@@ -51,7 +51,8 @@ struct Settings {
 // listed the same way.
 std::span<const natter::ConfigKey> broker_keys();
 
-// Reads and checks `path`; throws ConfigError listing every problem found.
+// Reads and checks `path` with its conf.d/*.toml drop-ins; throws
+// ConfigError listing every problem found.
 Settings load_settings(const std::string& path);
 
 std::string_view kind_name(natter::PluginKind kind);

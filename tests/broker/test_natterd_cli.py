@@ -159,6 +159,65 @@ class CheckConfigTest(unittest.TestCase):
         self.assertEqual(len(stderr.strip().splitlines()), 2, stderr)
 
 
+class DropInTest(unittest.TestCase):
+    """conf.d/*.toml beside the main file are merged in name order, so a
+    package can add its plugin's table without touching natter.toml."""
+
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory(prefix="natter-dropin-")
+        self.path = os.path.join(self.dir.name, "natter.toml")
+        os.mkdir(os.path.join(self.dir.name, "conf.d"))
+        with open(self.path, "w") as f:
+            f.write(f'[broker]\nnode_id = 1\n[storage]\nplugin = "sqlite"\npath = "{self.dir.name}/a.db"\n'
+                    + GOOD_TRANSPORT)
+
+    def tearDown(self):
+        self.dir.cleanup()
+
+    def drop_in(self, name, text):
+        path = os.path.join(self.dir.name, "conf.d", name)
+        with open(path, "w") as f:
+            f.write(textwrap.dedent(text).lstrip())
+        return path
+
+    def check(self):
+        return subprocess.run([NATTERD, "--check-config", "--config", self.path],
+                              capture_output=True, text=True, timeout=30)
+
+    def test_a_drop_in_adds_a_plugin_and_later_files_win(self):
+        self.drop_in("20-filter.toml", f"""
+            [[filter]]
+            plugin = "{FIXTURES}/fixture_failing_start.so"
+            reason = "from a drop-in"
+            """)
+        self.drop_in("10-broker.toml", "[broker]\nnode_id = 2\n")
+        self.drop_in("30-broker.toml", "[broker]\nnode_id = 3000\n")
+        self.drop_in("README", "not toml, ignored")
+        result = self.check()
+        self.assertEqual(result.returncode, 1)
+        # 30-broker.toml came last and its value is the one checked.
+        self.assertIn("30-broker.toml:2: [broker] key 'node_id': must be between 0 and 1023 (got 3000)",
+                      result.stderr)
+
+    def test_drop_ins_merge_into_the_main_file(self):
+        self.drop_in("20-filter.toml", f"""
+            [[filter]]
+            plugin = "{FIXTURES}/fixture_failing_start.so"
+            reason = "from a drop-in"
+            """)
+        result = self.check()
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("filter=failing_start", result.stdout)
+        self.assertIn("transport=websocket", result.stdout)
+
+    def test_an_error_in_a_drop_in_names_that_file(self):
+        bad = self.drop_in("50-typo.toml", '[storage]\npathh = "/x"\n')
+        result = self.check()
+        self.assertEqual(result.returncode, 1)
+        self.assertIn(f"{bad}:2: [storage] unknown key 'pathh' for plugin 'sqlite'; did you mean 'path'?",
+                      result.stderr)
+
+
 class PluginRefusalTest(unittest.TestCase):
     """A bad plugin named in the config: one line naming the file and the
     reason, exit code 1, and nothing listening."""
