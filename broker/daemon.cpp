@@ -1,6 +1,9 @@
 #include "daemon.hpp"
 
 #include <csignal>
+#include <cstring>
+
+#include <systemd/sd-daemon.h>
 #include <functional>
 #include <vector>
 
@@ -110,12 +113,16 @@ int Daemon::run() {
   log.info("natterd {} ready: node {}, {} plugins", NATTER_VERSION, p.settings.broker.node_id,
            p.started.size());
   if (p.admin) p.admin->set_ready(true);
+  // Type=notify: systemd considers the service started only now. Outside
+  // systemd (no NOTIFY_SOCKET) these calls do nothing.
+  sd_notify(0, "READY=1\nSTATUS=serving");
 
   const sigset_t signals = termination_signals();
   int signal = 0;
   while (true) {
     sigwait(&signals, &signal);
     if (signal != SIGHUP) break;
+    sd_notify(0, "RELOADING=1");
     try {
       auto fresh = config::load_settings(p.settings.path);
       if (fresh.broker.log_level != p.settings.broker.log_level) {
@@ -128,10 +135,12 @@ int Daemon::run() {
     } catch (const std::exception& e) {
       log.error("reload refused, keeping the running config: {}", e.what());
     }
+    sd_notify(0, "READY=1");
   }
 
   log.info("{} received: draining", strsignal(signal));
   if (p.admin) p.admin->set_ready(false);
+  sd_notify(0, "STOPPING=1\nSTATUS=draining");
   // Transports go first so no new work arrives; each returns once all its
   // sessions are closed, and the barrier lets the broker detach them.
   for (auto it = p.started.rbegin(); it != p.started.rend(); ++it) {

@@ -1,6 +1,9 @@
 // natterd: command line, then hand over to Daemon.
 
+#include <cerrno>
+#include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -67,11 +70,24 @@ int main(int argc, char** argv) {
   CLI::App app{"natterd: a plugin-based chat broker"};
   std::string config_path = kDefaultConfig;
   bool check = false, list = false, version = false;
+  int reload_pid = 0;
   app.add_option("-c,--config", config_path, "Config file")->capture_default_str();
   app.add_flag("--check-config", check, "Validate the config and its plugins, then exit");
   app.add_flag("--list-plugins", list, "List installed plugins and their config keys, then exit");
   app.add_flag("-V,--version", version, "Print the version and plugin ABI, then exit");
+  app.add_option("--reload", reload_pid,
+                 "Ask the natterd with this PID to reload its config (SIGHUP), then exit")
+      ->check(CLI::PositiveNumber);
   CLI11_PARSE(app, argc, argv);
+
+  if (reload_pid) {
+    // systemd's ExecReload, without depending on /bin/kill.
+    if (kill(reload_pid, SIGHUP) != 0) {
+      std::cerr << "natterd: cannot signal " << reload_pid << ": " << std::strerror(errno) << "\n";
+      return 1;
+    }
+    return 0;
+  }
 
   if (version) {
     std::cout << "natterd " << NATTER_VERSION << " (plugin ABI " << natter::kAbiMajor << "."
