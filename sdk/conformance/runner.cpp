@@ -2,6 +2,7 @@
 // plugin's .so, loaded and configured exactly as natterd would.
 //
 //   natter-conformance storage --plugin ./natter_storage_mine.so --config mine.toml [gtest flags]
+//   natter-conformance filter --plugin ./natter_filter_mine.so --config mine.toml
 //
 // The config file holds the plugin's own keys at top level (what would
 // follow `plugin = ...` in natter.toml). Exit code: 0 when every case
@@ -22,6 +23,7 @@
 #include "plugins/plugin_loader.hpp"
 #include "runtime/logging.hpp"
 #include "runtime/metrics.hpp"
+#include "filter_suite.hpp"
 #include "storage_suite.hpp"
 
 namespace {
@@ -32,14 +34,16 @@ struct Options {
   std::string kind, plugin, config;
 };
 
-// A storage plugin instance created from its descriptor and config.
-class LoadedStorage final : public natter::conformance::StorageUnderTest {
+// A plugin instance created from its descriptor and config, started and
+// stopped for the suite like natterd would.
+template <class Kind, class UnderTest>
+class LoadedPlugin final : public UnderTest {
  public:
-  LoadedStorage(const natter::plugins::LoadedLibrary& library, const natter::config::ConfigTable& config)
+  LoadedPlugin(const natter::plugins::LoadedLibrary& library, const natter::config::ConfigTable& config)
       : library_(library), config_(config) {}
-  ~LoadedStorage() override { close(); }
+  ~LoadedPlugin() override { close(); }
 
-  natter::Storage& open() override {
+  Kind& open() override {
     close();
     CapturedText why;
     instance_ = library_.descriptor->create(&host_, &config_, &why);
@@ -47,12 +51,12 @@ class LoadedStorage final : public natter::conformance::StorageUnderTest {
       ADD_FAILURE() << "create failed: " << why.text;
       std::abort();
     }
-    auto& storage = *static_cast<natter::Storage*>(instance_);
-    if (!storage.start(why)) {
+    auto& plugin = *static_cast<Kind*>(instance_);
+    if (!plugin.start(why)) {
       ADD_FAILURE() << "start failed: " << why.text;
       std::abort();
     }
-    return storage;
+    return plugin;
   }
 
   void close() override {
@@ -72,7 +76,7 @@ class LoadedStorage final : public natter::conformance::StorageUnderTest {
 
 int usage(const char* message) {
   std::cerr << "natter-conformance: " << message << "\n"
-            << "usage: natter-conformance storage --plugin FILE.so --config FILE.toml [gtest flags]\n";
+            << "usage: natter-conformance storage|filter --plugin FILE.so --config FILE.toml [gtest flags]\n";
   return 2;
 }
 
@@ -93,25 +97,38 @@ int main(int argc, char** argv) {
       gtest_args.push_back(argv[i]);
     }
   }
-  if (options.kind != "storage") return usage("the only kind with a suite so far is 'storage'");
+  natter::PluginKind kind;
+  if (options.kind == "storage") {
+    kind = natter::PluginKind::storage;
+  } else if (options.kind == "filter") {
+    kind = natter::PluginKind::filter;
+  } else {
+    return usage("kinds with a suite: storage, filter");
+  }
   if (options.plugin.empty() || options.config.empty()) return usage("--plugin and --config are required");
 
   natter::runtime::init_logging();
   natter::runtime::set_log_level("warn");
   try {
     natter::plugins::PluginLoader loader(natter::plugins::plugin_search_dirs({}, options.config));
-    const std::string path = loader.locate(natter::PluginKind::storage, options.plugin);
-    static const auto library = loader.load(path, natter::PluginKind::storage);
+    const std::string path = loader.locate(kind, options.plugin);
+    static const auto library = loader.load(path, kind);
     static const toml::value document = natter::config::parse_toml_file(options.config);
     std::vector<std::string> problems;
     static const auto config = natter::config::ConfigTable::validate(
-        &document, "storage", "plugin '" + std::string(library.descriptor->name) + "'",
+        &document, options.kind, "plugin '" + std::string(library.descriptor->name) + "'",
         {library.descriptor->keys, library.descriptor->key_count}, {}, problems);
     if (!problems.empty()) throw natter::config::ConfigError(problems);
-    natter::conformance::set_storage_under_test(
-        [] { return std::make_unique<LoadedStorage>(library, config); });
-    std::cout << "storage conformance for '" << library.descriptor->name << "' " << library.descriptor->version
-              << " (" << path << ")\n";
+    using namespace natter::conformance;
+    if (kind == natter::PluginKind::storage) {
+      set_storage_under_test([] { return std::make_unique<LoadedPlugin<natter::Storage, StorageUnderTest>>(library, config); });
+      testing::GTEST_FLAG(filter) = "StorageConformance.*";
+    } else {
+      set_filter_under_test([] { return std::make_unique<LoadedPlugin<natter::Filter, FilterUnderTest>>(library, config); });
+      testing::GTEST_FLAG(filter) = "FilterConformance.*";
+    }
+    std::cout << options.kind << " conformance for '" << library.descriptor->name << "' "
+              << library.descriptor->version << " (" << path << ")\n";
   } catch (const natter::config::ConfigError& e) {
     for (const auto& p : e.problems()) std::cerr << p << "\n";
     return 2;

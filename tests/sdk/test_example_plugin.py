@@ -48,6 +48,14 @@ class ExamplePluginTest(unittest.IsolatedAsyncioTestCase):
         self.assertIn(f"-I{self.stage}/include", flags.replace("-isystem ", "-I"))
         self.assertNotIn(SOURCE, flags)
 
+    def test_the_example_passes_the_filter_conformance_kit(self):
+        config = os.path.join(self.dir, "tag.toml")
+        with open(config, "w") as f:
+            f.write('tag = "[ex]"\nreject_word = "spam"\n')
+        result = run(os.path.join(self.stage, "bin", "natter-conformance"), "filter",
+                     "--plugin", self.plugin, "--config", config)
+        self.assertIn("[  PASSED  ] 6 tests.", result.stdout)
+
     def test_the_installed_conformance_runner_checks_a_storage_plugin_anywhere(self):
         # A storage .so that lives nowhere near the source or build tree.
         plugin = os.path.join(self.dir, "natter_storage_sqlite.so")
