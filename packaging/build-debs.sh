@@ -8,6 +8,8 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$src/build/debs}
 version=$(dpkg-parsechangelog -l "$src/packaging/debian/changelog" -S Version)
 rm -rf "$out"
+# Relative paths in the cache key, so rebuilds from another checkout hit.
+export CCACHE_BASEDIR="$out"
 mkdir -p "$out/natter-$version"
 # The working tree (not just what is committed), without build output.
 tar -C "$src" --exclude=./build --exclude=./.git -cf - . | tar -C "$out/natter-$version" -xf -

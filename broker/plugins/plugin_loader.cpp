@@ -1,5 +1,6 @@
 #include "plugins/plugin_loader.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <set>
@@ -127,6 +128,10 @@ std::vector<std::string> plugin_search_dirs(const std::vector<std::string>& conf
   std::error_code ec;
   fs::path exe = fs::read_symlink("/proc/self/exe", ec);
   if (!ec) dirs.push_back((exe.parent_path() / ".." / "lib" / "natter" / "plugins").lexically_normal().string());
+  // Where the install put them, for chroots and containers without /proc.
+  if (std::find(dirs.begin(), dirs.end(), NATTER_INSTALLED_PLUGIN_DIR) == dirs.end()) {
+    dirs.emplace_back(NATTER_INSTALLED_PLUGIN_DIR);
+  }
   return dirs;
 }
 

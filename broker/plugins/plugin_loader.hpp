@@ -49,8 +49,8 @@ class PluginLoader {
 };
 
 // The directories natterd searches: the config's plugin_dirs (relative to
-// the config file), $NATTER_PLUGIN_PATH (colon-separated), then the one
-// beside the executable (<bindir>/../lib/natter/plugins).
+// the config file), $NATTER_PLUGIN_PATH (colon-separated), the one beside
+// the executable (<bindir>/../lib/natter/plugins), then the install's.
 std::vector<std::string> plugin_search_dirs(const std::vector<std::string>& config_dirs,
                                             const std::string& config_path);
 

@@ -1,0 +1,217 @@
+"""The .deb packages on a clean Debian 12: built with debhelper and passed
+by lintian, installed into a fresh `debootstrap --variant=minbase bookworm`
+root, run as the natter user with the shipped config, extended with a
+plugin built out of tree from natter-dev alone, booted under systemd in
+systemd-nspawn, and purged. Slow (minutes): it downloads Debian packages."""
+
+import asyncio
+import glob
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
+from natter_harness import Client  # noqa: E402
+
+SOURCE = os.environ["NATTER_SOURCE_DIR"]
+BUILD = os.environ["NATTER_BUILD_DIR"]
+MIRROR = "http://deb.debian.org/debian"
+
+
+def run(*command, check=True, timeout=900, **kwargs):
+    result = subprocess.run(command, capture_output=True, text=True, timeout=timeout, **kwargs)
+    if check and result.returncode != 0:
+        raise AssertionError(f"{' '.join(command)} failed ({result.returncode}):\n"
+                             f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+    return result
+
+
+def port_is_free(port):
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
+class Endpoint:
+    """What natter_harness.Client needs to connect."""
+    url = "ws://127.0.0.1:8080/ws"
+
+
+class DebianPackagesTest(unittest.IsolatedAsyncioTestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.work = tempfile.mkdtemp(prefix="natter-packages-", dir="/var/tmp")
+        cls.debs = os.path.join(BUILD, "debs")  # a fixed path keeps ccache warm
+        cls.build_log = run(os.path.join(SOURCE, "packaging", "build-debs.sh"), cls.debs).stdout
+        cls.root = os.path.join(cls.work, "root")
+        run("debootstrap", "--variant=minbase", "bookworm", cls.root, MIRROR)
+        shutil.copy("/etc/resolv.conf", os.path.join(cls.root, "etc", "resolv.conf"))
+        os.makedirs(os.path.join(cls.root, "tmp", "debs"))
+        for deb in glob.glob(os.path.join(cls.debs, "*.deb")):
+            if "dbgsym" not in deb:
+                shutil.copy(deb, os.path.join(cls.root, "tmp", "debs"))
+        cls.chroot("apt-get", "update", "-qq")
+        cls.apt_install("/tmp/debs/natterd_0.1.0_amd64.deb", "/tmp/debs/natter-plugin-mariadb_0.1.0_amd64.deb")
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.work, ignore_errors=True)
+
+    @classmethod
+    def chroot(cls, *command, check=True, user=None, timeout=900):
+        prefix = ["chroot"] + ([f"--userspec={user}:{user}"] if user else []) + [cls.root]
+        env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "DEBIAN_FRONTEND": "noninteractive",
+               "LC_ALL": "C.UTF-8", "HOME": "/root"}
+        return run(*prefix, *command, check=check, timeout=timeout, env=env)
+
+    @classmethod
+    def apt_install(cls, *packages):
+        cls.chroot("apt-get", "install", "-y", "-qq", "--no-install-recommends", *packages)
+
+    def test_1_lintian_passed_with_no_errors_or_warnings(self):
+        # build-debs.sh runs lintian --fail-on error,warning; show what it said.
+        tags = [line for line in self.build_log.splitlines() if line[:2] in ("E:", "W:")]
+        self.assertEqual(tags, [])
+        for package in ("natterd", "natter-dev", "natter-plugin-mariadb"):
+            self.assertTrue(glob.glob(os.path.join(self.debs, f"{package}_0.1.0_*.deb")), package)
+
+    def test_2_the_natter_system_user_exists(self):
+        entry = self.chroot("getent", "passwd", "natter").stdout.strip().split(":")
+        self.assertLess(int(entry[2]), 1000, "not a system user")
+        self.assertEqual(entry[5], "/var/lib/natter")
+        self.assertEqual(entry[6], "/usr/sbin/nologin")
+
+    def test_2_the_config_is_a_registered_conffile(self):
+        conffiles = self.chroot("dpkg-query", "-W", "-f=${Conffiles}", "natterd").stdout
+        self.assertIn("/etc/natter/natter.toml", conffiles)
+
+    def test_6_the_unit_verifies_clean_and_is_hardened(self):
+        # After test 5: verify needs systemd's own units (sysinit.target) in the root.
+        self.apt_install("systemd")
+        unit = os.path.join(self.root, "lib", "systemd", "system", "natter.service")
+        verify = run("systemd-analyze", "verify", f"--root={self.root}", "--man=no",
+                     "/lib/systemd/system/natter.service", check=False)
+        self.assertEqual((verify.returncode, verify.stdout + verify.stderr), (0, ""))
+        security = run("systemd-analyze", "security", "--offline=true", f"--root={self.root}", unit,
+                       check=False).stdout
+        level = float(security.split("Overall exposure level for natter.service:")[1].split()[0])
+        self.assertLessEqual(level, 2.0, security[-2000:])
+
+    async def test_3_natterd_runs_as_natter_with_the_shipped_config_and_serves_a_chat(self):
+        self.assertTrue(port_is_free(8080), "port 8080 is taken on this machine; the shipped config uses it")
+        env = {"PATH": "/usr/sbin:/usr/bin", "LC_ALL": "C.UTF-8"}
+        process = subprocess.Popen(["chroot", "--userspec=natter:natter", self.root, "/usr/sbin/natterd",
+                                    "--config", "/etc/natter/natter.toml"], env=env,
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            for _ in range(100):
+                if not port_is_free(8080) or process.poll() is not None:
+                    break
+                time.sleep(0.1)
+            self.assertIsNone(process.poll(), process.stdout.read() if process.poll() is not None else "")
+            with open(f"/proc/{process.pid}/status") as f:
+                uid = [line.split()[1] for line in f if line.startswith("Uid:")][0]
+            self.assertEqual(uid, self.chroot("id", "-u", "natter").stdout.strip())
+            ann = await Client.connect(Endpoint, "ann")
+            bob = await Client.connect(Endpoint, "bob")
+            await ann.join("installed")
+            await bob.join("installed")
+            await ann.say("installed", "hello from the .deb", ref="d1")
+            await bob.expect("message", body="hello from the .deb")
+            await ann.close()
+            await bob.close()
+            self.assertTrue(os.path.exists(os.path.join(self.root, "var", "lib", "natter", "natter.db")))
+        finally:
+            process.send_signal(signal.SIGTERM)
+            code = process.wait(timeout=30)
+            output = process.stdout.read()
+            process.stdout.close()
+            self.assertEqual(code, 0, output)
+
+    def test_4_a_plugin_built_out_of_tree_from_natter_dev_loads_and_passes_the_kit(self):
+        self.apt_install("/tmp/debs/natter-dev_0.1.0_amd64.deb", "g++", "make")
+        self.chroot("cp", "-r", "/usr/share/doc/natter-dev/examples/filter_tag", "/tmp/filter_tag")
+        self.chroot("cmake", "-S", "/tmp/filter_tag", "-B", "/tmp/filter_tag/build")
+        self.chroot("cmake", "--build", "/tmp/filter_tag/build")
+        plugin = "/tmp/filter_tag/build/natter_filter_tag.so"
+        with open(os.path.join(self.root, "tmp", "with-filter.toml"), "w") as f:
+            f.write(f'[broker]\nadmin_listen = ""\n[[filter]]\nplugin = "{plugin}"\ntag = "[deb]"\n'
+                    '[[transport]]\nplugin = "websocket"\nlisten = "127.0.0.1:0"\n')
+        checked = self.chroot("natterd", "--check-config", "--config", "/tmp/with-filter.toml").stdout
+        self.assertIn("filter=tag", checked)
+        with open(os.path.join(self.root, "tmp", "tag.toml"), "w") as f:
+            f.write('tag = "[deb]"\n')
+        kit = self.chroot("natter-conformance", "filter", "--plugin", plugin, "--config", "/tmp/tag.toml").stdout
+        self.assertIn("[  PASSED  ] 6 tests.", kit)
+
+    def test_5_under_systemd_it_starts_as_natter_reloads_and_restarts_after_a_crash(self):
+        self.apt_install("systemd", "systemd-sysv")
+        report = os.path.join(self.root, "boot-report")
+        with open(os.path.join(self.root, "usr", "local", "sbin", "natter-boot-check"), "w") as f:
+            f.write(BOOT_CHECK)
+        os.chmod(os.path.join(self.root, "usr", "local", "sbin", "natter-boot-check"), 0o755)
+        with open(os.path.join(self.root, "etc", "systemd", "system", "natter-boot-check.service"), "w") as f:
+            f.write("[Unit]\nAfter=natter.service\n[Service]\nType=oneshot\n"
+                    "ExecStart=/usr/local/sbin/natter-boot-check\n[Install]\nWantedBy=multi-user.target\n")
+        self.chroot("systemctl", "enable", "natter.service", "natter-boot-check.service")
+        container = subprocess.Popen(["systemd-nspawn", "--quiet", "--register=no", "--keep-unit",
+                                      "-D", self.root, "--boot", "--console=read-only"],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            container.wait(timeout=180)  # the check powers the container off
+        except subprocess.TimeoutExpired:
+            container.kill()
+            container.wait()
+        with open(report) as f:
+            lines = dict(line.rstrip("\n").split("=", 1) for line in f if "=" in line)
+        self.assertEqual(lines.get("active"), "active", lines)
+        self.assertEqual(lines.get("user"), "natter", lines)
+        self.assertEqual(lines.get("reloaded"), "yes", lines)
+        self.assertEqual(lines.get("restarted"), "yes", lines)
+        self.assertEqual(lines.get("active_after_crash"), "active", lines)
+
+    def test_9_purge_removes_package_config_state_and_user(self):
+        self.chroot("apt-get", "purge", "-y", "-qq", "natterd", "natter-plugin-mariadb", "natter-dev")
+        for path in ("usr/sbin/natterd", "etc/natter", "var/lib/natter", "usr/lib/natter/plugins"):
+            self.assertFalse(os.path.exists(os.path.join(self.root, path)), path)
+        self.assertNotEqual(self.chroot("getent", "passwd", "natter", check=False).returncode, 0)
+
+
+# Runs inside the booted container; writes key=value lines, then powers off.
+BOOT_CHECK = r"""#!/bin/sh
+out=/boot-report
+uid_of() { awk '/^Uid:/ {print $2}' /proc/$1/status; }
+wait_active() {
+  for i in $(seq 50); do [ "$(systemctl is-active natter)" = active ] && return 0; sleep 0.2; done
+}
+{
+  wait_active
+  echo "active=$(systemctl is-active natter)"
+  pid=$(systemctl show -p MainPID --value natter)
+  echo "user=$(getent passwd "$(uid_of "$pid")" | cut -d: -f1)"
+  systemctl reload natter
+  sleep 1
+  if journalctl -u natter --no-pager | grep -q "reload:"; then echo reloaded=yes; else echo reloaded=no; fi
+  kill -SEGV "$pid"
+  sleep 3
+  wait_active
+  new=$(systemctl show -p MainPID --value natter)
+  if [ -n "$new" ] && [ "$new" != 0 ] && [ "$new" != "$pid" ]; then echo restarted=yes; else echo restarted=no; fi
+  echo "active_after_crash=$(systemctl is-active natter)"
+  journalctl -u natter --no-pager | tail -n 20 | sed 's/^/log: /'
+} > "$out" 2>&1
+systemctl poweroff
+"""
+
+
+if __name__ == "__main__":
+    unittest.main()
