@@ -77,8 +77,16 @@ int Daemon::run() {
              p.admin->port());
   }
   p.loop = std::make_unique<runtime::Executor>();
-  chat::BrokerParts wiring{p.plugins->storage(), p.plugins->pubsub(), p.plugins->auth(),
-                           p.plugins->limiters(), p.plugins->filters()};
+  const auto& set = *p.plugins;
+  chat::BrokerParts wiring{set.storage(),
+                           set.pubsub(),
+                           set.auth(),
+                           set.limiters(),
+                           set.filters(),
+                           set.names(PluginKind::storage).front(),
+                           set.names(PluginKind::auth).front(),
+                           set.names(PluginKind::ratelimit),
+                           set.names(PluginKind::filter)};
   p.broker = std::make_unique<chat::Broker>(p.settings.broker, std::move(wiring), *p.loop, p.metrics);
 
   auto stop_started = [&] {

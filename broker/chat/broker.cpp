@@ -13,6 +13,11 @@
 namespace natter::chat {
 
 namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 // Commands a client may send before its authentication finished.
 constexpr std::size_t kMaxEarlyCommands = 64;
 constexpr std::uint32_t kDefaultHistoryPage = 50;
@@ -23,13 +28,12 @@ Broker::Broker(const config::BrokerSettings& settings, BrokerParts parts, runtim
     : settings_(settings),
       parts_(std::move(parts)),
       loop_(loop),
+      metrics_(metrics, parts_),
       rooms_(settings.recent_per_room),
       sends_(std::make_unique<SendPipeline>(*this, parts_, loop, metrics)),
       connections_(metrics.gauge("natter_connections", "Open client sessions")),
       rooms_gauge_(metrics.gauge("natter_rooms", "Rooms with members on this node")),
       deliveries_(metrics.counter("natter_deliveries_total", "Events queued to clients")),
-      bad_requests_(metrics.counter("natter_bad_requests_total",
-                                    "Client commands refused as malformed")),
       bus_received_(metrics.counter("natter_bus_received_total",
                                     "Messages received from other nodes")) {}
 
@@ -46,7 +50,9 @@ natter::SessionPort* Broker::open_session(natter::ClientLink& link,
     sessions_.emplace(session->id(), std::unique_ptr<Session>(session));
     connections_.add(1);
   });
-  parts_.auth.authenticate(info, *new AuthAttempt(loop_, [this, id](bool ok, std::string text) {
+  const auto asked = std::chrono::steady_clock::now();
+  parts_.auth.authenticate(info, *new AuthAttempt(loop_, [this, id, asked](bool ok, std::string text) {
+    metrics_.authenticate.observe(seconds_since(asked));
     if (ok) {
       authenticated(id, std::move(text));
     } else {
@@ -56,7 +62,7 @@ natter::SessionPort* Broker::open_session(natter::ClientLink& link,
   return session;
 }
 
-void Broker::count_bad_request() noexcept { bad_requests_.add(1); }
+void Broker::count_bad_request() noexcept { metrics_.error(natter::ErrorCode::bad_request); }
 
 void Broker::received(std::string_view topic, std::span<const std::byte> payload) noexcept {
   auto decoded = decode_bus_message(payload);
@@ -130,7 +136,6 @@ void Broker::handle(Session& session, OwnedCommand command) {
 bool Broker::room_name_ok(Session& session, const OwnedCommand& command) {
   std::string problem = room_name_problem(command.room, settings_.max_room_name_bytes);
   if (problem.empty()) return true;
-  bad_requests_.add(1);
   session.send_error(command.ref, natter::ErrorCode::bad_request, problem);
   return false;
 }
@@ -169,9 +174,11 @@ void Broker::replay(Session& session, const OwnedCommand& command) {
   session.replaying[command.room];
   natter::HistoryQuery query{command.room, 0, command.since, settings_.recovery_max};
   const std::uint64_t id = session.id();
-  auto* read = new PageRead(loop_, [this, id, query, room = command.room, ref = command.ref](
+  const auto asked = std::chrono::steady_clock::now();
+  auto* read = new PageRead(loop_, [this, id, query, asked, room = command.room, ref = command.ref](
                                        natter::ErrorCode code, std::string detail,
                                        std::vector<StoredMessage> stored) {
+    metrics_.history.observe(seconds_since(asked));
     Session* s = find_session(id);
     if (!s) return;
     auto held = s->replaying.find(room);
@@ -233,9 +240,11 @@ void Broker::history(Session& session, const OwnedCommand& command) {
   if (limit > settings_.history_page_max) limit = settings_.history_page_max;
   natter::HistoryQuery query{command.room, command.before, 0, limit};
   const std::uint64_t id = session.id();
-  auto* read = new PageRead(loop_, [this, id, query, room = command.room, ref = command.ref](
+  const auto asked = std::chrono::steady_clock::now();
+  auto* read = new PageRead(loop_, [this, id, query, asked, room = command.room, ref = command.ref](
                                        natter::ErrorCode code, std::string detail,
                                        std::vector<StoredMessage> stored) {
+    metrics_.history.observe(seconds_since(asked));
     Session* s = find_session(id);
     if (!s) return;
     if (code != natter::ErrorCode::none) {

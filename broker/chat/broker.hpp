@@ -13,6 +13,7 @@
 
 #include <natter/plugin.hpp>
 
+#include "chat/broker_metrics.hpp"
 #include "chat/room_directory.hpp"
 #include "chat/session.hpp"
 #include "config/settings.hpp"
@@ -30,6 +31,9 @@ struct BrokerParts {
   natter::Authenticator& auth;
   std::vector<natter::RateLimiter*> limiters;
   std::vector<natter::Filter*> filters;
+  // Names, for metrics: one per plugin above, limiters and filters in order.
+  std::string storage_name, auth_name;
+  std::vector<std::string> limiter_names, filter_names;
 };
 
 class Broker final : public natter::BrokerEntry, public natter::BusListener {
@@ -58,6 +62,7 @@ class Broker final : public natter::BrokerEntry, public natter::BusListener {
   // room's members on this node.
   void deliver_message(const StoredMessage& message);
   const config::BrokerSettings& settings() const noexcept { return settings_; }
+  BrokerMetrics& metrics() noexcept { return metrics_; }
 
  private:
   void authenticated(std::uint64_t session_id, std::string user);
@@ -76,6 +81,7 @@ class Broker final : public natter::BrokerEntry, public natter::BusListener {
   const config::BrokerSettings settings_;
   BrokerParts parts_;
   runtime::Executor& loop_;
+  BrokerMetrics metrics_;
   std::atomic<std::uint64_t> next_session_id_{1};
   std::unordered_map<std::uint64_t, std::unique_ptr<Session>> sessions_;
   RoomDirectory rooms_;
@@ -84,7 +90,6 @@ class Broker final : public natter::BrokerEntry, public natter::BusListener {
   runtime::GaugeMetric& connections_;
   runtime::GaugeMetric& rooms_gauge_;
   runtime::CounterMetric& deliveries_;
-  runtime::CounterMetric& bad_requests_;
   runtime::CounterMetric& bus_received_;
 };
 

@@ -22,6 +22,7 @@ struct PendingSend final : natter::AdmitDone, natter::AppendDone {
   bool acked = false;
   bool delivered = false;
   std::chrono::steady_clock::time_point appended_at;
+  std::chrono::steady_clock::time_point admit_asked;
   // Written by whichever thread completes the append, read on the loop
   // after the post (which orders it) or right after append() returns.
   std::atomic<bool> append_settled{false};
@@ -93,12 +94,8 @@ SendPipeline::SendPipeline(Broker& broker, BrokerParts& parts, runtime::Executor
       stored_(metrics.counter("natter_messages_stored_total", "Messages storage committed")),
       store_failures_(metrics.counter("natter_store_failures_total",
                                       "Messages storage could not take or keep")),
-      rate_limited_(metrics.counter("natter_rate_limited_total", "Sends refused by a rate limiter")),
-      rejected_(metrics.counter("natter_rejected_total", "Sends refused by a filter")),
       duplicates_(metrics.counter("natter_duplicate_sends_total",
-                                  "Retried sends answered with their first id")),
-      commit_latency_(metrics.histogram("natter_store_commit_seconds",
-                                        "From storage append to commit")) {}
+                                  "Retried sends answered with their first id")) {}
 
 SendPipeline::~SendPipeline() = default;
 
@@ -147,23 +144,34 @@ void SendPipeline::admit_next(PendingSend& p) {
     return;
   }
   natter::AdmitRequest request{p.user, p.message.room, p.remote_address, 1};
+  p.admit_asked = std::chrono::steady_clock::now();
   parts_.limiters[p.next_limiter++]->admit(request, p);
 }
 
-void SendPipeline::admitted(PendingSend& p) { admit_next(p); }
+void SendPipeline::observe_admit(PendingSend& p) {
+  broker_.metrics().admit[p.next_limiter - 1]->observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - p.admit_asked).count());
+}
+
+void SendPipeline::admitted(PendingSend& p) {
+  observe_admit(p);
+  admit_next(p);
+}
 
 void SendPipeline::refused(PendingSend& p, std::uint32_t retry_after_ms) {
-  rate_limited_.add(1);
+  observe_admit(p);
   fail(p, natter::ErrorCode::rate_limited,
        "sending too fast; retry in " + std::to_string(retry_after_ms) + " ms", retry_after_ms);
 }
 
 void SendPipeline::filter_and_store(PendingSend& p) {
-  for (natter::Filter* filter : parts_.filters) {
+  for (std::size_t i = 0; i < parts_.filters.size(); ++i) {
     Verdict verdict;
-    filter->inspect({p.message.room, p.message.sender, p.message.body}, verdict);
+    const auto began = std::chrono::steady_clock::now();
+    parts_.filters[i]->inspect({p.message.room, p.message.sender, p.message.body}, verdict);
+    broker_.metrics().inspect[i]->observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count());
     if (verdict.rejected) {
-      rejected_.add(1);
       fail(p, natter::ErrorCode::rejected, verdict.reason.empty() ? "rejected by a filter" : verdict.reason);
       return;
     }
@@ -191,7 +199,7 @@ void SendPipeline::filter_and_store(PendingSend& p) {
 void SendPipeline::appended(PendingSend& p) {
   if (p.append_code == natter::ErrorCode::none) {
     stored_.add(1);
-    commit_latency_.observe(
+    broker_.metrics().append.observe(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - p.appended_at).count());
     if (!p.acked) acknowledge(p);
     finish(p);
@@ -225,6 +233,7 @@ void SendPipeline::acknowledge(PendingSend& p) {
 
 void SendPipeline::fail(PendingSend& p, natter::ErrorCode code, std::string_view message,
                         std::uint32_t retry_after_ms) {
+  broker_.metrics().error(code);
   auto error = EventBuffer::make(natter::EventKind::error);
   error->set_ref(p.ref).set_error(code, message, retry_after_ms);
   reply(p.session_id, error);

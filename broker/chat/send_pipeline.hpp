@@ -39,6 +39,7 @@ class SendPipeline {
 
  private:
   void admit_next(PendingSend& send);
+  void observe_admit(PendingSend& send);
   void filter_and_store(PendingSend& send);
   void acknowledge(PendingSend& send);
   void fail(PendingSend& send, natter::ErrorCode code, std::string_view message,
@@ -57,10 +58,7 @@ class SendPipeline {
   runtime::CounterMetric& received_;
   runtime::CounterMetric& stored_;
   runtime::CounterMetric& store_failures_;
-  runtime::CounterMetric& rate_limited_;
-  runtime::CounterMetric& rejected_;
   runtime::CounterMetric& duplicates_;
-  runtime::HistogramMetric& commit_latency_;
 };
 
 }  // namespace natter::chat

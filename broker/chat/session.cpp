@@ -48,6 +48,7 @@ void Session::send(const EventRef& event, std::string_view room) {
 
 void Session::send_error(std::string_view ref, natter::ErrorCode code, std::string_view message,
                          std::uint32_t retry_after_ms) {
+  broker_.metrics().error(code);
   auto event = EventBuffer::make(natter::EventKind::error);
   event->set_ref(ref).set_error(code, message, retry_after_ms);
   send(event);

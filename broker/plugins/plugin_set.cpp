@@ -91,6 +91,14 @@ std::vector<Kind*> PluginSet::every(natter::PluginKind kind) const {
   return out;
 }
 
+std::vector<std::string> PluginSet::names(natter::PluginKind kind) const {
+  std::vector<std::string> out;
+  for (const auto& p : plugins_) {
+    if (p->kind() == kind) out.push_back(p->name());
+  }
+  return out;
+}
+
 natter::Storage& PluginSet::storage() const {
   return single(natter::PluginKind::storage).as<natter::Storage>();
 }

@@ -59,6 +59,8 @@ class PluginSet {
   natter::Authenticator& auth() const;
   std::vector<natter::RateLimiter*> limiters() const;
   std::vector<natter::Filter*> filters() const;
+  // Names of the plugins of `kind`, in config order.
+  std::vector<std::string> names(natter::PluginKind kind) const;
   // In config order, with their instances for start/stop messages.
   const std::vector<std::unique_ptr<PluginInstance>>& all() const { return plugins_; }
 

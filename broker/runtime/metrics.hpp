@@ -11,6 +11,8 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include <natter/host.hpp>
 
@@ -43,7 +45,8 @@ class HistogramMetric final : public natter::Histogram {
       0.01,    0.025,  0.05,    0.1,    0.5,   1.0,    10.0};
 
   void observe(double seconds) noexcept override;
-  void render(std::string& out, const std::string& name) const;
+  // `labels` is empty or rendered pairs (a="x"), merged with each bucket's le.
+  void render(std::string& out, const std::string& name, const std::string& labels) const;
 
  private:
   std::array<std::atomic<std::uint64_t>, kBounds.size() + 1> buckets_{};
@@ -51,25 +54,31 @@ class HistogramMetric final : public natter::Histogram {
   std::atomic<std::uint64_t> sum_ns_{0};
 };
 
+// Label pairs of one series, e.g. {{"plugin", "sqlite"}, {"call", "append"}}.
+using Labels = std::vector<std::pair<std::string, std::string>>;
+
 class MetricsRegistry {
  public:
-  // Any thread. The same name returns the same metric; help is kept from
-  // the first call.
-  CounterMetric& counter(std::string_view name, std::string_view help);
-  GaugeMetric& gauge(std::string_view name, std::string_view help);
-  HistogramMetric& histogram(std::string_view name, std::string_view help);
+  // Any thread. The same name and labels return the same series; help is
+  // kept from the first call for a name.
+  CounterMetric& counter(std::string_view name, std::string_view help, const Labels& labels = {});
+  GaugeMetric& gauge(std::string_view name, std::string_view help, const Labels& labels = {});
+  HistogramMetric& histogram(std::string_view name, std::string_view help, const Labels& labels = {});
 
   // Prometheus text exposition format 0.0.4. Any thread.
   std::string render() const;
 
  private:
-  struct Family {
-    std::string help;
+  struct Series {
     std::unique_ptr<CounterMetric> counter;
     std::unique_ptr<GaugeMetric> gauge;
     std::unique_ptr<HistogramMetric> histogram;
   };
-  Family& family(std::string_view name, std::string_view help);
+  struct Family {
+    std::string help;
+    std::map<std::string, Series> series;  // by rendered labels: a="x",b="y"
+  };
+  Series& series(std::string_view name, std::string_view help, const Labels& labels);
 
   mutable std::mutex mutex_;
   std::map<std::string, Family, std::less<>> families_;

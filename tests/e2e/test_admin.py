@@ -53,6 +53,10 @@ class AdminTest(unittest.IsolatedAsyncioTestCase):
                 acks += 1
         await ann.send(op="shout")  # a bad request, counted
         await ann.expect("error")
+        await ann.send(op="send", room="elsewhere", body="x", ref="nm")  # not a member
+        await ann.expect("error", code="not_member")
+        await ann.send(op="history", room="metered", ref="h")
+        await ann.expect("history", ref="h")
 
         after = scrape(self.server)
         self.assertEqual(value(after, "natter_connections"), 2)
@@ -61,8 +65,16 @@ class AdminTest(unittest.IsolatedAsyncioTestCase):
         self.assertEqual(delta("natter_messages_received_total"), 5)
         self.assertEqual(delta("natter_messages_stored_total"), 5)
         self.assertGreaterEqual(delta("natter_deliveries_total"), 10)  # 5 messages x 2 members
-        self.assertEqual(delta("natter_bad_requests_total"), 1)
-        self.assertGreaterEqual(delta("natter_store_commit_seconds_count"), 5)
+        errors = lambda code: value(after, "natter_errors_total", code=code) - \
+            value(before, "natter_errors_total", code=code)
+        self.assertEqual(errors("bad_request"), 1)
+        self.assertEqual(errors("not_member"), 1)
+        self.assertEqual(errors("rate_limited"), 0)
+        calls = lambda plugin, call: value(after, "natter_plugin_call_seconds_count", plugin=plugin, call=call)
+        self.assertEqual(calls("sqlite", "append"), 5)
+        self.assertEqual(calls("sqlite", "history"), 1)
+        self.assertEqual(calls("anonymous", "authenticate"), 2)
+        self.assertGreater(value(after, "natter_plugin_call_seconds_sum", plugin="sqlite", call="append"), 0)
         self.assertGreaterEqual(value(after, "natter_plugin_sqlite_committed_total"), 5)
         self.assertEqual(value(after, "natter_plugin_sqlite_queue_depth"), 0)
         self.assertGreaterEqual(value(after, "natter_plugin_websocket_connections_accepted_total"), 2)

@@ -1,0 +1,35 @@
+#include "chat/broker_metrics.hpp"
+
+#include "chat/broker.hpp"
+
+namespace natter::chat {
+
+namespace {
+
+constexpr const char* kCallSeconds = "natter_plugin_call_seconds";
+constexpr const char* kCallHelp = "Latency of calls into plugins, as the broker sees it";
+
+runtime::HistogramMetric& call(runtime::MetricsRegistry& r, const std::string& plugin, const char* name) {
+  return r.histogram(kCallSeconds, kCallHelp, {{"plugin", plugin}, {"call", name}});
+}
+
+}  // namespace
+
+BrokerMetrics::BrokerMetrics(runtime::MetricsRegistry& r, const BrokerParts& parts)
+    : append(call(r, parts.storage_name, "append")),
+      history(call(r, parts.storage_name, "history")),
+      authenticate(call(r, parts.auth_name, "authenticate")) {
+  for (const auto& name : parts.limiter_names) admit.push_back(&call(r, name, "admit"));
+  for (const auto& name : parts.filter_names) inspect.push_back(&call(r, name, "inspect"));
+  for (std::size_t code = 1; code < errors_.size(); ++code) {
+    errors_[code] = &r.counter("natter_errors_total", "Errors sent to clients, by code",
+                               {{"code", std::string(natter::to_string(static_cast<natter::ErrorCode>(code)))}});
+  }
+}
+
+void BrokerMetrics::error(natter::ErrorCode code) noexcept {
+  const auto i = static_cast<std::size_t>(code);
+  if (i < errors_.size() && errors_[i]) errors_[i]->add(1);
+}
+
+}  // namespace natter::chat

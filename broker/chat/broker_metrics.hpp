@@ -1,0 +1,35 @@
+#pragma once
+// What the broker measures on its own: every error code a client is told,
+// and the latency of every plugin call, labelled by plugin and call, so a
+// slow backend shows up as itself. Registered once; any thread may update.
+
+#include <array>
+#include <string>
+#include <vector>
+
+#include <natter/values.hpp>
+
+#include "runtime/metrics.hpp"
+
+namespace natter::chat {
+
+struct BrokerParts;
+
+class BrokerMetrics {
+ public:
+  BrokerMetrics(runtime::MetricsRegistry& registry, const BrokerParts& parts);
+
+  // A client was answered with `code`.
+  void error(natter::ErrorCode code) noexcept;
+
+  runtime::HistogramMetric& append;        // storage: append until committed
+  runtime::HistogramMetric& history;       // storage: history read
+  runtime::HistogramMetric& authenticate;  // auth
+  std::vector<runtime::HistogramMetric*> admit;    // per rate limiter, in chain order
+  std::vector<runtime::HistogramMetric*> inspect;  // per filter, in chain order
+
+ private:
+  std::array<runtime::CounterMetric*, 10> errors_{};  // by ErrorCode
+};
+
+}  // namespace natter::chat
