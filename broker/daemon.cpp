@@ -10,6 +10,7 @@
 #include "admin/admin_listener.hpp"
 #include "chat/broker.hpp"
 #include "plugins/captured_text.hpp"
+#include "reload.hpp"
 #include "plugins/plugin_set.hpp"
 #include "runtime/executor.hpp"
 #include "runtime/logging.hpp"
@@ -131,18 +132,8 @@ int Daemon::run() {
     sigwait(&signals, &signal);
     if (signal != SIGHUP) break;
     sd_notify(0, "RELOADING=1");
-    try {
-      auto fresh = config::load_settings(p.settings.path);
-      if (fresh.broker.log_level != p.settings.broker.log_level) {
-        log.info("reload: log_level {} -> {}", p.settings.broker.log_level, fresh.broker.log_level);
-        runtime::set_log_level(fresh.broker.log_level);
-        p.settings.broker.log_level = fresh.broker.log_level;
-      } else {
-        log.info("reload: nothing that can change live has changed");
-      }
-    } catch (const std::exception& e) {
-      log.error("reload refused, keeping the running config: {}", e.what());
-    }
+    Running running{p.settings, *p.plugins, *p.broker, p.metrics, p.started};
+    reload(running);
     sd_notify(0, "READY=1");
   }
 

@@ -297,6 +297,19 @@ std::size_t Broker::drain(std::chrono::milliseconds deadline) {
   }
 }
 
+void Broker::replace_chains(std::vector<natter::RateLimiter*> limiters, std::vector<std::string> limiter_names,
+                            std::vector<natter::Filter*> filters, std::vector<std::string> filter_names) {
+  loop_.post([&] {
+    parts_.limiters = std::move(limiters);
+    parts_.filters = std::move(filters);
+    parts_.limiter_names = std::move(limiter_names);
+    parts_.filter_names = std::move(filter_names);
+    ++parts_.chain_generation;
+    metrics_.set_chains(parts_);
+  });
+  loop_.barrier();
+}
+
 std::size_t Broker::session_count() {
   std::promise<std::size_t> count;
   loop_.post([&] { count.set_value(sessions_.size()); });

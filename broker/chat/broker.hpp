@@ -34,6 +34,8 @@ struct BrokerParts {
   // Names, for metrics: one per plugin above, limiters and filters in order.
   std::string storage_name, auth_name;
   std::vector<std::string> limiter_names, filter_names;
+  // Bumped whenever a reload replaces the limiter and filter chains.
+  std::uint64_t chain_generation = 0;
 };
 
 class Broker final : public natter::BrokerEntry, public natter::BusListener {
@@ -52,6 +54,10 @@ class Broker final : public natter::BrokerEntry, public natter::BusListener {
   // flight or `deadline` passes. Returns how many were still in flight.
   std::size_t drain(std::chrono::milliseconds deadline);
   std::size_t session_count();  // main thread
+  // Main thread: from the next message on, use these chains (a reload).
+  // Returns once the loop uses them; the old plugins may then be stopped.
+  void replace_chains(std::vector<natter::RateLimiter*> limiters, std::vector<std::string> limiter_names,
+                      std::vector<natter::Filter*> filters, std::vector<std::string> filter_names);
 
   // Loop thread only from here on.
   void handle(Session& session, OwnedCommand command);

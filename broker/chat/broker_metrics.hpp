@@ -19,6 +19,10 @@ class BrokerMetrics {
  public:
   BrokerMetrics(runtime::MetricsRegistry& registry, const BrokerParts& parts);
 
+  // Registers call histograms for the chains in `parts` (after a reload).
+  // Loop thread, like every reader of admit and inspect.
+  void set_chains(const BrokerParts& parts);
+
   // A client was answered with `code`.
   void error(natter::ErrorCode code) noexcept;
 
@@ -29,6 +33,7 @@ class BrokerMetrics {
   std::vector<runtime::HistogramMetric*> inspect;  // per filter, in chain order
 
  private:
+  runtime::MetricsRegistry& registry_;
   std::array<runtime::CounterMetric*, 10> errors_{};  // by ErrorCode
 };
 

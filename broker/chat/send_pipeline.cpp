@@ -19,6 +19,7 @@ struct PendingSend final : natter::AdmitDone, natter::AppendDone {
   std::string user, remote_address, ref;
   StoredMessage message;  // room and body first; id and time once accepted
   std::size_t next_limiter = 0;
+  std::uint64_t chain_generation = 0;  // of the limiter chain next_limiter counts in
   bool acked = false;
   bool delivered = false;
   std::chrono::steady_clock::time_point appended_at;
@@ -134,11 +135,17 @@ void SendPipeline::send(Session& session, OwnedCommand command) {
   p.message.room = std::move(command.room);
   p.message.sender = session.user;
   p.message.body = std::move(command.body);
+  p.chain_generation = parts_.chain_generation;
   pending_.emplace(p.key, std::move(owned));
   admit_next(p);
 }
 
 void SendPipeline::admit_next(PendingSend& p) {
+  if (p.chain_generation != parts_.chain_generation) {
+    // A reload replaced the chain meanwhile: the new limits apply, from the start.
+    p.chain_generation = parts_.chain_generation;
+    p.next_limiter = 0;
+  }
   if (p.next_limiter == parts_.limiters.size()) {
     filter_and_store(p);
     return;
@@ -149,6 +156,7 @@ void SendPipeline::admit_next(PendingSend& p) {
 }
 
 void SendPipeline::observe_admit(PendingSend& p) {
+  if (p.chain_generation != parts_.chain_generation) return;  // timed a replaced limiter
   broker_.metrics().admit[p.next_limiter - 1]->observe(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - p.admit_asked).count());
 }

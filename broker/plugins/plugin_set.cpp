@@ -30,8 +30,7 @@ void PluginInstance::create() {
   instance_ = library_.descriptor->create(host_.get(), config_.get(), &why);
   if (!instance_) {
     // A natter::ConfigError from the plugin already says file, line and key.
-    const std::string config_file = spec_.origin.substr(0, spec_.origin.rfind(':'));
-    if (!why.text.empty() && why.text.starts_with(config_file + ":")) throw PluginError(why.text);
+    if (why.text.find(": [" + spec_.section + "] key '") != std::string::npos) throw PluginError(why.text);
     throw PluginError(label() + ": " + (why.text.empty() ? "create failed" : why.text));
   }
 }
@@ -40,35 +39,60 @@ std::string PluginInstance::label() const {
   return spec_.origin + ": [" + spec_.section + "] plugin '" + name_ + "' (" + library_.path + ")";
 }
 
+std::unique_ptr<PluginInstance> instantiate(const config::PluginSpec& spec, std::uint32_t node_id,
+                                            const PluginLoader& loader, runtime::MetricsRegistry& metrics,
+                                            std::vector<std::string>& problems) {
+  LoadedLibrary library;
+  try {
+    library = loader.load(loader.locate(spec.kind, spec.name), spec.kind);
+  } catch (const PluginError& e) {
+    problems.push_back(spec.origin + ": [" + spec.section + "] plugin '" + spec.name + "': " + e.what());
+    return nullptr;
+  }
+  const auto& d = *library.descriptor;
+  const std::size_t before = problems.size();
+  auto table = std::make_unique<config::ConfigTable>(config::ConfigTable::validate(
+      spec.table, spec.section, "plugin '" + std::string(d.name) + "'", {d.keys, d.key_count}, kReservedKeys,
+      problems));
+  if (problems.size() != before) return nullptr;  // never create with a bad table
+  auto host = std::make_unique<PluginHost>(d.name, node_id, metrics);
+  auto instance = std::make_unique<PluginInstance>(std::move(library), spec, std::move(table), std::move(host));
+  try {
+    instance->create();
+  } catch (const PluginError& e) {
+    problems.push_back(e.what());
+    return nullptr;
+  }
+  return instance;
+}
+
 PluginSet::PluginSet(const config::Settings& settings, const PluginLoader& loader,
                      runtime::MetricsRegistry& metrics) {
   std::vector<std::string> problems;
   for (const auto& spec : settings.plugins) {
-    const std::string where = spec.origin + ": [" + spec.section + "] ";
-    try {
-      LoadedLibrary library = loader.load(loader.locate(spec.kind, spec.name), spec.kind);
-      const auto& d = *library.descriptor;
-      std::size_t before = problems.size();
-      auto table = std::make_unique<config::ConfigTable>(config::ConfigTable::validate(
-          spec.table, spec.section, "plugin '" + std::string(d.name) + "'",
-          {d.keys, d.key_count}, kReservedKeys, problems));
-      if (problems.size() != before) continue;  // do not create with a bad table
-      auto host = std::make_unique<PluginHost>(d.name, settings.broker.node_id, metrics);
-      auto instance = std::make_unique<PluginInstance>(std::move(library), spec, std::move(table),
-                                                       std::move(host));
-      instance->create();
+    if (auto instance = instantiate(spec, settings.broker.node_id, loader, metrics, problems)) {
       plugins_.push_back(std::move(instance));
-    } catch (const PluginError& e) {
-      std::string text = e.what();
-      // Errors from create() already carry the location; the loader's do not.
-      const bool located = text.starts_with(settings.path + ":");
-      problems.push_back(located ? text : where + "plugin '" + spec.name + "': " + text);
     }
   }
   if (!problems.empty()) {
     while (!plugins_.empty()) plugins_.pop_back();
     throw config::ConfigError(std::move(problems));
   }
+}
+
+std::vector<std::unique_ptr<PluginInstance>> PluginSet::replace(
+    natter::PluginKind kind, std::vector<std::unique_ptr<PluginInstance>> replacements) {
+  std::vector<std::unique_ptr<PluginInstance>> removed;
+  for (auto it = plugins_.begin(); it != plugins_.end();) {
+    if ((*it)->kind() == kind) {
+      removed.push_back(std::move(*it));
+      it = plugins_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (auto& r : replacements) plugins_.push_back(std::move(r));
+  return removed;
 }
 
 PluginSet::~PluginSet() {

@@ -45,6 +45,12 @@ class PluginInstance {
   natter::Plugin* instance_ = nullptr;
 };
 
+// Loads, validates and creates the plugin `spec` names (not started).
+// Appends every problem to `problems` and returns nullptr on any.
+std::unique_ptr<PluginInstance> instantiate(const config::PluginSpec& spec, std::uint32_t node_id,
+                                            const PluginLoader& loader, runtime::MetricsRegistry& metrics,
+                                            std::vector<std::string>& problems);
+
 class PluginSet {
  public:
   // Loads and creates every plugin in `settings`. Collects every problem
@@ -61,6 +67,10 @@ class PluginSet {
   std::vector<natter::Filter*> filters() const;
   // Names of the plugins of `kind`, in config order.
   std::vector<std::string> names(natter::PluginKind kind) const;
+  // Swaps every plugin of `kind` for `replacements` (a reload) and hands
+  // back the old instances, for the caller to stop and destroy.
+  std::vector<std::unique_ptr<PluginInstance>> replace(natter::PluginKind kind,
+                                                       std::vector<std::unique_ptr<PluginInstance>> replacements);
   // In config order, with their instances for start/stop messages.
   const std::vector<std::unique_ptr<PluginInstance>>& all() const { return plugins_; }
 
