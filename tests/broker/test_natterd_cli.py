@@ -297,6 +297,22 @@ class OtherFlagsTest(unittest.TestCase):
             self.assertIn(header, result.stdout)
         self.assertIn("listen (string, default \"0.0.0.0:8080\"): Address and port", result.stdout)
 
+    def test_under_journald_lines_carry_a_syslog_priority_and_no_timestamp(self):
+        with tempfile.TemporaryDirectory() as work:
+            config = os.path.join(work, "natter.toml")
+            with open(config, "w") as f:
+                f.write(f'[broker]\nadmin_listen = ""\n[storage]\nplugin = "sqlite"\npath = "{work}/h.db"\n'
+                        + GOOD_TRANSPORT)
+            process = subprocess.Popen([NATTERD, "--config", config], stderr=subprocess.PIPE, text=True,
+                                       env={**os.environ, "JOURNAL_STREAM": "8:12345"})
+            first = process.stderr.readline()
+            process.terminate()
+            rest = process.communicate(timeout=30)[1]
+        self.assertEqual(process.returncode, 0)
+        lines = [first] + rest.splitlines()
+        self.assertTrue(all(line.startswith(("<6>info: ", "<4>warning: ", "<3>error: ")) for line in lines), lines)
+        self.assertIn("<6>info: natterd", "\n".join(lines))
+
     def test_help_lists_the_flags(self):
         result = subprocess.run([NATTERD, "--help"], capture_output=True, text=True, timeout=10)
         self.assertEqual(result.returncode, 0)
