@@ -1,13 +1,18 @@
 #!/bin/sh
-# Installs what building and testing natter needs on Debian 12, as root.
-# Skips apt entirely when everything is already there.
+# Installs what natter needs on Debian 12, as root; skips apt entirely when
+# everything is already there.
+#   packaging/build-deps.sh          to build and run natterd
+#   packaging/build-deps.sh --test   also the servers and tools the tests use
 set -eu
 packages="cmake ninja-build ccache g++ pkg-config
   libboost1.81-dev libboost-json1.81-dev libtoml11-dev libspdlog-dev libcli11-dev
-  libsqlite3-dev libssl-dev libgtest-dev
-  libmariadb-dev mariadb-server libsystemd-dev
-  python3 python3-websockets python3-prometheus-client
+  libsqlite3-dev libssl-dev libgtest-dev libmariadb-dev libsystemd-dev
+  python3 python3-websockets"
+if [ "${1:-}" = "--test" ]; then
+  packages="$packages
+  mariadb-server python3-prometheus-client
   debhelper dpkg-dev fakeroot lintian debootstrap systemd systemd-container"
+fi
 missing=""
 for p in $packages; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
