@@ -10,6 +10,7 @@ trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "
 port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cat > "$dir/natter.toml" <<TOML
 [broker]
+ack_after = "${NATTER_BENCH_ACK_AFTER:-persisted}"
 log_level = "warn"
 [storage]
 plugin = "sqlite"
@@ -22,5 +23,5 @@ TOML
 "$build/bin/natterd" --config "$dir/natter.toml" &
 pid=$!
 for _ in $(seq 100); do /usr/bin/python3 -c "import socket; socket.create_connection(('127.0.0.1',$port),0.1)" 2>/dev/null && break; sleep 0.05; done
-"$build/bin/natter_bench_fanout" --url "ws://127.0.0.1:$port/ws" "$@"
+"$build/bin/natter_loadgen" --url "ws://127.0.0.1:$port/ws" --server-pid "$pid" "$@"
 ps -o rss=,time= -p "$pid" | awk '{print "natterd RSS " $1 " KiB, CPU time " $2}'

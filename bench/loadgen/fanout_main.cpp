@@ -1,0 +1,246 @@
+// natter_loadgen: the fan-out load generator. One publisher sends into a
+// room with at most --window sends un-acked (or at a fixed --rate); N
+// subscribers receive. Written to out-drive the server: raw epoll, every
+// complete frame in a read() parsed in place, no allocation per message.
+// Latency is stamped with the scheduled send time, so a stall is not
+// hidden (coordinated omission). Prints JSON, then a table, with the
+// generator's CPU next to the server's.
+//
+//   natter_loadgen --url ws://127.0.0.1:8080/ws --subscribers 200 --messages 20000 --window 32
+//                  [--rate MSGS_PER_S] [--body-bytes 64] [--server-pid PID] [--sources 4]
+
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "latency_histogram.hpp"
+#include "ws_wire.hpp"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using natter::bench::for_each_frame;
+
+std::int64_t now_ns() { return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count(); }
+
+struct Options {
+  std::string host = "127.0.0.1", path = "/ws";
+  int port = 8080, subscribers = 200, window = 32, body_bytes = 64, sources = 1, server_pid = 0;
+  long messages = 20000;
+  double rate = 0;  // messages per second; 0: closed loop on the window
+};
+
+struct Connection {
+  int fd = -1;
+  std::string pending;  // a partial frame carried to the next read
+  long messages = 0;
+  bool joined = false;
+};
+
+double cpu_seconds_self() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+double cpu_seconds_of(int pid) {
+  if (!pid) return 0;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), {});
+  auto close = text.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::vector<std::string> fields;
+  std::size_t at = close + 2;
+  while (at < text.size()) {
+    auto space = text.find(' ', at);
+    fields.push_back(text.substr(at, space - at));
+    if (space == std::string::npos) break;
+    at = space + 1;
+  }
+  // utime and stime are fields 14 and 15 of stat; [0] here is field 3.
+  return fields.size() > 12 ? (std::stod(fields[11]) + std::stod(fields[12])) / static_cast<double>(sysconf(_SC_CLK_TCK)) : 0;
+}
+
+// The send time the publisher put at the start of the body.
+std::int64_t stamped_ns(std::string_view frame) {
+  const auto at = frame.rfind("\"body\":\"");
+  if (at == std::string_view::npos) return 0;
+  std::int64_t ns = 0;
+  std::from_chars(frame.data() + at + 8, frame.data() + frame.size(), ns);
+  return ns;
+}
+
+void send_all(int fd, const std::string& bytes) {
+  std::size_t at = 0;
+  while (at < bytes.size()) {
+    const ssize_t n = write(fd, bytes.data() + at, bytes.size() - at);
+    if (n > 0) {
+      at += static_cast<std::size_t>(n);
+    } else if (n < 0 && errno != EAGAIN) {
+      throw std::runtime_error(std::string("write: ") + std::strerror(errno));
+    }
+  }
+}
+
+Options parse(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string_view flag = argv[i];
+    std::string value = argv[i + 1];
+    if (flag == "--url") {  // ws://host:port/path
+      auto rest = value.substr(5);
+      auto slash = rest.find('/');
+      auto hostport = rest.substr(0, slash);
+      o.path = slash == std::string::npos ? "/" : rest.substr(slash);
+      o.host = hostport.substr(0, hostport.rfind(':'));
+      o.port = std::stoi(hostport.substr(hostport.rfind(':') + 1));
+    } else if (flag == "--subscribers") o.subscribers = std::stoi(value);
+    else if (flag == "--messages") o.messages = std::stol(value);
+    else if (flag == "--window") o.window = std::stoi(value);
+    else if (flag == "--rate") o.rate = std::stod(value);
+    else if (flag == "--body-bytes") o.body_bytes = std::stoi(value);
+    else if (flag == "--server-pid") o.server_pid = std::stoi(value);
+    else if (flag == "--sources") o.sources = std::stoi(value);
+    else throw std::runtime_error("unknown flag " + std::string(flag));
+  }
+  return o;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) try {
+  const Options o = parse(argc, argv);
+  const int epoll = epoll_create1(0);
+  std::vector<Connection> subs(static_cast<std::size_t>(o.subscribers));
+  const std::string join_frame = [] {
+    std::string f;
+    natter::bench::append_client_frame(f, R"({"op":"join","room":"bench","ref":"j"})");
+    return f;
+  }();
+  for (int i = 0; i < o.subscribers; ++i) {
+    const std::string source = o.sources > 1 ? "127.0.0." + std::to_string(1 + i % o.sources) : "";
+    auto& s = subs[static_cast<std::size_t>(i)];
+    s.fd = natter::bench::ws_connect(o.host, o.port, o.path + "?user=sub" + std::to_string(i), source);
+    send_all(s.fd, join_frame);
+    epoll_event ev{EPOLLIN, {.u64 = static_cast<std::uint64_t>(i)}};
+    epoll_ctl(epoll, EPOLL_CTL_ADD, s.fd, &ev);
+  }
+  Connection pub;
+  pub.fd = natter::bench::ws_connect(o.host, o.port, o.path + "?user=publisher");
+  send_all(pub.fd, join_frame);
+  const std::uint64_t kPublisher = ~0ull;
+  epoll_event pev{EPOLLIN, {.u64 = kPublisher}};
+  epoll_ctl(epoll, EPOLL_CTL_ADD, pub.fd, &pev);
+
+  natter::bench::LatencyHistogram latency;
+  std::vector<char> buffer(4 << 20);
+  std::vector<epoll_event> events(1024);
+  const std::string pad(static_cast<std::size_t>(std::max(0, o.body_bytes - 20)), 'x');
+  std::string out;
+  long sent = 0, acked = 0, delivered = 0, subscribers_done = 0;
+  int joined = 0;
+  bool measuring = false;
+  Clock::time_point started;
+  double gen_cpu0 = 0, server_cpu0 = 0;
+  const long expected = static_cast<long>(o.subscribers) * o.messages;
+
+  auto pump = [&] {
+    if (!measuring) return;
+    out.clear();
+    const std::int64_t now = now_ns();
+    const std::int64_t start = std::chrono::duration_cast<std::chrono::nanoseconds>(started.time_since_epoch()).count();
+    while (sent < o.messages && sent - acked < o.window) {
+      std::int64_t stamp = now;
+      if (o.rate > 0) {
+        stamp = start + static_cast<std::int64_t>(static_cast<double>(sent) * 1e9 / o.rate);
+        if (stamp > now) break;  // not due yet
+      }
+      char body[64];
+      const int n = std::snprintf(body, sizeof body, "%lld ", static_cast<long long>(stamp));
+      natter::bench::append_client_frame(out, R"({"op":"send","room":"bench","ref":"m)" + std::to_string(sent) +
+                                                  R"(","body":")" + std::string(body, static_cast<std::size_t>(n)) +
+                                                  pad + R"("})");
+      ++sent;
+    }
+    if (!out.empty()) send_all(pub.fd, out);
+  };
+
+  auto on_frame = [&](Connection& c, bool is_publisher, int opcode, std::string_view payload) {
+    if (opcode == 0x8) throw std::runtime_error("server closed a connection: " + std::string(payload.substr(2)));
+    if (opcode != 0x1) return;
+    if (payload.starts_with(R"({"type":"message")")) {
+      if (is_publisher) return;
+      latency.record(now_ns() - stamped_ns(payload));
+      ++delivered;
+      if (++c.messages == o.messages) ++subscribers_done;
+    } else if (payload.starts_with(R"({"type":"ack")")) {
+      ++acked;
+    } else if (!c.joined && payload.starts_with(R"({"type":"joined","ref":"j")")) {
+      c.joined = true;
+      ++joined;
+    } else if (payload.starts_with(R"({"type":"error")")) {
+      std::fprintf(stderr, "server error: %.*s\n", static_cast<int>(payload.size()), payload.data());
+    }
+  };
+
+  const auto deadline = Clock::now() + std::chrono::minutes(5);
+  while (subscribers_done < o.subscribers && Clock::now() < deadline) {
+    if (!measuring && joined == o.subscribers + 1) {
+      measuring = true;
+      started = Clock::now();
+      gen_cpu0 = cpu_seconds_self();
+      server_cpu0 = cpu_seconds_of(o.server_pid);
+    }
+    pump();
+    const int ready = epoll_wait(epoll, events.data(), static_cast<int>(events.size()), o.rate > 0 ? 1 : 100);
+    for (int e = 0; e < ready; ++e) {
+      const bool is_publisher = events[static_cast<std::size_t>(e)].data.u64 == kPublisher;
+      Connection& c = is_publisher ? pub : subs[events[static_cast<std::size_t>(e)].data.u64];
+      while (true) {
+        std::memcpy(buffer.data(), c.pending.data(), c.pending.size());
+        const ssize_t n = read(c.fd, buffer.data() + c.pending.size(), buffer.size() - c.pending.size());
+        if (n <= 0) {
+          if (n < 0 && errno == EAGAIN) break;
+          throw std::runtime_error("a connection was closed by the server");
+        }
+        const std::size_t have = c.pending.size() + static_cast<std::size_t>(n);
+        const std::size_t used = for_each_frame(buffer.data(), have, [&](int op, std::string_view p) {
+          on_frame(c, is_publisher, op, p);
+        });
+        c.pending.assign(buffer.data() + used, have - used);
+      }
+    }
+  }
+  const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  const double gen_cpu = cpu_seconds_self() - gen_cpu0;
+  const double server_cpu = cpu_seconds_of(o.server_pid) - server_cpu0;
+  const double rate = static_cast<double>(delivered) / seconds;
+  const double ns_per_delivery = delivered ? server_cpu * 1e9 / static_cast<double>(delivered) : 0;
+  std::printf(
+      "{\"scenario\":\"fanout\",\"subscribers\":%d,\"messages\":%ld,\"window\":%d,\"rate\":%.0f,\"body_bytes\":%d,"
+      "\"delivered\":%ld,\"expected\":%ld,\"seconds\":%.3f,\"deliveries_per_s\":%.0f,\"p50_ms\":%.3f,"
+      "\"p99_ms\":%.3f,\"p999_ms\":%.3f,\"generator_cpu_s\":%.2f,\"server_cpu_s\":%.2f,"
+      "\"server_cpu_ns_per_delivery\":%.0f}\n",
+      o.subscribers, o.messages, o.window, o.rate, o.body_bytes, delivered, expected, seconds, rate,
+      latency.percentile(0.5), latency.percentile(0.99), latency.percentile(0.999), gen_cpu, server_cpu,
+      ns_per_delivery);
+  std::printf("\n%-6s %-8s %-6s %-11s %-13s %-8s %-8s %-8s %-9s %-9s %-8s\n", "subs", "messages", "window",
+              "delivered", "deliveries/s", "p50 ms", "p99 ms", "p99.9 ms", "gen cpu", "srv cpu", "ns/dlv");
+  std::printf("%-6d %-8ld %-6d %-11ld %-13.0f %-8.3f %-8.3f %-8.3f %-9.2f %-9.2f %-8.0f\n", o.subscribers,
+              o.messages, o.window, delivered, rate, latency.percentile(0.5), latency.percentile(0.99),
+              latency.percentile(0.999), gen_cpu, server_cpu, ns_per_delivery);
+  return delivered == expected ? 0 : 1;
+} catch (const std::exception& e) {
+  std::fprintf(stderr, "natter_loadgen: %s\n", e.what());
+  return 2;
+}

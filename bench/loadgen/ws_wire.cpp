@@ -1,0 +1,83 @@
+#include "ws_wire.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <random>
+#include <stdexcept>
+
+namespace natter::bench {
+
+int ws_connect(const std::string& host, int port, const std::string& path_and_query, const std::string& source_ip) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) throw std::runtime_error(std::string("socket: ") + std::strerror(errno));
+  const int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (!source_ip.empty()) {
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    inet_pton(AF_INET, source_ip.c_str(), &local.sin_addr);
+    if (bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) {
+      close(fd);
+      throw std::runtime_error("bind " + source_ip + ": " + std::strerror(errno));
+    }
+  }
+  sockaddr_in server{};
+  server.sin_family = AF_INET;
+  server.sin_port = htons(static_cast<std::uint16_t>(port));
+  inet_pton(AF_INET, host.c_str(), &server.sin_addr);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&server), sizeof server) != 0) {
+    close(fd);
+    throw std::runtime_error(std::string("connect: ") + std::strerror(errno));
+  }
+  const std::string request = "GET " + path_and_query + " HTTP/1.1\r\nHost: " + host +
+                              "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                              "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                              "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: natter.v1\r\n\r\n";
+  if (write(fd, request.data(), request.size()) != static_cast<ssize_t>(request.size())) {
+    close(fd);
+    throw std::runtime_error("handshake write failed");
+  }
+  // Read the response byte by byte up to the blank line, so no frame that
+  // follows it is swallowed.
+  std::string response;
+  char c;
+  while (response.size() < 4096 && read(fd, &c, 1) == 1) {
+    response.push_back(c);
+    if (response.ends_with("\r\n\r\n")) break;
+  }
+  if (response.find(" 101 ") == std::string::npos) {
+    close(fd);
+    throw std::runtime_error("upgrade refused: " + response.substr(0, response.find('\r')));
+  }
+  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+  return fd;
+}
+
+void append_client_frame(std::string& out, std::string_view payload) {
+  thread_local std::minstd_rand random{std::random_device{}()};
+  out.push_back(static_cast<char>(0x81));  // FIN, text
+  const std::size_t n = payload.size();
+  if (n < 126) {
+    out.push_back(static_cast<char>(0x80 | n));
+  } else if (n < 65536) {
+    out.push_back(static_cast<char>(0x80 | 126));
+    out.push_back(static_cast<char>(n >> 8));
+    out.push_back(static_cast<char>(n & 0xff));
+  } else {
+    out.push_back(static_cast<char>(0x80 | 127));
+    for (int i = 7; i >= 0; --i) out.push_back(static_cast<char>((static_cast<std::uint64_t>(n) >> (8 * i)) & 0xff));
+  }
+  const std::uint32_t key = static_cast<std::uint32_t>(random());
+  char mask[4];
+  std::memcpy(mask, &key, 4);
+  out.append(mask, 4);
+  for (std::size_t i = 0; i < n; ++i) out.push_back(static_cast<char>(payload[i] ^ mask[i & 3]));
+}
+
+}  // namespace natter::bench

@@ -1,0 +1,48 @@
+#pragma once
+// The least WebSocket a load generator needs, for speed: a blocking
+// upgrade, masked client text frames, and a parser that walks every
+// complete server frame in a buffer (so one read() can yield hundreds).
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace natter::bench {
+
+// Connects to host:port from `source_ip` (may be empty) and upgrades on
+// `path_and_query` with subprotocol natter.v1; returns a non-blocking fd.
+// Throws std::runtime_error.
+int ws_connect(const std::string& host, int port, const std::string& path_and_query,
+               const std::string& source_ip = {});
+
+// Appends one masked text frame carrying `payload` to `out`.
+void append_client_frame(std::string& out, std::string_view payload);
+
+// Calls on_frame(opcode, payload) for each complete frame at the front of
+// [data, data+size); returns how many bytes were consumed.
+template <class OnFrame>
+std::size_t for_each_frame(const char* data, std::size_t size, OnFrame&& on_frame) {
+  std::size_t at = 0;
+  while (size - at >= 2) {
+    const auto* p = reinterpret_cast<const unsigned char*>(data + at);
+    const int opcode = p[0] & 0x0f;
+    std::uint64_t length = p[1] & 0x7f;
+    std::size_t header = 2;
+    if (length == 126) {
+      if (size - at < 4) break;
+      length = (std::uint64_t{p[2]} << 8) | p[3];
+      header = 4;
+    } else if (length == 127) {
+      if (size - at < 10) break;
+      length = 0;
+      for (int i = 0; i < 8; ++i) length = (length << 8) | p[2 + i];
+      header = 10;
+    }
+    if (size - at < header + length) break;
+    on_frame(opcode, std::string_view(data + at + header, static_cast<std::size_t>(length)));
+    at += header + static_cast<std::size_t>(length);
+  }
+  return at;
+}
+
+}  // namespace natter::bench
