@@ -1,0 +1,103 @@
+#!/usr/bin/python3
+"""Fan-out side by side: natterd (default pipeline: SQLite storage, acks
+after commit) and each peer, driven by the same natter_loadgen with the
+same arguments in the same run. Prints each server's JSON line, then a
+table with natter's figures as ratios to each peer.
+
+    bench/run_fanout.py [--servers natter,websocketpp] [--ack-after persisted|accepted]
+                        -- --subscribers 200 --messages 20000 --window 32
+"""
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+BUILD = os.environ.get("NATTER_BUILD_DIR", os.path.join(HERE, "..", "build"))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_listening(port, process):
+    for _ in range(200):
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("server did not start listening")
+
+
+def start_natter(work, port, ack_after):
+    config = os.path.join(work, "natter.toml")
+    with open(config, "w") as f:
+        f.write(f'[broker]\nlog_level = "warn"\nack_after = "{ack_after}"\nadmin_listen = ""\n'
+                f'[storage]\nplugin = "sqlite"\npath = "{work}/bench.db"\n'
+                f'[[transport]]\nplugin = "websocket"\nlisten = "127.0.0.1:{port}"\nmax_outbound_queue = 100000\n')
+    return subprocess.Popen([os.path.join(BUILD, "bin", "natterd"), "--config", config])
+
+
+def start_websocketpp(work, port, ack_after):
+    return subprocess.Popen([os.path.join(BUILD, "bin", "natter_peer_websocketpp"), str(port)],
+                            stderr=subprocess.DEVNULL)
+
+
+SERVERS = {"natter": start_natter, "websocketpp": start_websocketpp}
+
+
+def measure(name, loadgen_args, ack_after):
+    with tempfile.TemporaryDirectory(prefix="natter-bench-") as work:
+        port = free_port()
+        server = SERVERS[name](work, port, ack_after)
+        try:
+            wait_listening(port, server)
+            out = subprocess.run([os.path.join(BUILD, "bin", "natter_loadgen"), "--url",
+                                  f"ws://127.0.0.1:{port}/ws", "--server-pid", str(server.pid),
+                                  *loadgen_args], capture_output=True, text=True, timeout=600)
+            if out.returncode != 0:
+                raise RuntimeError(f"{name}: natter_loadgen failed:\n{out.stderr}{out.stdout}")
+            result = json.loads(out.stdout.splitlines()[0])
+            with open(f"/proc/{server.pid}/status") as f:
+                rss = [line for line in f if line.startswith("VmRSS:")][0].split()[1]
+            result["server"], result["server_rss_kib"] = name, int(rss)
+            return result
+        finally:
+            server.terminate()
+            server.wait()
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--servers", default="natter,websocketpp")
+    parser.add_argument("--ack-after", default="persisted", choices=["persisted", "accepted"])
+    parser.add_argument("loadgen_args", nargs="*")
+    args = parser.parse_args()
+    results = [measure(name, args.loadgen_args, args.ack_after) for name in args.servers.split(",")]
+    for r in results:
+        print(json.dumps(r))
+    print(f"\n{'server':<12} {'deliveries/s':>13} {'p50 ms':>8} {'p99 ms':>8} {'srv ns/dlv':>11} "
+          f"{'gen cpu s':>10} {'rss KiB':>8}")
+    for r in results:
+        print(f"{r['server']:<12} {r['deliveries_per_s']:>13.0f} {r['p50_ms']:>8.3f} {r['p99_ms']:>8.3f} "
+              f"{r['server_cpu_ns_per_delivery']:>11.0f} {r['generator_cpu_s']:>10.2f} {r['server_rss_kib']:>8}")
+    natter = next((r for r in results if r["server"] == "natter"), None)
+    for peer in (r for r in results if r["server"] != "natter"):
+        if natter:
+            print(f"natter / {peer['server']}: {natter['deliveries_per_s'] / peer['deliveries_per_s']:.2f}x "
+                  f"deliveries/s, {natter['server_cpu_ns_per_delivery'] / max(peer['server_cpu_ns_per_delivery'], 1):.2f}x "
+                  f"server CPU per delivery")
+
+
+if __name__ == "__main__":
+    main()
