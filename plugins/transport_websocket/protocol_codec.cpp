@@ -4,6 +4,8 @@
 
 #include <boost/json.hpp>
 
+#include "ws_frames.hpp"
+
 namespace natter::ws {
 
 namespace json = boost::json;
@@ -217,6 +219,28 @@ void JsonEncoder::encode(const natter::Event& e, natter::ByteSink& out) const no
 
 const JsonEncoder& JsonEncoder::instance() {
   static const JsonEncoder encoder;
+  return encoder;
+}
+
+void FrameEncoder::encode(const natter::Event& event, natter::ByteSink& out) const noexcept {
+  struct Collect final : natter::ByteSink {
+    std::string json;
+    void append(std::span<const std::byte> bytes) noexcept override {
+      json.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    }
+  } collected;
+  JsonEncoder::instance().encode(event, collected);
+  try {
+    std::string header;
+    append_server_header(header, Opcode::text, collected.json.size());
+    out.append(std::as_bytes(std::span(header.data(), header.size())));
+    out.append(std::as_bytes(std::span(collected.json.data(), collected.json.size())));
+  } catch (...) {
+  }
+}
+
+const FrameEncoder& FrameEncoder::instance() {
+  static const FrameEncoder encoder;
   return encoder;
 }
 

@@ -32,6 +32,14 @@ class JsonEncoder final : public natter::EventEncoder {
   static const JsonEncoder& instance();
 };
 
+// Encodes events as complete natter.v1 WebSocket server frames (header and
+// JSON), so fan-out shares the very bytes it writes; one per process.
+class FrameEncoder final : public natter::EventEncoder {
+ public:
+  void encode(const natter::Event& event, natter::ByteSink& out) const noexcept override;
+  static const FrameEncoder& instance();
+};
+
 // An error event, for refusals the transport makes before the broker sees
 // a command (bad JSON, missing fields).
 std::string encode_error(std::string_view ref, natter::ErrorCode code, std::string_view message);

@@ -1,14 +1,14 @@
 #include "ws_connection.hpp"
 
-#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
-#include <boost/beast/websocket/rfc6455.hpp>
 
 #include "protocol_codec.hpp"
 #include "query_string.hpp"
+#include "ws_frames.hpp"
 #include "ws_server.hpp"
 
 namespace natter::ws {
@@ -20,12 +20,10 @@ namespace websocket = beast::websocket;
 
 namespace {
 
-// The peer went away: not worth a log line.
-bool is_disconnect(beast::error_code ec) {
-  return ec == websocket::error::closed || ec == asio::error::eof ||
-         ec == asio::error::connection_reset || ec == asio::error::operation_aborted ||
-         ec == asio::error::broken_pipe || ec == beast::error::timeout;
-}
+// Frames per gathered write; bounded so one slow syscall moves a useful
+// amount without building a huge iovec.
+constexpr std::size_t kMaxFramesPerWrite = 256;
+constexpr std::uint16_t kProtocolError = 1002;
 
 // Whether the client offered natter.v1, or offered nothing at all (a bare
 // browser WebSocket); any other offer is refused at the upgrade.
@@ -49,12 +47,9 @@ bool offers_our_protocol(std::string_view header, bool& offered_any) {
 }  // namespace
 
 WsConnection::WsConnection(WsServer& server, asio::ip::tcp::socket socket)
-    : server_(server),
-      settings_(server.settings()),
-      ws_(std::move(socket)),
-      ping_timer_(ws_.get_executor()) {
+    : server_(server), settings_(server.settings()), ws_(std::move(socket)), heartbeat_(ws_.get_executor()) {
   beast::error_code ec;
-  auto endpoint = beast::get_lowest_layer(ws_).socket().remote_endpoint(ec);
+  auto endpoint = this->socket().remote_endpoint(ec);
   if (!ec) remote_address_ = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
 }
 
@@ -65,16 +60,18 @@ WsConnection::~WsConnection() {
   for (const auto* event : inbox_) event->release();
 }
 
+asio::ip::tcp::socket& WsConnection::socket() { return beast::get_lowest_layer(ws_).socket(); }
+
 void WsConnection::start() {
-  auto& socket = beast::get_lowest_layer(ws_);
-  socket.expires_after(std::chrono::milliseconds(settings_.handshake_timeout_ms));
-  http::async_read(socket, buffer_, request_,
+  auto& stream = beast::get_lowest_layer(ws_);
+  stream.expires_after(std::chrono::milliseconds(settings_.handshake_timeout_ms));
+  http::async_read(stream, in_, request_,
                    [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_request(ec); });
 }
 
 void WsConnection::reject_http(unsigned status, std::string body) {
-  auto response = std::make_shared<http::response<http::string_body>>(
-      static_cast<http::status>(status), request_.version());
+  auto response = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(status),
+                                                                      request_.version());
   response->set(http::field::server, "natter");
   response->set(http::field::content_type, "text/plain; charset=utf-8");
   if (status == 426) {
@@ -87,8 +84,7 @@ void WsConnection::reject_http(unsigned status, std::string body) {
   http::async_write(beast::get_lowest_layer(ws_), *response,
                     [self = shared_from_this(), response](beast::error_code, std::size_t) {
                       beast::error_code ignored;
-                      beast::get_lowest_layer(self->ws_).socket().shutdown(
-                          asio::ip::tcp::socket::shutdown_both, ignored);
+                      self->socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
                     });
 }
 
@@ -97,8 +93,8 @@ void WsConnection::on_request(beast::error_code ec) {
   const std::string_view target = request_.target();
   const std::string_view path = target.substr(0, target.find('?'));
   if (path != settings_.path) {
-    return reject_http(404, "natter: no WebSocket endpoint at " + std::string(path) +
-                                "; clients connect to " + settings_.path);
+    return reject_http(404, "natter: no WebSocket endpoint at " + std::string(path) + "; clients connect to " +
+                                settings_.path);
   }
   if (!websocket::is_upgrade(request_)) {
     return reject_http(426, "natter: this endpoint speaks WebSocket (subprotocol natter.v1)");
@@ -108,82 +104,156 @@ void WsConnection::on_request(beast::error_code ec) {
   if (offered_any && !ours) {
     return reject_http(400, "natter: unsupported WebSocket subprotocol; this server speaks natter.v1");
   }
-  beast::get_lowest_layer(ws_).expires_never();
-  websocket::stream_base::timeout timeout{};
-  timeout.handshake_timeout = std::chrono::milliseconds(settings_.handshake_timeout_ms);
-  timeout.idle_timeout = std::chrono::milliseconds(settings_.idle_timeout_ms);
-  timeout.keep_alive_pings = false;  // our own timer pings at ping_interval_ms
-  ws_.set_option(timeout);
   ws_.set_option(websocket::stream_base::decorator([ours](websocket::response_type& response) {
     response.set(http::field::server, "natter");
     if (ours) response.set(http::field::sec_websocket_protocol, kSubprotocol);
   }));
-  ws_.read_message_max(settings_.max_message_bytes);
   ws_.async_accept(request_, [self = shared_from_this()](beast::error_code ec) { self->on_accept(ec); });
 }
 
 void WsConnection::on_accept(beast::error_code ec) {
   if (ec) return;
+  // From here on Beast is done: frames are ours, on the raw socket.
+  beast::get_lowest_layer(ws_).expires_never();
+  last_read_ = std::chrono::steady_clock::now();
   auto self = shared_from_this();
   if (!server_.admit(self)) {
     begin_close(natter::CloseCode::going_away, "server shutting down", true);
+    read_next();
     return;
   }
   const std::string_view target = request_.target();
-  const auto query = target.find('?') == std::string_view::npos ? std::string_view()
-                                                                 : target.substr(target.find('?') + 1);
+  const auto query = target.find('?') == std::string_view::npos ? std::string_view() : target.substr(target.find('?') + 1);
   const std::string user = query_value(query, "user");
   std::string token = query_value(query, "token");
   std::string_view authorization = request_[http::field::authorization];
   if (authorization.starts_with("Bearer ")) token = std::string(authorization.substr(7));
   broker_hold_ = self;
   port_ = server_.broker().open_session(*this, {"websocket", remote_address_, user, token});
-  ws_.text(true);
-  schedule_ping();
+  schedule_heartbeat();
+  // Bytes the client sent right behind its request are frames already.
+  consume_frames();
   read_next();
 }
 
 void WsConnection::read_next() {
-  ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t bytes) {
-    self->on_read(ec, bytes);
+  const std::size_t room = std::max<std::size_t>(16 * 1024, in_.capacity() - in_.size());
+  socket().async_read_some(in_.prepare(room), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+    self->on_read(ec, n);
   });
 }
 
-void WsConnection::on_read(beast::error_code ec, std::size_t) {
+void WsConnection::on_read(beast::error_code ec, std::size_t bytes) {
   if (ec) {
-    // Beast has already answered protocol violations with their close code
-    // (1009 for an oversized frame, 1007 for invalid UTF-8).
-    if (!is_disconnect(ec) && ec != websocket::error::message_too_big &&
-        server_.host().log_enabled(natter::LogLevel::debug)) {
-      server_.host().log(natter::LogLevel::debug, remote_address_ + ": " + ec.message());
-    }
-    end_session();
+    end_session();  // the peer went away, or we shut the socket
     return;
   }
-  if (!ws_.got_text()) {
-    buffer_.consume(buffer_.size());
-    begin_close(natter::CloseCode(1003), "natter.v1 uses text frames", true);
-  } else {
-    handle_text();
-  }
+  in_.commit(bytes);
+  last_read_ = std::chrono::steady_clock::now();
+  consume_frames();
   read_next();
 }
 
-void WsConnection::handle_text() {
-  const auto data = buffer_.cdata();
+void WsConnection::fail(std::uint16_t code, std::string reason) {
+  discarding_ = true;
+  teardown_after_close_ = true;
+  begin_close(natter::CloseCode(code), std::move(reason), true);
+}
+
+void WsConnection::consume_frames() {
+  while (true) {
+    if (discarding_) {
+      in_.consume(in_.size());
+      return;
+    }
+    auto* data = static_cast<unsigned char*>(in_.data().data());
+    ClientFrame frame;
+    const FrameStatus status = parse_client_header(data, in_.size(), frame);
+    if (status == FrameStatus::need_more) return;
+    if (status == FrameStatus::protocol_error) return fail(kProtocolError, "WebSocket protocol error");
+    const bool data_frame = frame.opcode == Opcode::text || frame.opcode == Opcode::binary ||
+                            frame.opcode == Opcode::continuation;
+    if (data_frame && message_.size() + frame.payload_bytes > settings_.max_message_bytes) {
+      return fail(1009, "message too big");  // refused before it is buffered
+    }
+    const std::size_t frame_bytes = frame.header_bytes + static_cast<std::size_t>(frame.payload_bytes);
+    if (in_.size() < frame_bytes) return;
+    unsigned char* payload = data + frame.header_bytes;
+    unmask(payload, static_cast<std::size_t>(frame.payload_bytes), frame.mask);
+    const std::string_view body(reinterpret_cast<const char*>(payload), static_cast<std::size_t>(frame.payload_bytes));
+    switch (frame.opcode) {
+      case Opcode::ping: {
+        std::string pong;
+        append_server_header(pong, Opcode::pong, body.size());
+        pong.append(body);
+        queue_bytes(std::move(pong));
+        break;
+      }
+      case Opcode::pong:
+        break;
+      case Opcode::close:
+        handle_close(body);
+        break;
+      case Opcode::continuation:
+        if (!in_message_) return fail(kProtocolError, "continuation without a message");
+        message_.append(body);
+        if (frame.fin) {
+          in_message_ = false;
+          handle_message(message_, message_binary_);
+          message_.clear();
+        }
+        break;
+      case Opcode::text:
+      case Opcode::binary:
+        if (in_message_) return fail(kProtocolError, "new message inside a fragmented one");
+        if (frame.fin) {
+          handle_message(body, frame.opcode == Opcode::binary);  // the common case: no copy
+        } else {
+          in_message_ = true;
+          message_binary_ = frame.opcode == Opcode::binary;
+          message_.assign(body);
+        }
+        break;
+    }
+    in_.consume(frame_bytes);
+  }
+}
+
+void WsConnection::handle_message(std::string_view text, bool binary) {
+  if (close_queued_) return;
+  if (binary) return fail(1003, "natter.v1 uses text frames");
+  if (!valid_utf8(text)) return fail(1007, "invalid UTF-8 in a text frame");
   DecodedCommand decoded;
-  decode_command({static_cast<const char*>(data.data()), data.size()}, decoded);
+  decode_command(text, decoded);
   if (decoded.error.empty()) {
     if (port_) port_->submit(decoded.command);
-  } else {
-    server_.broker().count_bad_request();
-    queue_error(encode_error(decoded.ref, natter::ErrorCode::bad_request, decoded.error));
+    return;
   }
-  buffer_.consume(buffer_.size());
+  server_.broker().count_bad_request();
+  const std::string json = encode_error(decoded.ref, natter::ErrorCode::bad_request, decoded.error);
+  std::string frame;
+  append_server_header(frame, Opcode::text, json.size());
+  queue_bytes(frame + json);
+}
+
+void WsConnection::handle_close(std::string_view payload) {
+  close_received_ = true;
+  discarding_ = true;
+  if (close_sent_) {
+    shut_socket();  // our close was answered: the handshake is complete
+    return;
+  }
+  // Echo the client's code (RFC 6455 5.5.1), then the server closes TCP.
+  std::uint16_t code = 1000;
+  if (payload.size() >= 2) code = static_cast<std::uint16_t>((static_cast<unsigned char>(payload[0]) << 8) |
+                                                              static_cast<unsigned char>(payload[1]));
+  // Codes that must not appear on the wire (no status, abnormal, TLS) get 1000.
+  if (code < 1000 || code == 1005 || code == 1006 || code == 1015) code = 1000;
+  begin_close(natter::CloseCode(code), "", true);
 }
 
 void WsConnection::end_session() {
-  ping_timer_.cancel();
+  heartbeat_.cancel();
   if (!port_) return;
   std::exchange(port_, nullptr)->close();
   server_.session_closed(this);
@@ -213,55 +283,78 @@ void WsConnection::take_inbox() {
     std::lock_guard lock(inbox_mutex_);
     arrived.swap(inbox_);
   }
-  for (const auto* event : arrived) outbox_.push_back({event, {}});
-  if (pending_close_ || close_sent_) {
-    // Closing: what arrives now will not be written.
-    while (outbox_.size() > (writing_ ? 1u : 0u)) {
-      if (outbox_.back().event) outbox_.back().event->release();
-      outbox_.pop_back();
-    }
+  if (close_queued_) {
+    for (const auto* event : arrived) event->release();
     return;
   }
+  for (const auto* event : arrived) outbox_.push_back({event, {}, false});
   if (outbox_.size() > settings_.max_outbound_queue) {
     server_.lagging_disconnects().add(1);
     begin_close(natter::CloseCode::policy,
-                "client too slow: more than " + std::to_string(settings_.max_outbound_queue) +
-                    " events queued",
-                true);
+                "client too slow: more than " + std::to_string(settings_.max_outbound_queue) + " events queued", true);
     return;
   }
   write_next();
 }
 
-void WsConnection::queue_error(std::string frame) {
-  if (pending_close_ || close_sent_) return;
-  outbox_.push_back({nullptr, std::move(frame)});
+void WsConnection::queue_bytes(std::string frame) {
+  if (close_queued_) return;
+  outbox_.push_back({nullptr, std::move(frame), false});
   write_next();
 }
 
 void WsConnection::write_next() {
-  if (writing_) return;
-  if (outbox_.empty()) {
-    if (pending_close_) send_close();
-    return;
+  if (writing_items_ || close_sent_) return;
+  if (outbox_.empty() && pending_close_) {
+    outbox_.push_back({nullptr, std::move(*pending_close_), true});
+    pending_close_.reset();
   }
-  writing_ = true;
-  const Outgoing& item = outbox_.front();
-  asio::const_buffer bytes = asio::buffer(item.text);
-  if (item.event) {
-    const auto encoded = item.event->encoded(JsonEncoder::instance());
-    bytes = asio::const_buffer(encoded.data(), encoded.size());
+  if (outbox_.empty()) return;
+  std::vector<asio::const_buffer> buffers;
+  bool close_in_batch = false;
+  for (const auto& item : outbox_) {
+    if (buffers.size() == kMaxFramesPerWrite) break;
+    if (item.event) {
+      const auto frame = item.event->encoded(FrameEncoder::instance());
+      buffers.emplace_back(frame.data(), frame.size());
+    } else {
+      buffers.emplace_back(item.bytes.data(), item.bytes.size());
+    }
+    if (item.is_close) {
+      close_in_batch = true;
+      break;
+    }
   }
-  ws_.async_write(bytes, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-    self->on_write(ec);
-  });
+  writing_items_ = buffers.size();
+  close_sent_ = close_in_batch;
+  asio::async_write(socket(), buffers,
+                    [self = shared_from_this(), items = buffers.size(), close_in_batch](beast::error_code ec, std::size_t) {
+                      self->on_write(ec, items, close_in_batch);
+                    });
 }
 
-void WsConnection::on_write(beast::error_code ec) {
-  writing_ = false;
-  if (outbox_.front().event) outbox_.front().event->release();
-  outbox_.pop_front();
-  if (ec) return;  // the read side sees the failure too and ends the session
+void WsConnection::on_write(beast::error_code ec, std::size_t items, bool wrote_close) {
+  for (std::size_t i = 0; i < items; ++i) {
+    if (outbox_.front().event) outbox_.front().event->release();
+    outbox_.pop_front();
+  }
+  writing_items_ = 0;
+  if (ec) {
+    shut_socket();  // the reader sees it and ends the session
+    return;
+  }
+  if (wrote_close) {
+    if (close_received_ || teardown_after_close_) {
+      shut_socket();
+      return;
+    }
+    // Give the client close_timeout_ms to answer, then close TCP anyway.
+    heartbeat_.expires_after(std::chrono::milliseconds(std::max<std::uint32_t>(settings_.close_timeout_ms, 100)));
+    heartbeat_.async_wait([self = shared_from_this()](beast::error_code e) {
+      if (!e) self->shut_socket();
+    });
+    return;
+  }
   write_next();
 }
 
@@ -274,42 +367,49 @@ void WsConnection::close(natter::CloseCode code, std::string_view reason) noexce
   }
 }
 
-void WsConnection::begin_close(natter::CloseCode code, std::string reason, bool drop_queue) {
-  if (pending_close_ || close_sent_) return;
+void WsConnection::drop_queue() {
+  while (outbox_.size() > writing_items_) {
+    if (outbox_.back().event) outbox_.back().event->release();
+    outbox_.pop_back();
+  }
+}
+
+void WsConnection::begin_close(natter::CloseCode code, std::string reason, bool drop) {
+  if (close_queued_) return;
+  close_queued_ = true;
   {
     std::lock_guard lock(inbox_mutex_);
     closing_inbox_ = true;
   }
-  if (drop_queue) {
-    while (outbox_.size() > (writing_ ? 1u : 0u)) {
-      if (outbox_.back().event) outbox_.back().event->release();
-      outbox_.pop_back();
-    }
-  }
-  // Close reasons are limited to 123 bytes by RFC 6455.
-  if (reason.size() > 123) reason.resize(123);
-  pending_close_ = websocket::close_reason(static_cast<websocket::close_code>(code), reason);
+  if (drop) drop_queue();
+  message_.clear();
+  pending_close_ = close_frame(static_cast<std::uint16_t>(code), reason);
   take_inbox();
   write_next();
 }
 
-void WsConnection::send_close() {
-  if (close_sent_ || !ws_.is_open()) return;
-  close_sent_ = true;
-  ws_.async_close(*pending_close_, [self = shared_from_this()](beast::error_code) {
-    // The read loop sees the close completing and ends the session.
-  });
+void WsConnection::shut_socket() {
+  heartbeat_.cancel();
+  beast::error_code ignored;
+  socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  socket().close(ignored);
 }
 
-void WsConnection::schedule_ping() {
-  ping_timer_.expires_after(std::chrono::milliseconds(settings_.ping_interval_ms));
-  ping_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
-    if (ec || !self->port_ || self->close_sent_) return;
-    if (!self->ping_in_flight_) {
-      self->ping_in_flight_ = true;
-      self->ws_.async_ping({}, [self](beast::error_code) { self->ping_in_flight_ = false; });
+void WsConnection::schedule_heartbeat() {
+  heartbeat_.expires_after(std::chrono::milliseconds(settings_.ping_interval_ms));
+  heartbeat_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    if (ec || !self->port_ || self->close_queued_) return;
+    const auto silent = std::chrono::steady_clock::now() - self->last_read_;
+    if (silent >= std::chrono::milliseconds(self->settings_.idle_timeout_ms)) {
+      self->shut_socket();  // idle: no frame, not even a pong
+      return;
     }
-    self->schedule_ping();
+    if (silent >= std::chrono::milliseconds(self->settings_.ping_interval_ms)) {
+      std::string ping;
+      append_server_header(ping, Opcode::ping, 0);
+      self->queue_bytes(std::move(ping));
+    }
+    self->schedule_heartbeat();
   });
 }
 
@@ -322,11 +422,7 @@ void WsConnection::detached() noexcept {
 
 void WsConnection::abort() noexcept {
   try {
-    asio::post(ws_.get_executor(), [self = shared_from_this()] {
-      beast::get_lowest_layer(self->ws_).cancel();
-      beast::error_code ignored;
-      beast::get_lowest_layer(self->ws_).socket().close(ignored);
-    });
+    asio::post(ws_.get_executor(), [self = shared_from_this()] { self->shut_socket(); });
   } catch (...) {
   }
 }

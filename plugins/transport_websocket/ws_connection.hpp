@@ -1,17 +1,20 @@
 #pragma once
-// One WebSocket client: HTTP upgrade, then a read loop that decodes
-// commands into the broker's session, and a write queue the broker fills
-// through ClientLink. All socket work runs on the connection's strand; the
-// broker's calls only touch the mutex-guarded inbox and post.
+// One WebSocket client. Beast reads the HTTP upgrade and answers it; from
+// then on the connection does its own framing on the raw socket: it reads
+// every complete frame out of each read, and writes its whole queue of
+// frames (shared, pre-encoded events) in one gathered write. All socket
+// work runs on the connection's strand; the broker's calls only touch the
+// mutex-guarded inbox and post.
 
+#include <chrono>
 #include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
@@ -45,31 +48,44 @@ class WsConnection final : public natter::ClientLink,
   void abort() noexcept;
 
  private:
-  using Socket = boost::beast::tcp_stream;
+  // A queued frame: a shared broker event (retained) or bytes of our own.
+  struct Outgoing {
+    const natter::SharedEvent* event = nullptr;
+    std::string bytes;
+    bool is_close = false;
+  };
 
+  boost::asio::ip::tcp::socket& socket();
   void on_request(boost::beast::error_code ec);
   void reject_http(unsigned status, std::string body);
   void on_accept(boost::beast::error_code ec);
   void read_next();
   void on_read(boost::beast::error_code ec, std::size_t bytes);
-  void handle_text();
+  // Handles every complete frame in the input.
+  void consume_frames();
+  // _Fail the WebSocket Connection_ (RFC 6455 7.1.7): close frame, then TCP.
+  void fail(std::uint16_t code, std::string reason);
+  void handle_message(std::string_view text, bool binary);
+  void handle_close(std::string_view payload);
   void take_inbox();
-  void queue_error(std::string frame);
+  void queue_bytes(std::string frame);
   void write_next();
-  void on_write(boost::beast::error_code ec);
+  void on_write(boost::beast::error_code ec, std::size_t items, bool wrote_close);
   void begin_close(natter::CloseCode code, std::string reason, bool drop_queue);
-  void send_close();
-  void schedule_ping();
+  void drop_queue();
+  void shut_socket();
+  void schedule_heartbeat();
   // The read side is done: close the broker's port exactly once.
   void end_session();
 
   WsServer& server_;
   const WsSettings& settings_;
-  boost::beast::websocket::stream<Socket> ws_;
-  boost::beast::flat_buffer buffer_;
+  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;  // the upgrade only
+  boost::beast::flat_buffer in_;
   boost::beast::http::request<boost::beast::http::empty_body> request_;
-  boost::asio::steady_timer ping_timer_;
+  boost::asio::steady_timer heartbeat_;
   std::string remote_address_;
+  std::chrono::steady_clock::time_point last_read_;
 
   natter::SessionPort* port_ = nullptr;  // strand; null before upgrade or after close
   std::shared_ptr<WsConnection> broker_hold_;  // keeps us alive until detached()
@@ -78,16 +94,19 @@ class WsConnection final : public natter::ClientLink,
   std::vector<const natter::SharedEvent*> inbox_;  // retained; guarded by inbox_mutex_
   bool closing_inbox_ = false;                     // guarded by inbox_mutex_
 
-  // A queued frame: a broker event (retained) or a transport-level error.
-  struct Outgoing {
-    const natter::SharedEvent* event = nullptr;
-    std::string text;
-  };
-  std::deque<Outgoing> outbox_;  // strand; the front is being written
-  bool writing_ = false;
-  bool ping_in_flight_ = false;
+  std::deque<Outgoing> outbox_;  // strand; the first writing_items_ are being written
+  std::size_t writing_items_ = 0;
+  std::string message_;          // strand; a fragmented message being assembled
+  bool in_message_ = false;
+  bool message_binary_ = false;
+  // After a failure or the peer's close, input is read and dropped: a read
+  // stays pending so that closing the socket always ends the session.
+  bool discarding_ = false;
+  bool teardown_after_close_ = false;
+  bool close_queued_ = false;
   bool close_sent_ = false;
-  std::optional<boost::beast::websocket::close_reason> pending_close_;
+  bool close_received_ = false;
+  std::optional<std::string> pending_close_;  // sent once the queue has drained
 };
 
 }  // namespace natter::ws
