@@ -20,6 +20,7 @@
 #include <fstream>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "latency_histogram.hpp"
@@ -45,6 +46,16 @@ struct Connection {
   long messages = 0;
   bool joined = false;
 };
+
+long rss_kib_of(int pid) {
+  if (!pid) return 0;
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.starts_with("VmRSS:")) return std::stol(line.substr(6));
+  }
+  return 0;
+}
 
 double cpu_seconds_self() {
   rusage u{};
@@ -120,6 +131,7 @@ Options parse(int argc, char** argv) {
 
 int main(int argc, char** argv) try {
   const Options o = parse(argc, argv);
+  const long rss_before = rss_kib_of(o.server_pid);
   const int epoll = epoll_create1(0);
   std::vector<Connection> subs(static_cast<std::size_t>(o.subscribers));
   const std::string join_frame = [] {
@@ -131,7 +143,7 @@ int main(int argc, char** argv) try {
     const std::string source = o.sources > 1 ? "127.0.0." + std::to_string(1 + i % o.sources) : "";
     auto& s = subs[static_cast<std::size_t>(i)];
     s.fd = natter::bench::ws_connect(o.host, o.port, o.path + "?user=sub" + std::to_string(i), source);
-    send_all(s.fd, join_frame);
+    if (o.messages > 0) send_all(s.fd, join_frame);
     epoll_event ev{EPOLLIN, {.u64 = static_cast<std::uint64_t>(i)}};
     epoll_ctl(epoll, EPOLL_CTL_ADD, s.fd, &ev);
   }
@@ -192,6 +204,37 @@ int main(int argc, char** argv) try {
       std::fprintf(stderr, "server error: %.*s\n", static_cast<int>(payload.size()), payload.data());
     }
   };
+
+  // --messages 0: an idle scenario. Connections open (and are welcomed,
+  // so authenticated) and stay silent; what is measured is the server's
+  // resident memory per connection.
+  if (o.messages == 0) {
+    int welcomed = 0;
+    while (welcomed < o.subscribers) {
+      const int ready = epoll_wait(epoll, events.data(), static_cast<int>(events.size()), 100);
+      for (int e = 0; e < ready; ++e) {
+        const auto id = events[static_cast<std::size_t>(e)].data.u64;
+        if (id == kPublisher) continue;
+        Connection& c = subs[id];
+        ssize_t n;
+        while ((n = read(c.fd, buffer.data(), buffer.size())) > 0) {
+          if (std::string_view(buffer.data(), static_cast<std::size_t>(n)).find(R"("type":"welcome")") !=
+              std::string_view::npos) {
+            ++welcomed;
+          }
+        }
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::seconds(1));  // let the server settle
+    const long rss_after = rss_kib_of(o.server_pid);
+    const double per_connection = static_cast<double>(rss_after - rss_before) * 1024.0 / (o.subscribers + 1);
+    std::printf("{\"scenario\":\"idle\",\"connections\":%d,\"server_rss_before_kib\":%ld,"
+                "\"server_rss_after_kib\":%ld,\"bytes_per_connection\":%.0f}\n",
+                o.subscribers + 1, rss_before, rss_after, per_connection);
+    std::printf("\n%-12s %-12s %-12s %-10s\n%-12d %-12ld %-12ld %-10.0f\n", "connections", "rss before", "rss after",
+                "B/conn", o.subscribers + 1, rss_before, rss_after, per_connection);
+    return 0;
+  }
 
   const auto deadline = Clock::now() + std::chrono::minutes(5);
   while (subscribers_done < o.subscribers && Clock::now() < deadline) {

@@ -115,6 +115,7 @@ void WsConnection::on_accept(beast::error_code ec) {
   if (ec) return;
   // From here on Beast is done: frames are ours, on the raw socket.
   beast::get_lowest_layer(ws_).expires_never();
+  socket().non_blocking(true);  // reads drain the socket until it would block
   last_read_ = std::chrono::steady_clock::now();
   auto self = shared_from_this();
   if (!server_.admit(self)) {
@@ -132,26 +133,50 @@ void WsConnection::on_accept(beast::error_code ec) {
   port_ = server_.broker().open_session(*this, {"websocket", remote_address_, user, token});
   schedule_heartbeat();
   // Bytes the client sent right behind its request are frames already.
-  consume_frames();
+  std::string early(static_cast<const char*>(in_.data().data()), in_.size());
+  in_ = beast::flat_buffer();  // an idle connection keeps no buffer
+  take_input(early.data(), early.size());
   read_next();
 }
 
 void WsConnection::read_next() {
-  const std::size_t room = std::max<std::size_t>(16 * 1024, in_.capacity() - in_.size());
-  socket().async_read_some(in_.prepare(room), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
-    self->on_read(ec, n);
-  });
+  // Wait for readability rather than read into a buffer of our own: idle
+  // connections then hold no read memory, and each wakeup drains the
+  // socket into the thread's scratch buffer.
+  socket().async_wait(asio::ip::tcp::socket::wait_read,
+                      [self = shared_from_this()](beast::error_code ec) { self->on_readable(ec); });
 }
 
-void WsConnection::on_read(beast::error_code ec, std::size_t bytes) {
+void WsConnection::on_readable(beast::error_code ec) {
   if (ec) {
-    end_session();  // the peer went away, or we shut the socket
+    end_session();  // we shut the socket
     return;
   }
-  in_.commit(bytes);
-  last_read_ = std::chrono::steady_clock::now();
-  consume_frames();
+  thread_local std::vector<char> scratch(64 * 1024);
+  while (true) {
+    beast::error_code read_error;
+    const std::size_t n = socket().read_some(asio::buffer(scratch), read_error);
+    if (read_error == asio::error::would_block) break;
+    if (read_error) {
+      end_session();  // the peer went away
+      return;
+    }
+    last_read_ = std::chrono::steady_clock::now();
+    take_input(scratch.data(), n);
+    if (n < scratch.size()) break;
+  }
   read_next();
+}
+
+void WsConnection::take_input(char* data, std::size_t size) {
+  if (partial_.empty()) {
+    const std::size_t used = consume_frames(reinterpret_cast<unsigned char*>(data), size);
+    partial_.assign(data + used, size - used);
+    return;
+  }
+  partial_.append(data, size);
+  const std::size_t used = consume_frames(reinterpret_cast<unsigned char*>(partial_.data()), partial_.size());
+  partial_.erase(0, used);
 }
 
 void WsConnection::fail(std::uint16_t code, std::string reason) {
@@ -160,25 +185,26 @@ void WsConnection::fail(std::uint16_t code, std::string reason) {
   begin_close(natter::CloseCode(code), std::move(reason), true);
 }
 
-void WsConnection::consume_frames() {
+std::size_t WsConnection::consume_frames(unsigned char* data, const std::size_t size) {
+  std::size_t at = 0;
   while (true) {
-    if (discarding_) {
-      in_.consume(in_.size());
-      return;
-    }
-    auto* data = static_cast<unsigned char*>(in_.data().data());
+    if (discarding_) return size;
     ClientFrame frame;
-    const FrameStatus status = parse_client_header(data, in_.size(), frame);
-    if (status == FrameStatus::need_more) return;
-    if (status == FrameStatus::protocol_error) return fail(kProtocolError, "WebSocket protocol error");
+    const FrameStatus status = parse_client_header(data + at, size - at, frame);
+    if (status == FrameStatus::need_more) return at;
+    if (status == FrameStatus::protocol_error) {
+      fail(kProtocolError, "WebSocket protocol error");
+      return size;
+    }
     const bool data_frame = frame.opcode == Opcode::text || frame.opcode == Opcode::binary ||
                             frame.opcode == Opcode::continuation;
     if (data_frame && message_.size() + frame.payload_bytes > settings_.max_message_bytes) {
-      return fail(1009, "message too big");  // refused before it is buffered
+      fail(1009, "message too big");  // refused before it is buffered
+      return size;
     }
     const std::size_t frame_bytes = frame.header_bytes + static_cast<std::size_t>(frame.payload_bytes);
-    if (in_.size() < frame_bytes) return;
-    unsigned char* payload = data + frame.header_bytes;
+    if (size - at < frame_bytes) return at;
+    unsigned char* payload = data + at + frame.header_bytes;
     unmask(payload, static_cast<std::size_t>(frame.payload_bytes), frame.mask);
     const std::string_view body(reinterpret_cast<const char*>(payload), static_cast<std::size_t>(frame.payload_bytes));
     switch (frame.opcode) {
@@ -195,7 +221,10 @@ void WsConnection::consume_frames() {
         handle_close(body);
         break;
       case Opcode::continuation:
-        if (!in_message_) return fail(kProtocolError, "continuation without a message");
+        if (!in_message_) {
+          fail(kProtocolError, "continuation without a message");
+          return size;
+        }
         message_.append(body);
         if (frame.fin) {
           in_message_ = false;
@@ -205,7 +234,10 @@ void WsConnection::consume_frames() {
         break;
       case Opcode::text:
       case Opcode::binary:
-        if (in_message_) return fail(kProtocolError, "new message inside a fragmented one");
+        if (in_message_) {
+          fail(kProtocolError, "new message inside a fragmented one");
+          return size;
+        }
         if (frame.fin) {
           handle_message(body, frame.opcode == Opcode::binary);  // the common case: no copy
         } else {
@@ -215,7 +247,7 @@ void WsConnection::consume_frames() {
         }
         break;
     }
-    in_.consume(frame_bytes);
+    at += frame_bytes;
   }
 }
 

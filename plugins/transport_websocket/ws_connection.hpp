@@ -60,9 +60,12 @@ class WsConnection final : public natter::ClientLink,
   void reject_http(unsigned status, std::string body);
   void on_accept(boost::beast::error_code ec);
   void read_next();
-  void on_read(boost::beast::error_code ec, std::size_t bytes);
-  // Handles every complete frame in the input.
-  void consume_frames();
+  void on_readable(boost::beast::error_code ec);
+  // Handles newly read bytes, keeping an incomplete frame for the next read.
+  void take_input(char* data, std::size_t size);
+  // Handles every complete frame at the front of [data, data+size) and
+  // returns how many bytes that was.
+  std::size_t consume_frames(unsigned char* data, std::size_t size);
   // _Fail the WebSocket Connection_ (RFC 6455 7.1.7): close frame, then TCP.
   void fail(std::uint16_t code, std::string reason);
   void handle_message(std::string_view text, bool binary);
@@ -81,7 +84,10 @@ class WsConnection final : public natter::ClientLink,
   WsServer& server_;
   const WsSettings& settings_;
   boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;  // the upgrade only
-  boost::beast::flat_buffer in_;
+  boost::beast::flat_buffer in_;  // the HTTP request only
+  // A frame split across reads; empty (no memory) for an idle connection,
+  // which reads into its thread's scratch buffer instead.
+  std::string partial_;
   boost::beast::http::request<boost::beast::http::empty_body> request_;
   boost::asio::steady_timer heartbeat_;
   std::string remote_address_;

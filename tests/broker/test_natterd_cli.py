@@ -305,11 +305,14 @@ class OtherFlagsTest(unittest.TestCase):
                         + GOOD_TRANSPORT)
             process = subprocess.Popen([NATTERD, "--config", config], stderr=subprocess.PIPE, text=True,
                                        env={**os.environ, "JOURNAL_STREAM": "8:12345"})
-            first = process.stderr.readline()
+            lines = []
+            while not any(" ready: " in line for line in lines):
+                line = process.stderr.readline()
+                self.assertTrue(line, "natterd ended before it was ready")
+                lines.append(line.rstrip("\n"))
             process.terminate()
-            rest = process.communicate(timeout=30)[1]
+            lines += process.communicate(timeout=30)[1].splitlines()
         self.assertEqual(process.returncode, 0)
-        lines = [first] + rest.splitlines()
         self.assertTrue(all(line.startswith(("<6>info: ", "<4>warning: ", "<3>error: ")) for line in lines), lines)
         self.assertIn("<6>info: natterd", "\n".join(lines))
 
