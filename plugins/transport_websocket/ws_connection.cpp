@@ -47,23 +47,29 @@ bool offers_our_protocol(std::string_view header, bool& offered_any) {
 }  // namespace
 
 WsConnection::WsConnection(WsServer& server, asio::ip::tcp::socket socket)
-    : server_(server), settings_(server.settings()), ws_(std::move(socket)), heartbeat_(ws_.get_executor()) {
+    : server_(server),
+      settings_(server.settings()),
+      ws_(std::in_place, std::move(socket)),
+      socket_(ws_->get_executor()),
+      heartbeat_(ws_->get_executor()) {
   beast::error_code ec;
   auto endpoint = this->socket().remote_endpoint(ec);
   if (!ec) remote_address_ = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
 }
 
 WsConnection::~WsConnection() {
-  for (auto& item : outbox_) {
-    if (item.event) item.event->release();
+  for (std::size_t i = outbox_front_; i < outbox_.size(); ++i) {
+    if (outbox_[i].event) outbox_[i].event->release();
   }
   for (const auto* event : inbox_) event->release();
 }
 
-asio::ip::tcp::socket& WsConnection::socket() { return beast::get_lowest_layer(ws_).socket(); }
+asio::ip::tcp::socket& WsConnection::socket() {
+  return ws_ ? beast::get_lowest_layer(*ws_).socket() : socket_;
+}
 
 void WsConnection::start() {
-  auto& stream = beast::get_lowest_layer(ws_);
+  auto& stream = beast::get_lowest_layer(*ws_);
   stream.expires_after(std::chrono::milliseconds(settings_.handshake_timeout_ms));
   http::async_read(stream, in_, request_,
                    [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_request(ec); });
@@ -81,7 +87,7 @@ void WsConnection::reject_http(unsigned status, std::string body) {
   response->body() = std::move(body) + "\n";
   response->keep_alive(false);
   response->prepare_payload();
-  http::async_write(beast::get_lowest_layer(ws_), *response,
+  http::async_write(beast::get_lowest_layer(*ws_), *response,
                     [self = shared_from_this(), response](beast::error_code, std::size_t) {
                       beast::error_code ignored;
                       self->socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
@@ -104,17 +110,20 @@ void WsConnection::on_request(beast::error_code ec) {
   if (offered_any && !ours) {
     return reject_http(400, "natter: unsupported WebSocket subprotocol; this server speaks natter.v1");
   }
-  ws_.set_option(websocket::stream_base::decorator([ours](websocket::response_type& response) {
+  ws_->set_option(websocket::stream_base::decorator([ours](websocket::response_type& response) {
     response.set(http::field::server, "natter");
     if (ours) response.set(http::field::sec_websocket_protocol, kSubprotocol);
   }));
-  ws_.async_accept(request_, [self = shared_from_this()](beast::error_code ec) { self->on_accept(ec); });
+  ws_->async_accept(request_, [self = shared_from_this()](beast::error_code ec) { self->on_accept(ec); });
 }
 
 void WsConnection::on_accept(beast::error_code ec) {
   if (ec) return;
-  // From here on Beast is done: frames are ours, on the raw socket.
-  beast::get_lowest_layer(ws_).expires_never();
+  // From here on Beast is done: frames are ours, on the raw socket, and
+  // what Beast held for the upgrade is given back.
+  beast::get_lowest_layer(*ws_).expires_never();
+  socket_ = std::move(beast::get_lowest_layer(*ws_).socket());
+  ws_.reset();
   socket().non_blocking(true);  // reads drain the socket until it would block
   last_read_ = std::chrono::steady_clock::now();
   auto self = shared_from_this();
@@ -129,6 +138,7 @@ void WsConnection::on_accept(beast::error_code ec) {
   std::string token = query_value(query, "token");
   std::string_view authorization = request_[http::field::authorization];
   if (authorization.starts_with("Bearer ")) token = std::string(authorization.substr(7));
+  request_ = {};
   broker_hold_ = self;
   port_ = server_.broker().open_session(*this, {"websocket", remote_address_, user, token});
   schedule_heartbeat();
@@ -306,7 +316,7 @@ void WsConnection::deliver(const natter::SharedEvent& event) noexcept {
     first = inbox_.size() == 1;
   }
   // One post per batch of events, not per event.
-  if (first) asio::post(ws_.get_executor(), [self = shared_from_this()] { self->take_inbox(); });
+  if (first) asio::post(socket_.get_executor(), [self = shared_from_this()] { self->take_inbox(); });
 }
 
 void WsConnection::take_inbox() {
@@ -320,7 +330,7 @@ void WsConnection::take_inbox() {
     return;
   }
   for (const auto* event : arrived) outbox_.push_back({event, {}, false});
-  if (outbox_.size() > settings_.max_outbound_queue) {
+  if (outbox_.size() - outbox_front_ > settings_.max_outbound_queue) {
     server_.lagging_disconnects().add(1);
     begin_close(natter::CloseCode::policy,
                 "client too slow: more than " + std::to_string(settings_.max_outbound_queue) + " events queued", true);
@@ -337,14 +347,15 @@ void WsConnection::queue_bytes(std::string frame) {
 
 void WsConnection::write_next() {
   if (writing_items_ || close_sent_) return;
-  if (outbox_.empty() && pending_close_) {
+  if (outbox_front_ == outbox_.size() && pending_close_) {
     outbox_.push_back({nullptr, std::move(*pending_close_), true});
     pending_close_.reset();
   }
-  if (outbox_.empty()) return;
+  if (outbox_front_ == outbox_.size()) return;
   std::vector<asio::const_buffer> buffers;
   bool close_in_batch = false;
-  for (const auto& item : outbox_) {
+  for (std::size_t i = outbox_front_; i < outbox_.size(); ++i) {
+    const Outgoing& item = outbox_[i];
     if (buffers.size() == kMaxFramesPerWrite) break;
     if (item.event) {
       const auto frame = item.event->encoded(FrameEncoder::instance());
@@ -367,8 +378,12 @@ void WsConnection::write_next() {
 
 void WsConnection::on_write(beast::error_code ec, std::size_t items, bool wrote_close) {
   for (std::size_t i = 0; i < items; ++i) {
-    if (outbox_.front().event) outbox_.front().event->release();
-    outbox_.pop_front();
+    if (outbox_[outbox_front_].event) outbox_[outbox_front_].event->release();
+    ++outbox_front_;
+  }
+  if (outbox_front_ == outbox_.size()) {
+    outbox_ = {};  // give the memory back while idle
+    outbox_front_ = 0;
   }
   writing_items_ = 0;
   if (ec) {
@@ -392,7 +407,7 @@ void WsConnection::on_write(beast::error_code ec, std::size_t items, bool wrote_
 
 void WsConnection::close(natter::CloseCode code, std::string_view reason) noexcept {
   try {
-    asio::post(ws_.get_executor(), [self = shared_from_this(), code, reason = std::string(reason)] {
+    asio::post(socket_.get_executor(), [self = shared_from_this(), code, reason = std::string(reason)] {
       self->begin_close(code, reason, false);
     });
   } catch (...) {
@@ -400,7 +415,7 @@ void WsConnection::close(natter::CloseCode code, std::string_view reason) noexce
 }
 
 void WsConnection::drop_queue() {
-  while (outbox_.size() > writing_items_) {
+  while (outbox_.size() > outbox_front_ + writing_items_) {
     if (outbox_.back().event) outbox_.back().event->release();
     outbox_.pop_back();
   }
@@ -447,14 +462,14 @@ void WsConnection::schedule_heartbeat() {
 
 void WsConnection::detached() noexcept {
   try {
-    asio::post(ws_.get_executor(), [self = shared_from_this()] { self->broker_hold_.reset(); });
+    asio::post(socket_.get_executor(), [self = shared_from_this()] { self->broker_hold_.reset(); });
   } catch (...) {
   }
 }
 
 void WsConnection::abort() noexcept {
   try {
-    asio::post(ws_.get_executor(), [self = shared_from_this()] { self->shut_socket(); });
+    asio::post(socket_.get_executor(), [self = shared_from_this()] { self->shut_socket(); });
   } catch (...) {
   }
 }

@@ -7,7 +7,6 @@
 // mutex-guarded inbox and post.
 
 #include <chrono>
-#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -83,7 +82,9 @@ class WsConnection final : public natter::ClientLink,
 
   WsServer& server_;
   const WsSettings& settings_;
-  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;  // the upgrade only
+  // The upgrade only: released once the socket is ours.
+  std::optional<boost::beast::websocket::stream<boost::beast::tcp_stream>> ws_;
+  boost::asio::ip::tcp::socket socket_;  // ours after the upgrade
   boost::beast::flat_buffer in_;  // the HTTP request only
   // A frame split across reads; empty (no memory) for an idle connection,
   // which reads into its thread's scratch buffer instead.
@@ -100,7 +101,11 @@ class WsConnection final : public natter::ClientLink,
   std::vector<const natter::SharedEvent*> inbox_;  // retained; guarded by inbox_mutex_
   bool closing_inbox_ = false;                     // guarded by inbox_mutex_
 
-  std::deque<Outgoing> outbox_;  // strand; the first writing_items_ are being written
+  // Strand. A vector with a moving front, which holds no memory while
+  // empty (a deque always does); the writing_items_ after outbox_front_
+  // are being written.
+  std::vector<Outgoing> outbox_;
+  std::size_t outbox_front_ = 0;
   std::size_t writing_items_ = 0;
   std::string message_;          // strand; a fragmented message being assembled
   bool in_message_ = false;
