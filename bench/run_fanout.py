@@ -86,6 +86,11 @@ def main():
     results = [measure(name, args.loadgen_args, args.ack_after) for name in args.servers.split(",")]
     for r in results:
         print(json.dumps(r))
+    if results and results[0]["scenario"] == "idle":
+        print(f"\n{'server':<12} {'connections':>11} {'open s':>7} {'bytes/conn':>10}")
+        for r in results:
+            print(f"{r['server']:<12} {r['connections']:>11} {r['open_seconds']:>7.2f} {r['bytes_per_connection']:>10.0f}")
+        return
     print(f"\n{'server':<12} {'deliveries/s':>13} {'p50 ms':>8} {'p99 ms':>8} {'srv ns/dlv':>11} "
           f"{'gen cpu s':>10} {'rss KiB':>8}")
     for r in results:

@@ -132,6 +132,7 @@ Options parse(int argc, char** argv) {
 int main(int argc, char** argv) try {
   const Options o = parse(argc, argv);
   const long rss_before = rss_kib_of(o.server_pid);
+  const auto opening = Clock::now();
   const int epoll = epoll_create1(0);
   std::vector<Connection> subs(static_cast<std::size_t>(o.subscribers));
   const std::string join_frame = [] {
@@ -211,6 +212,7 @@ int main(int argc, char** argv) try {
   if (o.messages == 0) {
     int welcomed = 0;
     while (welcomed < o.subscribers) {
+      if (Clock::now() - opening > std::chrono::minutes(2)) throw std::runtime_error("connections were not welcomed");
       const int ready = epoll_wait(epoll, events.data(), static_cast<int>(events.size()), 100);
       for (int e = 0; e < ready; ++e) {
         const auto id = events[static_cast<std::size_t>(e)].data.u64;
@@ -225,14 +227,16 @@ int main(int argc, char** argv) try {
         }
       }
     }
+    const double open_seconds = std::chrono::duration<double>(Clock::now() - opening).count();
     std::this_thread::sleep_for(std::chrono::seconds(1));  // let the server settle
     const long rss_after = rss_kib_of(o.server_pid);
     const double per_connection = static_cast<double>(rss_after - rss_before) * 1024.0 / (o.subscribers + 1);
-    std::printf("{\"scenario\":\"idle\",\"connections\":%d,\"server_rss_before_kib\":%ld,"
+    std::printf("{\"scenario\":\"idle\",\"connections\":%d,\"open_seconds\":%.3f,\"server_rss_before_kib\":%ld,"
                 "\"server_rss_after_kib\":%ld,\"bytes_per_connection\":%.0f}\n",
-                o.subscribers + 1, rss_before, rss_after, per_connection);
-    std::printf("\n%-12s %-12s %-12s %-10s\n%-12d %-12ld %-12ld %-10.0f\n", "connections", "rss before", "rss after",
-                "B/conn", o.subscribers + 1, rss_before, rss_after, per_connection);
+                o.subscribers + 1, open_seconds, rss_before, rss_after, per_connection);
+    std::printf("\n%-12s %-10s %-12s %-12s %-10s\n%-12d %-10.3f %-12ld %-12ld %-10.0f\n", "connections", "open s",
+                "rss before", "rss after", "B/conn", o.subscribers + 1, open_seconds, rss_before, rss_after,
+                per_connection);
     return 0;
   }
 
