@@ -49,8 +49,7 @@ def start_natter(work, port, ack_after):
 
 
 def start_websocketpp(work, port, ack_after):
-    return subprocess.Popen([os.path.join(BUILD, "bin", "natter_peer_websocketpp"), str(port)],
-                            stderr=subprocess.DEVNULL)
+    return subprocess.Popen([os.path.join(BUILD, "bin", "natter_peer_websocketpp"), str(port)])
 
 
 SERVERS = {"natter": start_natter, "websocketpp": start_websocketpp}

@@ -1,6 +1,6 @@
 // A tiny pub/sub server on websocketpp (Asio), for side-by-side benchmarks:
-// the natter.v1 subset natter_loadgen uses (join -> joined, send -> message
-// to every member and ack to the sender), done the way websocketpp's own
+// the natter.v1 subset natter_loadgen uses (welcome on connect, join ->
+// joined, send -> message to every member and ack to the sender), done the way websocketpp's own
 // broadcast example does it. No storage, no ids worth the name: it is the
 // floor a broker's real work is compared against.
 //
@@ -53,6 +53,7 @@ int main(int argc, char** argv) {
     const std::string query = server.get_con_from_hdl(h)->get_resource();
     const auto at = query.find("user=");
     users[h] = at == std::string::npos ? "guest" : query.substr(at + 5);
+    server.send(h, R"({"type":"welcome","user":")" + users[h] + R"("})", websocketpp::frame::opcode::text);
   });
   server.set_close_handler([&](Handle h) {
     for (auto& [name, members] : rooms) members.erase(h);
@@ -77,8 +78,14 @@ int main(int argc, char** argv) {
                   websocketpp::frame::opcode::text);
     }
   });
-  server.listen(boost::asio::ip::tcp::v4(), static_cast<std::uint16_t>(argc > 1 ? std::atoi(argv[1]) : 9002));
-  server.start_accept();
-  std::fprintf(stderr, "websocketpp peer listening\n");
-  server.run();
+  try {
+    // Loopback only, like natterd in the benchmark.
+    server.listen("127.0.0.1", argc > 1 ? argv[1] : "9002");
+    server.start_accept();
+    std::fprintf(stderr, "websocketpp peer listening\n");
+    server.run();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "natter_peer_websocketpp: %s\n", e.what());
+    return 1;
+  }
 }
