@@ -37,7 +37,8 @@ void Session::close() noexcept {
 
 void Session::send(const EventRef& event, std::string_view room) {
   if (closed) return;
-  if (!room.empty()) {
+  // Nearly always empty: the fan-out path should not pay a lookup for it.
+  if (!room.empty() && !replaying.empty()) {
     if (auto it = replaying.find(room); it != replaying.end()) {
       it->second.push_back(event);
       return;
