@@ -2,9 +2,6 @@
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/write.hpp>
 
 #include "protocol_codec.hpp"
 #include "query_string.hpp"
@@ -24,25 +21,6 @@ namespace {
 // amount without building a huge iovec.
 constexpr std::size_t kMaxFramesPerWrite = 256;
 constexpr std::uint16_t kProtocolError = 1002;
-
-// Whether the client offered natter.v1, or offered nothing at all (a bare
-// browser WebSocket); any other offer is refused at the upgrade.
-bool offers_our_protocol(std::string_view header, bool& offered_any) {
-  offered_any = false;
-  while (!header.empty()) {
-    auto comma = header.find(',');
-    std::string_view item = header.substr(0, comma);
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-    if (!item.empty()) {
-      offered_any = true;
-      if (item == kSubprotocol) return true;
-    }
-    if (comma == std::string_view::npos) break;
-    header.remove_prefix(comma + 1);
-  }
-  return false;
-}
 
 }  // namespace
 
@@ -66,55 +44,6 @@ WsConnection::~WsConnection() {
 
 asio::ip::tcp::socket& WsConnection::socket() {
   return ws_ ? beast::get_lowest_layer(*ws_).socket() : socket_;
-}
-
-void WsConnection::start() {
-  auto& stream = beast::get_lowest_layer(*ws_);
-  stream.expires_after(std::chrono::milliseconds(settings_.handshake_timeout_ms));
-  http::async_read(stream, in_, request_,
-                   [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_request(ec); });
-}
-
-void WsConnection::reject_http(unsigned status, std::string body) {
-  auto response = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(status),
-                                                                      request_.version());
-  response->set(http::field::server, "natter");
-  response->set(http::field::content_type, "text/plain; charset=utf-8");
-  if (status == 426) {
-    response->set(http::field::upgrade, "websocket");
-    response->set(http::field::connection, "Upgrade");
-  }
-  response->body() = std::move(body) + "\n";
-  response->keep_alive(false);
-  response->prepare_payload();
-  http::async_write(beast::get_lowest_layer(*ws_), *response,
-                    [self = shared_from_this(), response](beast::error_code, std::size_t) {
-                      beast::error_code ignored;
-                      self->socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-                    });
-}
-
-void WsConnection::on_request(beast::error_code ec) {
-  if (ec) return;  // the client went away or was too slow to ask
-  const std::string_view target = request_.target();
-  const std::string_view path = target.substr(0, target.find('?'));
-  if (path != settings_.path) {
-    return reject_http(404, "natter: no WebSocket endpoint at " + std::string(path) + "; clients connect to " +
-                                settings_.path);
-  }
-  if (!websocket::is_upgrade(request_)) {
-    return reject_http(426, "natter: this endpoint speaks WebSocket (subprotocol natter.v1)");
-  }
-  bool offered_any = false;
-  const bool ours = offers_our_protocol(request_[http::field::sec_websocket_protocol], offered_any);
-  if (offered_any && !ours) {
-    return reject_http(400, "natter: unsupported WebSocket subprotocol; this server speaks natter.v1");
-  }
-  ws_->set_option(websocket::stream_base::decorator([ours](websocket::response_type& response) {
-    response.set(http::field::server, "natter");
-    if (ours) response.set(http::field::sec_websocket_protocol, kSubprotocol);
-  }));
-  ws_->async_accept(request_, [self = shared_from_this()](beast::error_code ec) { self->on_accept(ec); });
 }
 
 void WsConnection::on_accept(beast::error_code ec) {
