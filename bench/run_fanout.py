@@ -52,7 +52,14 @@ def start_websocketpp(work, port, ack_after):
     return subprocess.Popen([os.path.join(BUILD, "bin", "natter_peer_websocketpp"), str(port)])
 
 
-SERVERS = {"natter": start_natter, "websocketpp": start_websocketpp}
+def start_node_ws(work, port, ack_after):
+    peer = os.path.join(HERE, "peers", "node_ws")
+    if not os.path.isdir(os.path.join(peer, "node_modules", "ws")):
+        subprocess.run(["npm", "install", "--silent", "--no-audit", "--no-fund"], cwd=peer, check=True)
+    return subprocess.Popen(["node", os.path.join(peer, "server.js"), str(port)], stderr=subprocess.DEVNULL)
+
+
+SERVERS = {"natter": start_natter, "websocketpp": start_websocketpp, "node-ws": start_node_ws}
 
 
 def measure(name, loadgen_args, ack_after):
@@ -78,7 +85,7 @@ def measure(name, loadgen_args, ack_after):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--servers", default="natter,websocketpp")
+    parser.add_argument("--servers", default="natter,websocketpp,node-ws")
     parser.add_argument("--ack-after", default="persisted", choices=["persisted", "accepted"])
     parser.add_argument("loadgen_args", nargs="*")
     args = parser.parse_args()
