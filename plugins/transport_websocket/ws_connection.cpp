@@ -12,8 +12,6 @@ namespace natter::ws {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
-namespace http = beast::http;
-namespace websocket = beast::websocket;
 
 namespace {
 
@@ -65,7 +63,7 @@ void WsConnection::on_accept(beast::error_code ec) {
   const auto query = target.find('?') == std::string_view::npos ? std::string_view() : target.substr(target.find('?') + 1);
   const std::string user = query_value(query, "user");
   std::string token = query_value(query, "token");
-  std::string_view authorization = request_[http::field::authorization];
+  std::string_view authorization = request_[beast::http::field::authorization];
   if (authorization.starts_with("Bearer ")) token = std::string(authorization.substr(7));
   request_ = {};
   broker_hold_ = self;
