@@ -310,10 +310,4 @@ void Broker::replace_chains(std::vector<natter::RateLimiter*> limiters, std::vec
   loop_.barrier();
 }
 
-std::size_t Broker::session_count() {
-  std::promise<std::size_t> count;
-  loop_.post([&] { count.set_value(sessions_.size()); });
-  return count.get_future().get();
-}
-
 }  // namespace natter::chat

@@ -53,7 +53,6 @@ class Broker final : public natter::BrokerEntry, public natter::BusListener {
   // Main thread, after every transport stopped: waits until no send is in
   // flight or `deadline` passes. Returns how many were still in flight.
   std::size_t drain(std::chrono::milliseconds deadline);
-  std::size_t session_count();  // main thread
   // Main thread: from the next message on, use these chains (a reload).
   // Returns once the loop uses them; the old plugins may then be stopped.
   void replace_chains(std::vector<natter::RateLimiter*> limiters, std::vector<std::string> limiter_names,

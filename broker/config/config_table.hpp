@@ -51,7 +51,6 @@ class ConfigTable final : public natter::PluginConfig {
   // "file:line: [section] key 'key': " (the line of the key if set, else
   // of the section).
   std::string location_of(std::string_view key) const;
-  const std::string& section() const noexcept { return section_; }
 
  private:
 

@@ -58,16 +58,4 @@ std::string spelled(const toml::value& value) {
   return text;
 }
 
-std::string_view type_name(const toml::value& value) {
-  switch (value.type()) {
-    case toml::value_t::boolean: return "a boolean";
-    case toml::value_t::integer: return "an integer";
-    case toml::value_t::floating: return "a number";
-    case toml::value_t::string: return "a string";
-    case toml::value_t::array: return "an array";
-    case toml::value_t::table: return "a table";
-    default: return "a date/time";
-  }
-}
-
 }  // namespace natter::config

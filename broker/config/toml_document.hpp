@@ -18,6 +18,4 @@ std::string where(const toml::value& value);
 // How a value is spelled in TOML, for "got ..." in error messages.
 std::string spelled(const toml::value& value);
 
-std::string_view type_name(const toml::value& value);
-
 }  // namespace natter::config

@@ -42,7 +42,6 @@ class PluginLoader {
   // Every natter_*.so in the search directories, for --list-plugins.
   std::vector<std::string> installed() const;
 
-  const std::vector<std::string>& dirs() const noexcept { return dirs_; }
 
  private:
   std::vector<std::string> dirs_;

@@ -5,7 +5,6 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 namespace natter::runtime {
 
@@ -31,21 +30,10 @@ void Executor::post(std::function<void()> task) {
   asio::post(impl_->context, std::move(task));
 }
 
-void Executor::post_after(std::chrono::milliseconds delay, std::function<void()> task) {
-  auto timer = std::make_shared<asio::steady_timer>(impl_->context, delay);
-  timer->async_wait([timer, task = std::move(task)](const boost::system::error_code& ec) {
-    if (!ec) task();
-  });
-}
-
 void Executor::barrier() {
   std::promise<void> done;
   post([&done] { done.set_value(); });
   done.get_future().wait();
-}
-
-bool Executor::on_loop_thread() const noexcept {
-  return std::this_thread::get_id() == impl_->thread.get_id();
 }
 
 }  // namespace natter::runtime

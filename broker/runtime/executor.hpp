@@ -3,7 +3,6 @@
 // pending sends). Everything else reaches that state by posting work here,
 // so the state itself needs no locks. Asio stays inside executor.cpp.
 
-#include <chrono>
 #include <functional>
 #include <memory>
 #include <thread>
@@ -19,12 +18,9 @@ class Executor {
 
   // Runs `task` on the loop thread, after tasks posted before it. Any thread.
   void post(std::function<void()> task);
-  // Runs `task` on the loop thread after `delay`. Any thread.
-  void post_after(std::chrono::milliseconds delay, std::function<void()> task);
   // Blocks until every task posted before this call has run. Not from the
   // loop thread.
   void barrier();
-  bool on_loop_thread() const noexcept;
 
  private:
   struct Impl;
