@@ -42,9 +42,9 @@ def wait_listening(port, process):
 def start_natter(work, port, ack_after):
     config = os.path.join(work, "natter.toml")
     with open(config, "w") as f:
-        f.write(f'[broker]\nlog_level = "warn"\nack_after = "{ack_after}"\nadmin_listen = ""\n'
+        f.write(f'[broker]\nlog_level = "warn"\nack_after = "{ack_after}"\nadmin_listen = "127.0.0.1:{free_port()}"\n'
                 f'[storage]\nplugin = "sqlite"\npath = "{work}/bench.db"\n'
-                f'[[transport]]\nplugin = "websocket"\nlisten = "127.0.0.1:{port}"\nmax_outbound_queue = 100000\n')
+                f'[[transport]]\nplugin = "websocket"\nlisten = "127.0.0.1:{port}"\n')
     return subprocess.Popen([os.path.join(BUILD, "bin", "natterd"), "--config", config])
 
 

@@ -9,6 +9,7 @@
 
 #include "admin/admin_listener.hpp"
 #include "chat/broker.hpp"
+#include "chat/transport_entry.hpp"
 #include "plugins/captured_text.hpp"
 #include "reload.hpp"
 #include "plugins/plugin_set.hpp"
@@ -44,6 +45,7 @@ struct Daemon::Parts {
   std::unique_ptr<plugins::PluginSet> plugins;
   std::unique_ptr<admin::AdminListener> admin;
   std::unique_ptr<chat::Broker> broker;
+  std::vector<std::unique_ptr<chat::TransportEntry>> entries;  // one per transport
   std::unique_ptr<runtime::Executor> loop;
   // Instances that started, in order, with how to stop them.
   std::vector<plugins::PluginInstance*> started;
@@ -110,7 +112,10 @@ int Daemon::run() {
       case PluginKind::auth: ok = instance->as<natter::Authenticator>().start(why); break;
       case PluginKind::ratelimit: ok = instance->as<natter::RateLimiter>().start(why); break;
       case PluginKind::filter: ok = instance->as<natter::Filter>().start(why); break;
-      case PluginKind::transport: ok = instance->as<natter::Transport>().start(*p.broker, why); break;
+      case PluginKind::transport:
+        p.entries.push_back(std::make_unique<chat::TransportEntry>(*p.broker, instance->query<natter::Fanout>()));
+        ok = instance->as<natter::Transport>().start(*p.entries.back(), why);
+        break;
     }
     if (!ok) {
       log.error("{}: start failed: {}", instance->label(), why.text.empty() ? "no reason given" : why.text);

@@ -1,6 +1,8 @@
 // natter_loadgen: the fan-out load generator. One publisher sends into a
-// room with at most --window sends un-acked (or at a fixed --rate); N
-// subscribers receive. Written to out-drive the server: raw epoll, every
+// room with at most --window messages in flight per subscriber (sent but
+// not yet received by every subscriber), or at a fixed --rate; N
+// subscribers receive. Acks are timed separately: with persisted acks they
+// wait for the storage commit, deliveries do not. Written to out-drive the server: raw epoll, every
 // complete frame in a read() parsed in place, no allocation per message.
 // Latency is stamped with the scheduled send time, so a stall is not
 // hidden (coordinated omission). Prints JSON, then a table, with the
@@ -91,6 +93,15 @@ std::int64_t stamped_ns(std::string_view frame) {
   return ns;
 }
 
+// The number in an ack's "ref":"m<number>", or -1.
+long ref_number(std::string_view frame) {
+  const auto at = frame.find("\"ref\":\"m");
+  if (at == std::string_view::npos) return -1;
+  long ref = -1;
+  std::from_chars(frame.data() + at + 8, frame.data() + frame.size(), ref);
+  return ref;
+}
+
 void send_all(int fd, const std::string& bytes) {
   std::size_t at = 0;
   while (at < bytes.size()) {
@@ -161,6 +172,12 @@ int main(int argc, char** argv) try {
   const std::string pad(static_cast<std::size_t>(std::max(0, o.body_bytes - 20)), 'x');
   std::string out;
   long sent = 0, acked = 0, delivered = 0, subscribers_done = 0;
+  // reached[k]: subscribers that have received message k. Each receives in
+  // send order, so every message before the first k short of all is done.
+  std::vector<int> reached(static_cast<std::size_t>(o.messages));
+  std::vector<std::int64_t> scheduled(static_cast<std::size_t>(o.messages));
+  long everywhere = 0;  // messages every subscriber has received
+  natter::bench::LatencyHistogram ack_latency;
   int joined = 0;
   bool measuring = false;
   Clock::time_point started;
@@ -172,12 +189,13 @@ int main(int argc, char** argv) try {
     out.clear();
     const std::int64_t now = now_ns();
     const std::int64_t start = std::chrono::duration_cast<std::chrono::nanoseconds>(started.time_since_epoch()).count();
-    while (sent < o.messages && sent - acked < o.window) {
+    while (sent < o.messages && sent - everywhere < o.window) {
       std::int64_t stamp = now;
       if (o.rate > 0) {
         stamp = start + static_cast<std::int64_t>(static_cast<double>(sent) * 1e9 / o.rate);
         if (stamp > now) break;  // not due yet
       }
+      scheduled[static_cast<std::size_t>(sent)] = stamp;
       char body[64];
       const int n = std::snprintf(body, sizeof body, "%lld ", static_cast<long long>(stamp));
       natter::bench::append_client_frame(out, R"({"op":"send","room":"bench","ref":"m)" + std::to_string(sent) +
@@ -195,9 +213,15 @@ int main(int argc, char** argv) try {
       if (is_publisher) return;
       latency.record(now_ns() - stamped_ns(payload));
       ++delivered;
+      if (++reached[static_cast<std::size_t>(c.messages)] == o.subscribers) {
+        while (everywhere < o.messages && reached[static_cast<std::size_t>(everywhere)] == o.subscribers) ++everywhere;
+      }
       if (++c.messages == o.messages) ++subscribers_done;
     } else if (payload.starts_with(R"({"type":"ack")")) {
       ++acked;
+      if (const long ref = ref_number(payload); ref >= 0 && ref < o.messages) {
+        ack_latency.record(now_ns() - scheduled[static_cast<std::size_t>(ref)]);
+      }
     } else if (!c.joined && payload.starts_with(R"({"type":"joined","ref":"j")")) {
       c.joined = true;
       ++joined;
@@ -241,7 +265,10 @@ int main(int argc, char** argv) try {
   }
 
   const auto deadline = Clock::now() + std::chrono::minutes(5);
-  while (subscribers_done < o.subscribers && Clock::now() < deadline) {
+  // Deliveries are timed to the last one; the loop then waits for the
+  // acks still trailing (persisted acks wait for the commit).
+  double seconds = 0, gen_cpu = 0, server_cpu = 0;
+  while ((subscribers_done < o.subscribers || acked < o.messages) && Clock::now() < deadline) {
     if (!measuring && joined == o.subscribers + 1) {
       measuring = true;
       started = Clock::now();
@@ -267,26 +294,29 @@ int main(int argc, char** argv) try {
         c.pending.assign(buffer.data() + used, have - used);
       }
     }
+    if (measuring && seconds == 0 && subscribers_done == o.subscribers) {
+      seconds = std::chrono::duration<double>(Clock::now() - started).count();
+      gen_cpu = cpu_seconds_self() - gen_cpu0;
+      server_cpu = cpu_seconds_of(o.server_pid) - server_cpu0;
+    }
   }
-  const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
-  const double gen_cpu = cpu_seconds_self() - gen_cpu0;
-  const double server_cpu = cpu_seconds_of(o.server_pid) - server_cpu0;
+  if (seconds == 0) seconds = std::chrono::duration<double>(Clock::now() - started).count();
   const double rate = static_cast<double>(delivered) / seconds;
   const double ns_per_delivery = delivered ? server_cpu * 1e9 / static_cast<double>(delivered) : 0;
   std::printf(
       "{\"scenario\":\"fanout\",\"subscribers\":%d,\"messages\":%ld,\"window\":%d,\"rate\":%.0f,\"body_bytes\":%d,"
       "\"delivered\":%ld,\"expected\":%ld,\"seconds\":%.3f,\"deliveries_per_s\":%.0f,\"p50_ms\":%.3f,"
       "\"p99_ms\":%.3f,\"p999_ms\":%.3f,\"generator_cpu_s\":%.2f,\"server_cpu_s\":%.2f,"
-      "\"server_cpu_ns_per_delivery\":%.0f}\n",
+      "\"server_cpu_ns_per_delivery\":%.0f,\"acked\":%ld,\"ack_p50_ms\":%.3f,\"ack_p99_ms\":%.3f}\n",
       o.subscribers, o.messages, o.window, o.rate, o.body_bytes, delivered, expected, seconds, rate,
       latency.percentile(0.5), latency.percentile(0.99), latency.percentile(0.999), gen_cpu, server_cpu,
-      ns_per_delivery);
+      ns_per_delivery, acked, ack_latency.percentile(0.5), ack_latency.percentile(0.99));
   std::printf("\n%-6s %-8s %-6s %-11s %-13s %-8s %-8s %-8s %-9s %-9s %-8s\n", "subs", "messages", "window",
               "delivered", "deliveries/s", "p50 ms", "p99 ms", "p99.9 ms", "gen cpu", "srv cpu", "ns/dlv");
   std::printf("%-6d %-8ld %-6d %-11ld %-13.0f %-8.3f %-8.3f %-8.3f %-9.2f %-9.2f %-8.0f\n", o.subscribers,
               o.messages, o.window, delivered, rate, latency.percentile(0.5), latency.percentile(0.99),
               latency.percentile(0.999), gen_cpu, server_cpu, ns_per_delivery);
-  return delivered == expected ? 0 : 1;
+  return delivered == expected && acked == o.messages ? 0 : 1;
 } catch (const std::exception& e) {
   std::fprintf(stderr, "natter_loadgen: %s\n", e.what());
   return 2;

@@ -50,6 +50,9 @@ int main(int argc, char** argv) {
     return true;
   });
   server.set_open_handler([&](Handle h) {
+    // As natter and Node's ws do: small frames go out at once.
+    websocketpp::lib::asio::error_code ignored;
+    server.get_con_from_hdl(h)->get_socket().set_option(websocketpp::lib::asio::ip::tcp::no_delay(true), ignored);
     const std::string query = server.get_con_from_hdl(h)->get_resource();
     const auto at = query.find("user=");
     users[h] = at == std::string::npos ? "guest" : query.substr(at + 5);

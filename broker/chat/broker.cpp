@@ -41,10 +41,15 @@ Broker::~Broker() = default;
 
 natter::SessionPort* Broker::open_session(natter::ClientLink& link,
                                           const natter::ConnectInfo& info) noexcept {
+  return open_session(link, info, nullptr);
+}
+
+natter::SessionPort* Broker::open_session(natter::ClientLink& link, const natter::ConnectInfo& info,
+                                          natter::Fanout* fanout) noexcept {
   // Allocation failure here leaves no way to answer the transport; the
   // contract says never nullptr, so terminate() (noexcept) is the outcome.
   const std::uint64_t id = next_session_id_.fetch_add(1, std::memory_order_relaxed);
-  auto* session = new Session(*this, loop_, id, link, std::string(info.remote_address));
+  auto* session = new Session(*this, loop_, id, link, fanout, std::string(info.remote_address));
   // Tasks run in order, so this lands before anything the session posts.
   loop_.post([this, session] {
     sessions_.emplace(session->id(), std::unique_ptr<Session>(session));
@@ -273,7 +278,7 @@ void Broker::deliver_message(const StoredMessage& message) {
   if (!room) return;
   auto event = EventBuffer::make(natter::EventKind::message);
   event->set_message(message.view());
-  for (Session* member : room->members) member->send(event, message.room);
+  fanout_.deliver(room->members, event, message.room);
   deliveries_.add(room->members.size());
 }
 

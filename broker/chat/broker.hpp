@@ -14,6 +14,7 @@
 #include <natter/plugin.hpp>
 
 #include "chat/broker_metrics.hpp"
+#include "chat/fanout_batch.hpp"
 #include "chat/room_directory.hpp"
 #include "chat/session.hpp"
 #include "config/settings.hpp"
@@ -47,6 +48,10 @@ class Broker final : public natter::BrokerEntry, public natter::BusListener {
   // BrokerEntry and BusListener: any thread.
   natter::SessionPort* open_session(natter::ClientLink& link,
                                     const natter::ConnectInfo& info) noexcept override;
+  // As above, for a link whose transport also takes events through
+  // `fanout` (nullptr: it does not).
+  natter::SessionPort* open_session(natter::ClientLink& link, const natter::ConnectInfo& info,
+                                    natter::Fanout* fanout) noexcept;
   void count_bad_request() noexcept override;
   void received(std::string_view topic, std::span<const std::byte> payload) noexcept override;
 
@@ -90,6 +95,7 @@ class Broker final : public natter::BrokerEntry, public natter::BusListener {
   std::atomic<std::uint64_t> next_session_id_{1};
   std::unordered_map<std::uint64_t, std::unique_ptr<Session>> sessions_;
   RoomDirectory rooms_;
+  FanoutBatch fanout_;
   std::unique_ptr<SendPipeline> sends_;
 
   runtime::GaugeMetric& connections_;

@@ -12,8 +12,13 @@ OwnedCommand OwnedCommand::copy_of(const natter::Command& c) {
 }
 
 Session::Session(Broker& broker, runtime::Executor& loop, std::uint64_t id,
-                 natter::ClientLink& link, std::string remote_address)
-    : broker_(broker), loop_(loop), id_(id), link_(link), remote_address_(std::move(remote_address)) {}
+                 natter::ClientLink& link, natter::Fanout* fanout, std::string remote_address)
+    : broker_(broker),
+      loop_(loop),
+      id_(id),
+      link_(link),
+      fanout_(fanout),
+      remote_address_(std::move(remote_address)) {}
 
 void Session::submit(const natter::Command& command) noexcept {
   try {
@@ -37,12 +42,9 @@ void Session::close() noexcept {
 
 void Session::send(const EventRef& event, std::string_view room) {
   if (closed) return;
-  // Nearly always empty: the fan-out path should not pay a lookup for it.
-  if (!room.empty() && !replaying.empty()) {
-    if (auto it = replaying.find(room); it != replaying.end()) {
-      it->second.push_back(event);
-      return;
-    }
+  if (!room.empty() && holds_back(room)) {
+    replaying.find(room)->second.push_back(event);
+    return;
   }
   link_.deliver(*event);
 }

@@ -35,8 +35,9 @@ struct OwnedCommand {
 
 class Session final : public natter::SessionPort {
  public:
+  // `fanout`: the link's transport's, or nullptr if it offers none.
   Session(Broker& broker, runtime::Executor& loop, std::uint64_t id, natter::ClientLink& link,
-          std::string remote_address);
+          natter::Fanout* fanout, std::string remote_address);
 
   void submit(const natter::Command& command) noexcept override;
   void close() noexcept override;
@@ -44,6 +45,11 @@ class Session final : public natter::SessionPort {
   // Loop thread only from here on.
   std::uint64_t id() const noexcept { return id_; }
   natter::ClientLink& link() const noexcept { return link_; }
+  natter::Fanout* fanout() const noexcept { return fanout_; }
+  // Whether live events for `room` are held back behind its replay.
+  bool holds_back(std::string_view room) const {
+    return !replaying.empty() && replaying.find(room) != replaying.end();
+  }
   const std::string& remote_address() const noexcept { return remote_address_; }
 
   // Queues `event` for the client, or holds it back while `room` (if
@@ -65,6 +71,7 @@ class Session final : public natter::SessionPort {
   runtime::Executor& loop_;
   std::uint64_t id_;
   natter::ClientLink& link_;
+  natter::Fanout* fanout_;
   std::string remote_address_;
 };
 

@@ -1,5 +1,7 @@
 #include "plugins/plugin_set.hpp"
 
+#include <cstddef>
+
 #include "config/config_error.hpp"
 #include "plugins/captured_text.hpp"
 
@@ -33,6 +35,14 @@ void PluginInstance::create() {
     if (why.text.find(": [" + spec_.section + "] key '") != std::string::npos) throw PluginError(why.text);
     throw PluginError(label() + ": " + (why.text.empty() ? "create failed" : why.text));
   }
+}
+
+void* PluginInstance::query(const char* interface_name) const {
+  const auto& d = *library_.descriptor;
+  // A 1.0 descriptor ends before query: never read past struct_size.
+  constexpr std::size_t kWithQuery = offsetof(natter_plugin_descriptor, query) + sizeof(d.query);
+  if (d.abi_minor < 1 || d.struct_size < kWithQuery || !d.query) return nullptr;
+  return d.query(instance_, interface_name);
 }
 
 std::string PluginInstance::label() const {

@@ -31,12 +31,20 @@ class PluginInstance {
   Kind& as() const {
     return *static_cast<Kind*>(instance_);
   }
+  // The instance as an optional SDK interface (e.g. natter::Fanout), or
+  // nullptr if the plugin has none or predates ABI 1.1.
+  template <class Interface>
+  Interface* query() const {
+    return static_cast<Interface*>(query(Interface::kInterface));
+  }
   natter::PluginKind kind() const { return spec_.kind; }
   const std::string& name() const { return name_; }
   // "natter.toml:6: [storage] plugin 'sqlite' (/usr/lib/...so)": for errors.
   std::string label() const;
 
  private:
+  void* query(const char* interface_name) const;
+
   LoadedLibrary library_;
   config::PluginSpec spec_;
   std::string name_;

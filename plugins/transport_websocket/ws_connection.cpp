@@ -1,8 +1,12 @@
 #include "ws_connection.hpp"
 
-#include <boost/asio/post.hpp>
-#include <boost/asio/write.hpp>
+#include <sys/socket.h>
 
+#include <cerrno>
+
+#include <boost/asio/post.hpp>
+
+#include "io_thread.hpp"
 #include "protocol_codec.hpp"
 #include "query_string.hpp"
 #include "ws_frames.hpp"
@@ -16,14 +20,15 @@ namespace beast = boost::beast;
 namespace {
 
 // Frames per gathered write; bounded so one slow syscall moves a useful
-// amount without building a huge iovec.
+// amount without building a huge iovec (and within IOV_MAX).
 constexpr std::size_t kMaxFramesPerWrite = 256;
 constexpr std::uint16_t kProtocolError = 1002;
 
 }  // namespace
 
-WsConnection::WsConnection(WsServer& server, asio::ip::tcp::socket socket)
+WsConnection::WsConnection(WsServer& server, IoThread& thread, asio::ip::tcp::socket socket)
     : server_(server),
+      thread_(thread),
       settings_(server.settings()),
       ws_(std::in_place, std::move(socket)),
       socket_(ws_->get_executor()),
@@ -37,7 +42,6 @@ WsConnection::~WsConnection() {
   for (std::size_t i = outbox_front_; i < outbox_.size(); ++i) {
     if (outbox_[i].event) outbox_[i].event->release();
   }
-  for (const auto* event : inbox_) event->release();
 }
 
 asio::ip::tcp::socket& WsConnection::socket() {
@@ -229,34 +233,25 @@ void WsConnection::end_session() {
 }
 
 void WsConnection::deliver(const natter::SharedEvent& event) noexcept {
-  bool first = false;
-  {
-    std::lock_guard lock(inbox_mutex_);
-    if (closing_inbox_) return;
-    event.retain();
-    try {
-      inbox_.push_back(&event);
-    } catch (...) {
-      event.release();
-      return;
-    }
-    first = inbox_.size() == 1;
-  }
-  // One post per batch of events, not per event.
-  if (first) asio::post(socket_.get_executor(), [self = shared_from_this()] { self->take_inbox(); });
+  WsConnection* self = this;
+  thread_.deliver({&self, 1}, event);
 }
 
-void WsConnection::take_inbox() {
-  std::vector<const natter::SharedEvent*> arrived;
-  {
-    std::lock_guard lock(inbox_mutex_);
-    arrived.swap(inbox_);
+bool WsConnection::enqueue(const natter::SharedEvent& event) {
+  if (close_queued_) return false;
+  event.retain();
+  try {
+    outbox_.push_back({&event, {}, false});
+  } catch (...) {
+    event.release();  // out of memory: missed, as by a lagging client
+    return false;
   }
-  if (close_queued_) {
-    for (const auto* event : arrived) event->release();
-    return;
-  }
-  for (const auto* event : arrived) outbox_.push_back({event, {}, false});
+  return !std::exchange(flush_promised_, true);
+}
+
+void WsConnection::flush() {
+  flush_promised_ = false;
+  if (close_queued_) return;
   if (outbox_.size() - outbox_front_ > settings_.max_outbound_queue) {
     server_.lagging_disconnects().add(1);
     begin_close(natter::CloseCode::policy,
@@ -273,68 +268,90 @@ void WsConnection::queue_bytes(std::string frame) {
 }
 
 void WsConnection::write_next() {
-  if (writing_items_ || close_sent_) return;
-  if (outbox_front_ == outbox_.size() && pending_close_) {
-    outbox_.push_back({nullptr, std::move(*pending_close_), true});
-    pending_close_.reset();
-  }
-  if (outbox_front_ == outbox_.size()) return;
-  std::vector<asio::const_buffer> buffers;
-  bool close_in_batch = false;
-  for (std::size_t i = outbox_front_; i < outbox_.size(); ++i) {
-    const Outgoing& item = outbox_[i];
-    if (buffers.size() == kMaxFramesPerWrite) break;
-    if (item.event) {
-      const auto frame = item.event->encoded(FrameEncoder::instance());
-      buffers.emplace_back(frame.data(), frame.size());
-    } else {
-      buffers.emplace_back(item.bytes.data(), item.bytes.size());
+  while (!waiting_writable_ && !close_sent_) {
+    if (outbox_front_ == outbox_.size() && pending_close_) {
+      outbox_.push_back({nullptr, std::move(*pending_close_), true});
+      pending_close_.reset();
     }
-    if (item.is_close) {
-      close_in_batch = true;
-      break;
-    }
-  }
-  writing_items_ = buffers.size();
-  close_sent_ = close_in_batch;
-  asio::async_write(socket(), buffers,
-                    [self = shared_from_this(), items = buffers.size(), close_in_batch](beast::error_code ec, std::size_t) {
-                      self->on_write(ec, items, close_in_batch);
-                    });
-}
-
-void WsConnection::on_write(beast::error_code ec, std::size_t items, bool wrote_close) {
-  for (std::size_t i = 0; i < items; ++i) {
-    if (outbox_[outbox_front_].event) outbox_[outbox_front_].event->release();
-    ++outbox_front_;
-  }
-  if (outbox_front_ == outbox_.size()) {
-    outbox_ = {};  // give the memory back while idle
-    outbox_front_ = 0;
-  }
-  writing_items_ = 0;
-  if (ec) {
-    shut_socket();  // the reader sees it and ends the session
-    return;
-  }
-  if (wrote_close) {
-    if (close_received_ || teardown_after_close_) {
-      shut_socket();
+    if (outbox_front_ == outbox_.size()) {
+      outbox_ = {};  // give the memory back while idle
+      outbox_front_ = 0;
       return;
     }
-    // Give the client close_timeout_ms to answer, then close TCP anyway.
-    heartbeat_.expires_after(std::chrono::milliseconds(std::max<std::uint32_t>(settings_.close_timeout_ms, 100)));
-    heartbeat_.async_wait([self = shared_from_this()](beast::error_code e) {
-      if (!e) self->shut_socket();
-    });
+    thread_local iovec parts[kMaxFramesPerWrite];
+    std::size_t count = 0, bytes = 0;
+    for (std::size_t i = outbox_front_; i < outbox_.size() && count < kMaxFramesPerWrite; ++i) {
+      const Outgoing& item = outbox_[i];
+      std::span<const std::byte> frame = item.event ? item.event->encoded(FrameEncoder::instance())
+                                                    : std::as_bytes(std::span(item.bytes));
+      if (i == outbox_front_) frame = frame.subspan(head_written_);
+      parts[count++] = {const_cast<std::byte*>(frame.data()), frame.size()};
+      bytes += frame.size();
+      if (item.is_close) break;
+    }
+    msghdr message{};
+    message.msg_iov = parts;
+    message.msg_iovlen = count;
+    const ssize_t written = ::sendmsg(socket().native_handle(), &message, MSG_NOSIGNAL);
+    if (written < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+      shut_socket();  // the reader sees it and ends the session
+      return;
+    }
+    if (retire_written(static_cast<std::size_t>(written))) {
+      after_close_written();
+      return;
+    }
+    if (static_cast<std::size_t>(written) < bytes) break;  // the socket is full
+  }
+  if (close_sent_ || waiting_writable_) return;
+  // The socket is full: write the rest once the client has read some.
+  waiting_writable_ = true;
+  socket().async_wait(asio::ip::tcp::socket::wait_write, [self = shared_from_this()](beast::error_code ec) {
+    self->waiting_writable_ = false;
+    if (!ec) self->write_next();
+  });
+}
+
+bool WsConnection::retire_written(std::size_t bytes) {
+  while (bytes > 0) {
+    Outgoing& item = outbox_[outbox_front_];
+    const std::size_t size = item.event ? item.event->encoded(FrameEncoder::instance()).size() : item.bytes.size();
+    const std::size_t left = size - head_written_;
+    if (bytes < left) {
+      head_written_ += bytes;
+      return false;
+    }
+    bytes -= left;
+    head_written_ = 0;
+    const bool was_close = item.is_close;
+    if (item.event) item.event->release();
+    item = {};
+    ++outbox_front_;
+    if (was_close) {
+      close_sent_ = true;
+      return true;
+    }
+  }
+  return false;
+}
+
+void WsConnection::after_close_written() {
+  if (close_received_ || teardown_after_close_) {
+    shut_socket();
     return;
   }
-  write_next();
+  // Give the client close_timeout_ms to answer, then close TCP anyway.
+  heartbeat_.expires_after(std::chrono::milliseconds(std::max<std::uint32_t>(settings_.close_timeout_ms, 100)));
+  heartbeat_.async_wait([self = shared_from_this()](beast::error_code e) {
+    if (!e) self->shut_socket();
+  });
 }
 
 void WsConnection::close(natter::CloseCode code, std::string_view reason) noexcept {
   try {
-    asio::post(socket_.get_executor(), [self = shared_from_this(), code, reason = std::string(reason)] {
+    asio::post(thread_.context(), [self = shared_from_this(), code, reason = std::string(reason)] {
       self->begin_close(code, reason, false);
     });
   } catch (...) {
@@ -342,7 +359,9 @@ void WsConnection::close(natter::CloseCode code, std::string_view reason) noexce
 }
 
 void WsConnection::drop_queue() {
-  while (outbox_.size() > outbox_front_ + writing_items_) {
+  // A frame already partly on the wire must be finished, or the stream breaks.
+  const std::size_t keep = outbox_front_ + (head_written_ > 0 ? 1 : 0);
+  while (outbox_.size() > keep) {
     if (outbox_.back().event) outbox_.back().event->release();
     outbox_.pop_back();
   }
@@ -351,14 +370,9 @@ void WsConnection::drop_queue() {
 void WsConnection::begin_close(natter::CloseCode code, std::string reason, bool drop) {
   if (close_queued_) return;
   close_queued_ = true;
-  {
-    std::lock_guard lock(inbox_mutex_);
-    closing_inbox_ = true;
-  }
   if (drop) drop_queue();
   message_.clear();
   pending_close_ = close_frame(static_cast<std::uint16_t>(code), reason);
-  take_inbox();
   write_next();
 }
 
@@ -389,14 +403,14 @@ void WsConnection::schedule_heartbeat() {
 
 void WsConnection::detached() noexcept {
   try {
-    asio::post(socket_.get_executor(), [self = shared_from_this()] { self->broker_hold_.reset(); });
+    asio::post(thread_.context(), [self = shared_from_this()] { self->broker_hold_.reset(); });
   } catch (...) {
   }
 }
 
 void WsConnection::abort() noexcept {
   try {
-    asio::post(socket_.get_executor(), [self = shared_from_this()] { self->shut_socket(); });
+    asio::post(thread_.context(), [self = shared_from_this()] { self->shut_socket(); });
   } catch (...) {
   }
 }

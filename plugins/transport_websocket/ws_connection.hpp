@@ -2,13 +2,12 @@
 // One WebSocket client. Beast reads the HTTP upgrade and answers it; from
 // then on the connection does its own framing on the raw socket: it reads
 // every complete frame out of each read, and writes its whole queue of
-// frames (shared, pre-encoded events) in one gathered write. All socket
-// work runs on the connection's strand; the broker's calls only touch the
-// mutex-guarded inbox and post.
+// frames (shared, pre-encoded events) in one gathered sendmsg(). All of
+// it runs on the connection's I/O thread; the broker's events arrive
+// through that thread's inbox (IoThread).
 
 #include <chrono>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,16 +24,27 @@
 
 namespace natter::ws {
 
+class IoThread;
 class WsServer;
 
 class WsConnection final : public natter::ClientLink,
                            public std::enable_shared_from_this<WsConnection> {
  public:
-  WsConnection(WsServer& server, boost::asio::ip::tcp::socket socket);
+  // `socket` belongs to `thread`'s context.
+  WsConnection(WsServer& server, IoThread& thread, boost::asio::ip::tcp::socket socket);
   ~WsConnection();
 
-  // Reads the upgrade request; strand.
+  // Reads the upgrade request; I/O thread.
   void start();
+  IoThread& thread() const noexcept { return thread_; }
+
+  // From the thread's inbox, I/O thread: queues `event` (retaining it) and
+  // returns true if the connection now needs a flush() it has not been
+  // promised yet.
+  bool enqueue(const natter::SharedEvent& event);
+  // Writes what enqueue() queued, or disconnects a client that lags too
+  // far behind. I/O thread.
+  void flush();
 
   // ClientLink: any thread.
   void deliver(const natter::SharedEvent& event) noexcept override;
@@ -69,10 +79,13 @@ class WsConnection final : public natter::ClientLink,
   void fail(std::uint16_t code, std::string reason);
   void handle_message(std::string_view text, bool binary);
   void handle_close(std::string_view payload);
-  void take_inbox();
   void queue_bytes(std::string frame);
+  // Writes queued frames until done or the socket is full (then waits for
+  // it to drain); handles a written close frame.
   void write_next();
-  void on_write(boost::beast::error_code ec, std::size_t items, bool wrote_close);
+  // Forgets the front `bytes` written; returns true if they ended with the close frame.
+  bool retire_written(std::size_t bytes);
+  void after_close_written();
   void begin_close(natter::CloseCode code, std::string reason, bool drop_queue);
   void drop_queue();
   void shut_socket();
@@ -81,6 +94,7 @@ class WsConnection final : public natter::ClientLink,
   void end_session();
 
   WsServer& server_;
+  IoThread& thread_;
   const WsSettings& settings_;
   // The upgrade only: released once the socket is ours.
   std::optional<boost::beast::websocket::stream<boost::beast::tcp_stream>> ws_;
@@ -94,20 +108,19 @@ class WsConnection final : public natter::ClientLink,
   std::string remote_address_;
   std::chrono::steady_clock::time_point last_read_;
 
-  natter::SessionPort* port_ = nullptr;  // strand; null before upgrade or after close
+  // Everything from here on: I/O thread only.
+  natter::SessionPort* port_ = nullptr;  // null before upgrade or after close
   std::shared_ptr<WsConnection> broker_hold_;  // keeps us alive until detached()
 
-  std::mutex inbox_mutex_;
-  std::vector<const natter::SharedEvent*> inbox_;  // retained; guarded by inbox_mutex_
-  bool closing_inbox_ = false;                     // guarded by inbox_mutex_
-
-  // Strand. A vector with a moving front, which holds no memory while
-  // empty (a deque always does); the writing_items_ after outbox_front_
-  // are being written.
+  // A vector with a moving front, which holds no memory while empty (a
+  // deque always does). The front item's first head_written_ bytes are on
+  // the wire already.
   std::vector<Outgoing> outbox_;
   std::size_t outbox_front_ = 0;
-  std::size_t writing_items_ = 0;
-  std::string message_;          // strand; a fragmented message being assembled
+  std::size_t head_written_ = 0;
+  bool flush_promised_ = false;   // enqueue() returned true, flush() not yet run
+  bool waiting_writable_ = false;  // the socket was full; a wait is pending
+  std::string message_;          // a fragmented message being assembled
   bool in_message_ = false;
   bool message_binary_ = false;
   // After a failure or the peer's close, input is read and dropped: a read

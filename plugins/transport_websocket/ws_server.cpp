@@ -1,7 +1,7 @@
 #include "ws_server.hpp"
 
 #include <boost/asio/ip/address.hpp>
-#include <boost/asio/strand.hpp>
+#include <boost/asio/post.hpp>
 
 #include "ws_connection.hpp"
 
@@ -13,16 +13,20 @@ using tcp = asio::ip::tcp;
 WsServer::WsServer(natter::Host& host, const natter::PluginConfig& config)
     : host_(host),
       settings_(read_ws_settings(config)),
-      acceptor_(context_),
+      threads_([this] {
+        std::vector<std::unique_ptr<IoThread>> threads;
+        for (unsigned i = 0; i < settings_.threads; ++i) threads.push_back(std::make_unique<IoThread>(i));
+        return threads;
+      }()),
+      acceptor_(threads_.front()->context()),
+      fanout_by_thread_(settings_.threads),
       accepted_(host.counter("connections_accepted_total", "TCP connections accepted")),
       lagging_(host.counter("lagging_disconnects_total",
                             "Clients disconnected because their outbound queue overflowed")) {}
 
 WsServer::~WsServer() {
-  context_.stop();
-  for (auto& t : threads_) {
-    if (t.joinable()) t.join();
-  }
+  // Threads stop before the acceptor and connections they run are freed.
+  for (auto& thread : threads_) thread.reset();
 }
 
 bool WsServer::start(natter::BrokerEntry& broker, natter::Diagnostic& error) noexcept {
@@ -45,7 +49,7 @@ bool WsServer::start(natter::BrokerEntry& broker, natter::Diagnostic& error) noe
   }
   accept_next();
   try {
-    for (unsigned i = 0; i < settings_.threads; ++i) threads_.emplace_back([this] { context_.run(); });
+    for (auto& thread : threads_) thread->start();
   } catch (const std::exception& e) {
     error.report(std::string("cannot start I/O threads: ") + e.what());
     return false;
@@ -57,12 +61,18 @@ bool WsServer::start(natter::BrokerEntry& broker, natter::Diagnostic& error) noe
 }
 
 void WsServer::accept_next() {
-  acceptor_.async_accept(asio::make_strand(context_), [this](boost::system::error_code ec,
-                                                             tcp::socket socket) {
+  // Round robin: each connection lives on one thread from here on.
+  IoThread& thread = *threads_[next_thread_++ % threads_.size()];
+  acceptor_.async_accept(thread.context(), [this, &thread](boost::system::error_code ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted) return;  // stopping
     if (!ec) {
       accepted_.add(1);
-      std::make_shared<WsConnection>(*this, std::move(socket))->start();
+      // Chat frames are small and latency is the point: no Nagle delay
+      // waiting for the client's ACK of the previous write.
+      boost::system::error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
+      auto connection = std::make_shared<WsConnection>(*this, thread, std::move(socket));
+      asio::post(thread.context(), [connection] { connection->start(); });
     } else if (ec == asio::error::no_descriptors) {
       host_.log(natter::LogLevel::warn, "accept: out of file descriptors");
     }
@@ -84,7 +94,7 @@ void WsServer::session_closed(WsConnection* connection) {
 }
 
 void WsServer::stop() noexcept {
-  asio::post(context_, [this] {
+  asio::post(threads_.front()->context(), [this] {
     boost::system::error_code ignored;
     acceptor_.close(ignored);
   });
@@ -109,6 +119,22 @@ void WsServer::stop() noexcept {
       if (auto c = weak.lock()) c->abort();
     }
     sessions_closed_.wait(lock, [this] { return sessions_.empty(); });
+  }
+}
+
+void WsServer::deliver(std::span<natter::ClientLink* const> links, const natter::SharedEvent& event) noexcept {
+  try {
+    // Every link is a WsConnection: the broker passes only links we opened.
+    for (natter::ClientLink* link : links) {
+      auto* connection = static_cast<WsConnection*>(link);
+      fanout_by_thread_[connection->thread().index()].push_back(connection);
+    }
+  } catch (...) {
+    // Out of memory: those gathered so far still get the event.
+  }
+  for (std::size_t i = 0; i < threads_.size(); ++i) {
+    threads_[i]->deliver(fanout_by_thread_[i], event);
+    fanout_by_thread_[i].clear();
   }
 }
 

@@ -1,37 +1,39 @@
 #pragma once
-// The WebSocket transport: owns the I/O threads and the listener, keeps
-// track of live connections so shutdown can close every one of them.
+// The WebSocket transport: owns the I/O threads and the listener, spreads
+// connections over the threads, hands the broker's fan-out to each thread
+// in one batch, and keeps track of live connections so shutdown can close
+// every one of them.
 
 #include <condition_variable>
 #include <memory>
 #include <mutex>
-#include <thread>
 #include <unordered_map>
 #include <vector>
 
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <natter/plugin.hpp>
 
+#include "io_thread.hpp"
 #include "ws_config.hpp"
 
 namespace natter::ws {
 
 class WsConnection;
 
-class WsServer final : public natter::Transport {
+class WsServer final : public natter::Transport, public natter::Fanout {
  public:
   WsServer(natter::Host& host, const natter::PluginConfig& config);
   ~WsServer();
 
   bool start(natter::BrokerEntry& broker, natter::Diagnostic& error) noexcept override;
   void stop() noexcept override;
+  // Fanout: the broker's loop thread.
+  void deliver(std::span<natter::ClientLink* const> links, const natter::SharedEvent& event) noexcept override;
 
   // For connections; any thread.
   const WsSettings& settings() const noexcept { return settings_; }
   natter::Host& host() noexcept { return host_; }
   natter::BrokerEntry& broker() noexcept { return *broker_; }
-  boost::asio::io_context& context() noexcept { return context_; }
   // Registers a connection before it opens its session; false once the
   // server is stopping (the connection then closes without a session).
   bool admit(const std::shared_ptr<WsConnection>& connection);
@@ -45,9 +47,12 @@ class WsServer final : public natter::Transport {
   natter::Host& host_;
   const WsSettings settings_;
   natter::BrokerEntry* broker_ = nullptr;
-  boost::asio::io_context context_;
+  std::vector<std::unique_ptr<IoThread>> threads_;  // the acceptor runs on the first
+  std::size_t next_thread_ = 0;                      // the acceptor's thread only
   boost::asio::ip::tcp::acceptor acceptor_;
-  std::vector<std::thread> threads_;
+  // Fanout::deliver()'s links sorted by thread; the loop thread only, kept
+  // between calls so a steady stream allocates nothing.
+  std::vector<std::vector<WsConnection*>> fanout_by_thread_;
 
   std::mutex sessions_mutex_;
   std::condition_variable sessions_closed_;

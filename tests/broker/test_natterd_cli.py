@@ -229,11 +229,11 @@ class PluginRefusalTest(unittest.TestCase):
     def tearDown(self):
         self.dir.cleanup()
 
-    def run_with_filter(self, plugin_path, extra=""):
+    def run_with_filter(self, plugin_path, extra="", *flags):
         with open(self.path, "w") as f:
             f.write(f'[broker]\nadmin_listen = ""\n[storage]\nplugin = "sqlite"\npath = "{self.dir.name}/h.db"\n'
                     f'[[filter]]\nplugin = "{plugin_path}"\n{extra}\n{GOOD_TRANSPORT}')
-        return subprocess.run([NATTERD, "--config", self.path], capture_output=True, text=True,
+        return subprocess.run([NATTERD, *flags, "--config", self.path], capture_output=True, text=True,
                               timeout=30)
 
     def assert_refused(self, result, message):
@@ -256,7 +256,12 @@ class PluginRefusalTest(unittest.TestCase):
     def test_abi_it_does_not_speak(self):
         so = f"{FIXTURES}/fixture_wrong_abi.so"
         self.assert_refused(self.run_with_filter(so),
-                            f"{so}: plugin 'from_the_future' speaks plugin ABI 99.0, this broker speaks 1.0")
+                            f"{so}: plugin 'from_the_future' speaks plugin ABI 99.0, this broker speaks 1.1")
+
+    def test_a_plugin_built_for_abi_1_0_still_loads(self):
+        result = self.run_with_filter(f"{FIXTURES}/fixture_abi_1_0_filter.so", "", "--check-config")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertNotIn("ABI", result.stderr)
 
     def test_unknown_kind(self):
         so = f"{FIXTURES}/fixture_unknown_kind.so"
@@ -287,7 +292,7 @@ class OtherFlagsTest(unittest.TestCase):
     def test_version_names_the_plugin_abi(self):
         result = subprocess.run([NATTERD, "--version"], capture_output=True, text=True, timeout=10)
         self.assertEqual(result.returncode, 0)
-        self.assertRegex(result.stdout, r"^natterd \d+\.\d+\.\d+ \(plugin ABI 1\.0\)")
+        self.assertRegex(result.stdout, r"^natterd \d+\.\d+\.\d+ \(plugin ABI 1\.1\)")
 
     def test_list_plugins_shows_every_bundled_plugin_and_its_keys(self):
         result = subprocess.run([NATTERD, "--list-plugins", "--config", "/nonexistent.toml"],

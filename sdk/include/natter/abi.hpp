@@ -18,7 +18,8 @@ namespace natter {
 // A plugin built for another major version is refused.
 inline constexpr std::uint32_t kAbiMajor = 1;
 // A plugin built for a newer minor than the broker's is refused.
-inline constexpr std::uint32_t kAbiMinor = 0;
+// 1.1: the descriptor's query() and the Fanout interface.
+inline constexpr std::uint32_t kAbiMinor = 1;
 
 // Numbers are ABI and never reused.
 enum class PluginKind : std::uint32_t {
@@ -75,6 +76,10 @@ struct natter_plugin_descriptor {
                             natter::Diagnostic* error);
   // Frees what create() returned, after stop(). Main thread only.
   void (*destroy)(natter::Plugin* instance);
+  // ABI 1.1: the instance as an optional interface named `name` (such as
+  // natter::Fanout::kInterface), or nullptr if it has none by that name.
+  // The pointer lives as long as the instance. Main thread only.
+  void* (*query)(natter::Plugin* instance, const char* name);
 };
 
 }  // extern "C"

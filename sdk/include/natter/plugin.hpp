@@ -15,6 +15,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include "natter/abi.hpp"
 #include "natter/auth.hpp"
@@ -67,6 +68,16 @@ void destroy_plugin(Plugin* instance) {
   delete static_cast<Impl*>(instance);
 }
 
+// Optional interfaces are found by what the class derives from.
+template <class Impl>
+void* query_plugin(Plugin* instance, const char* name) {
+  [[maybe_unused]] auto* impl = static_cast<Impl*>(instance);
+  if constexpr (std::is_base_of_v<Fanout, Impl>) {
+    if (std::string_view(name) == Fanout::kInterface) return static_cast<Fanout*>(impl);
+  }
+  return nullptr;
+}
+
 }  // namespace detail
 }  // namespace natter
 
@@ -86,6 +97,7 @@ void destroy_plugin(Plugin* instance) {
       static_cast<std::uint32_t>(std::span<const natter::ConfigKey>(KEYS).size()),        \
       &natter::detail::create_plugin<CLASS>,                                              \
       &natter::detail::destroy_plugin<CLASS>,                                             \
+      &natter::detail::query_plugin<CLASS>,                                               \
   };
 
 namespace natter {

@@ -105,6 +105,21 @@ class BrokerEntry {
   ~BrokerEntry() = default;
 };
 
+// ABI 1.1, optional: a transport that also derives from Fanout takes one
+// event for many of its links in one call, so it can hand the event to
+// each of its I/O threads once, not once per recipient. The broker calls
+// it from its loop thread only, with links this transport opened and that
+// have not been detached; `links` is only valid during the call. Events
+// for one link keep their order across deliver() and Fanout::deliver().
+class Fanout {
+ public:
+  static constexpr const char* kInterface = "natter.fanout.1";
+  virtual void deliver(std::span<ClientLink* const> links, const SharedEvent& event) noexcept = 0;
+
+ protected:
+  ~Fanout() = default;
+};
+
 class Transport : public Plugin {
  public:
   // Bind and start serving; sessions enter through `broker`. Returns false

@@ -1,0 +1,30 @@
+#include "chat/fanout_batch.hpp"
+
+#include "chat/session.hpp"
+
+namespace natter::chat {
+
+std::vector<natter::ClientLink*>& FanoutBatch::group_of(natter::Fanout* fanout) {
+  for (Group& group : groups_) {
+    if (group.fanout == fanout) return group.links;
+  }
+  return groups_.emplace_back(Group{fanout, {}}).links;
+}
+
+void FanoutBatch::deliver(std::span<Session* const> members, const EventRef& event, std::string_view room) {
+  for (Session* member : members) {
+    if (member->closed) continue;
+    if (!member->fanout() || member->holds_back(room)) {
+      member->send(event, room);
+      continue;
+    }
+    group_of(member->fanout()).push_back(&member->link());
+  }
+  for (Group& group : groups_) {
+    if (group.links.empty()) continue;
+    group.fanout->deliver(group.links, *event);
+    group.links.clear();
+  }
+}
+
+}  // namespace natter::chat

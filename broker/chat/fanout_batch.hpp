@@ -1,0 +1,34 @@
+#pragma once
+// Hands one event to a room's members: one Fanout call per transport that
+// offers it, so the transport crosses to each of its threads once per
+// event; members whose transport does not, or who are replaying the room,
+// get it one by one. Loop thread only. Keeps its lists between calls, so a
+// steady stream of events allocates nothing here.
+
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include <natter/transport.hpp>
+
+#include "chat/shared_event.hpp"
+
+namespace natter::chat {
+
+class Session;
+
+class FanoutBatch {
+ public:
+  void deliver(std::span<Session* const> members, const EventRef& event, std::string_view room);
+
+ private:
+  struct Group {
+    natter::Fanout* fanout;
+    std::vector<natter::ClientLink*> links;
+  };
+  std::vector<natter::ClientLink*>& group_of(natter::Fanout* fanout);
+
+  std::vector<Group> groups_;  // one per transport seen, in first-seen order
+};
+
+}  // namespace natter::chat

@@ -1,0 +1,66 @@
+#pragma once
+// One I/O thread of the WebSocket transport: its own io_context (so a
+// connection's handlers never need a strand) and an inbox through which
+// the broker's events reach the connections that live on it. Events for
+// many connections arrive under one lock and one wakeup, and every
+// connection they touch writes once per wakeup, with all it was given.
+
+#include <cstddef>
+#include <mutex>
+#include <span>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <natter/transport.hpp>
+
+namespace natter::ws {
+
+class WsConnection;
+
+class IoThread {
+ public:
+  explicit IoThread(std::size_t index);
+  // Stops the context and joins the thread. Owner's thread.
+  ~IoThread();
+  IoThread(const IoThread&) = delete;
+  IoThread& operator=(const IoThread&) = delete;
+
+  // Runs the context on a new thread. Owner's thread; throws std::system_error.
+  void start();
+  boost::asio::io_context& context() noexcept { return context_; }
+  // Its place among the transport's threads.
+  std::size_t index() const noexcept { return index_; }
+
+  // Queues `event` for each of `connections`, all of which live on this
+  // thread and stay alive until it has run what was queued before their
+  // release was posted. Keeps call order per connection. Any thread.
+  void deliver(std::span<WsConnection* const> connections, const natter::SharedEvent& event) noexcept;
+
+ private:
+  struct Delivery {
+    WsConnection* connection;
+    const natter::SharedEvent* event;
+  };
+  // This thread: hands everything in the inbox to its connections, then
+  // lets each connection that got something write.
+  void drain();
+
+  const std::size_t index_;
+  boost::asio::io_context context_{1};
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> keep_running_;
+  std::thread thread_;
+
+  std::mutex mutex_;
+  std::vector<Delivery> inbox_;                  // guarded by mutex_
+  std::vector<const natter::SharedEvent*> held_;  // guarded: one retain per deliver() call
+
+  // This thread only; swapped with the above so steady traffic reuses
+  // their memory instead of allocating.
+  std::vector<Delivery> taken_;
+  std::vector<const natter::SharedEvent*> taken_held_;
+  std::vector<WsConnection*> to_flush_;
+};
+
+}  // namespace natter::ws
