@@ -30,6 +30,7 @@ Broker::Broker(const config::BrokerSettings& settings, BrokerParts parts, runtim
       loop_(loop),
       metrics_(metrics, parts_),
       rooms_(settings.recent_per_room),
+      fanout_(loop),
       sends_(std::make_unique<SendPipeline>(*this, parts_, loop, metrics)),
       connections_(metrics.gauge("natter_connections", "Open client sessions")),
       rooms_gauge_(metrics.gauge("natter_rooms", "Rooms with members on this node")),

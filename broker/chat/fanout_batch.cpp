@@ -1,5 +1,7 @@
 #include "chat/fanout_batch.hpp"
 
+#include <utility>
+
 #include "chat/session.hpp"
 
 namespace natter::chat {
@@ -24,6 +26,18 @@ void FanoutBatch::deliver(std::span<Session* const> members, const EventRef& eve
     if (group.links.empty()) continue;
     group.fanout->deliver(group.links, *event);
     group.links.clear();
+    group.unflushed = true;
+    if (!flush_posted_) {
+      flush_posted_ = true;
+      loop_.post([this] { flush(); });  // after the tasks already queued
+    }
+  }
+}
+
+void FanoutBatch::flush() {
+  flush_posted_ = false;
+  for (Group& group : groups_) {
+    if (std::exchange(group.unflushed, false)) group.fanout->flush();
   }
 }
 

@@ -22,27 +22,45 @@ void IoThread::start() {
   thread_ = std::thread([this] { context_.run(); });
 }
 
-void IoThread::deliver(std::span<WsConnection* const> connections, const natter::SharedEvent& event) noexcept {
+void IoThread::deliver(std::span<WsConnection* const> connections, const natter::SharedEvent& event,
+                       bool wake) noexcept {
   if (connections.empty()) return;
-  bool wake = false;
+  bool post = false;
   {
     std::lock_guard lock(mutex_);
     try {
       held_.push_back(&event);
       event.retain();
-      wake = inbox_.empty();
       for (WsConnection* connection : connections) inbox_.push_back({connection, &event});
     } catch (...) {
       // Out of memory: these recipients miss the event, as a client that
       // lagged would; recovery with `since` closes the gap.
     }
+    post = wake && should_post_drain();
   }
+  if (post) post_drain();
+}
+
+void IoThread::wake() noexcept {
+  bool post = false;
+  {
+    std::lock_guard lock(mutex_);
+    post = should_post_drain();
+  }
+  if (post) post_drain();
+}
+
+bool IoThread::should_post_drain() {
   // One wakeup per batch, however many events and connections it holds.
-  if (wake) {
-    try {
-      asio::post(context_, [this] { drain(); });
-    } catch (...) {
-    }
+  if (drain_posted_ || inbox_.empty()) return false;
+  drain_posted_ = true;
+  return true;
+}
+
+void IoThread::post_drain() noexcept {
+  try {
+    asio::post(context_, [this] { drain(); });
+  } catch (...) {
   }
 }
 
@@ -51,6 +69,7 @@ void IoThread::drain() {
     std::lock_guard lock(mutex_);
     taken_.swap(inbox_);
     taken_held_.swap(held_);
+    drain_posted_ = false;
   }
   for (const Delivery& d : taken_) {
     if (d.connection->enqueue(*d.event)) to_flush_.push_back(d.connection);

@@ -35,14 +35,22 @@ class IoThread {
 
   // Queues `event` for each of `connections`, all of which live on this
   // thread and stay alive until it has run what was queued before their
-  // release was posted. Keeps call order per connection. Any thread.
-  void deliver(std::span<WsConnection* const> connections, const natter::SharedEvent& event) noexcept;
+  // release was posted. Keeps call order per connection. With `wake`, the
+  // thread sends it soon; without, at the next wake() or waking deliver().
+  // Any thread.
+  void deliver(std::span<WsConnection* const> connections, const natter::SharedEvent& event,
+               bool wake) noexcept;
+  // Sends whatever is queued. Any thread.
+  void wake() noexcept;
 
  private:
   struct Delivery {
     WsConnection* connection;
     const natter::SharedEvent* event;
   };
+  // Posts drain() unless one is pending; with mutex_ held.
+  bool should_post_drain();
+  void post_drain() noexcept;
   // This thread: hands everything in the inbox to its connections, then
   // lets each connection that got something write.
   void drain();
@@ -55,6 +63,7 @@ class IoThread {
   std::mutex mutex_;
   std::vector<Delivery> inbox_;                  // guarded by mutex_
   std::vector<const natter::SharedEvent*> held_;  // guarded: one retain per deliver() call
+  bool drain_posted_ = false;                     // guarded
 
   // This thread only; swapped with the above so steady traffic reuses
   // their memory instead of allocating.

@@ -234,7 +234,7 @@ void WsConnection::end_session() {
 
 void WsConnection::deliver(const natter::SharedEvent& event) noexcept {
   WsConnection* self = this;
-  thread_.deliver({&self, 1}, event);
+  thread_.deliver({&self, 1}, event, true);
 }
 
 bool WsConnection::enqueue(const natter::SharedEvent& event) {

@@ -133,9 +133,13 @@ void WsServer::deliver(std::span<natter::ClientLink* const> links, const natter:
     // Out of memory: those gathered so far still get the event.
   }
   for (std::size_t i = 0; i < threads_.size(); ++i) {
-    threads_[i]->deliver(fanout_by_thread_[i], event);
+    threads_[i]->deliver(fanout_by_thread_[i], event, false);
     fanout_by_thread_[i].clear();
   }
+}
+
+void WsServer::flush() noexcept {
+  for (auto& thread : threads_) thread->wake();
 }
 
 }  // namespace natter::ws

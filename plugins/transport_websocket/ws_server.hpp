@@ -29,6 +29,7 @@ class WsServer final : public natter::Transport, public natter::Fanout {
   void stop() noexcept override;
   // Fanout: the broker's loop thread.
   void deliver(std::span<natter::ClientLink* const> links, const natter::SharedEvent& event) noexcept override;
+  void flush() noexcept override;
 
   // For connections; any thread.
   const WsSettings& settings() const noexcept { return settings_; }

@@ -107,14 +107,19 @@ class BrokerEntry {
 
 // ABI 1.1, optional: a transport that also derives from Fanout takes one
 // event for many of its links in one call, so it can hand the event to
-// each of its I/O threads once, not once per recipient. The broker calls
-// it from its loop thread only, with links this transport opened and that
-// have not been detached; `links` is only valid during the call. Events
-// for one link keep their order across deliver() and Fanout::deliver().
+// each of its I/O threads once, not once per recipient, and write many
+// events per system call. The broker calls it from its loop thread only.
 class Fanout {
  public:
   static constexpr const char* kInterface = "natter.fanout.1";
+  // Queues `event` for each of `links`: links this transport opened that
+  // have not been detached; the span is only valid during the call. Events
+  // for one link keep their order across this and ClientLink::deliver().
+  // The transport may hold them back until flush().
   virtual void deliver(std::span<ClientLink* const> links, const SharedEvent& event) noexcept = 0;
+  // The broker has handed over every event it has ready: send what
+  // deliver() queued. Called after each run of deliver() calls.
+  virtual void flush() noexcept = 0;
 
  protected:
   ~Fanout() = default;
