@@ -161,15 +161,17 @@ void Broker::join(Session& session, const OwnedCommand& command) {
       parts_.pubsub.subscribe(room_topic(command.room));
       rooms_gauge_.set(static_cast<std::int64_t>(rooms_.size()));
     }
-    auto announcement = EventBuffer::make(natter::EventKind::joined);
-    announcement->set_room(command.room).set_user(session.user);
-    for (Session* member : rooms_.find(command.room)->members) {
-      if (member != &session) member->send(announcement);
+    if (announces(command.room)) {
+      auto announcement = EventBuffer::make(natter::EventKind::joined);
+      announcement->set_room(command.room).set_user(session.user);
+      for (Session* member : rooms_.find(command.room)->members) {
+        if (member != &session) member->send(announcement);
+      }
     }
   }
   auto answer = EventBuffer::make(natter::EventKind::joined);
   answer->set_ref(command.ref).set_room(command.room).set_user(session.user);
-  answer->set_members(rooms_.member_names(command.room));
+  if (announces(command.room)) answer->set_members(rooms_.member_names(command.room));
   session.send(answer);
   if (command.has_since) replay(session, command);
 }
@@ -218,6 +220,11 @@ void Broker::leave(Session& session, const OwnedCommand& command) {
   remove_from_room(session, command.room, command.ref);
 }
 
+bool Broker::announces(std::string_view room_name) {
+  const Room* room = rooms_.find(room_name);
+  return room && room->members.size() <= settings_.announce_max_members;
+}
+
 void Broker::remove_from_room(Session& session, const std::string& room, std::string_view ref) {
   session.rooms.erase(room);
   session.replaying.erase(room);
@@ -226,7 +233,7 @@ void Broker::remove_from_room(Session& session, const std::string& room, std::st
   if (rooms_.remove_member(room, session)) {
     parts_.pubsub.unsubscribe(room_topic(room));
     rooms_gauge_.set(static_cast<std::int64_t>(rooms_.size()));
-  } else {
+  } else if (announces(room)) {
     for (Session* member : rooms_.find(room)->members) member->send(departure);
   }
   if (session.closed) return;

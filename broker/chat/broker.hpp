@@ -82,6 +82,8 @@ class Broker final : public natter::BrokerEntry, public natter::BusListener {
   void history(Session& session, const OwnedCommand& command);
   void replay(Session& session, const OwnedCommand& command);
   void remove_from_room(Session& session, const std::string& room, std::string_view ref);
+  // Whether joins and leaves in `room` are announced (it is small enough).
+  bool announces(std::string_view room);
   // A storage page merged with the room's recent, maybe uncommitted, messages.
   std::vector<StoredMessage> page_with_recent(natter::HistoryQuery query, const std::string& room,
                                               const std::vector<StoredMessage>& stored);

@@ -28,6 +28,8 @@ constexpr natter::ConfigKey kBrokerKeys[] = {
     {"recent_per_room", KeyType::integer, "256",
      "Recent messages kept in memory per room, so recovery sees what storage has not committed"},
     {"max_rooms_per_session", KeyType::integer, "100", "Rooms one connection may join"},
+    {"announce_max_members", KeyType::integer, "1000",
+     "Rooms with more members on this node do not announce joins and leaves, nor list members to a joiner"},
     {"max_room_name_bytes", KeyType::integer, "128", "Longest room name, in UTF-8 bytes"},
     {"admin_listen", KeyType::string, "127.0.0.1:9090",
      "Address of /healthz, /readyz and /metrics (\"\" turns it off); keep it off public networks"},
@@ -109,6 +111,7 @@ BrokerSettings read_broker(const toml::value* table, std::vector<std::string>& p
   positive("recovery_max", s.recovery_max, 100'000);
   positive("recent_per_room", s.recent_per_room, 100'000);
   positive("max_rooms_per_session", s.max_rooms_per_session, 100'000);
+  positive("announce_max_members", s.announce_max_members, 10'000'000);
   positive("max_room_name_bytes", s.max_room_name_bytes, 1024);
   return s;
 }

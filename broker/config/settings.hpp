@@ -26,6 +26,10 @@ struct BrokerSettings {
   std::uint32_t recovery_max = 1000;
   std::uint32_t recent_per_room = 256;
   std::uint32_t max_rooms_per_session = 100;
+  // Announcing every join to every member costs O(members^2) events as a
+  // big room fills; beyond this many members on this node, joins and leaves
+  // go unannounced and a joiner gets no member list.
+  std::uint32_t announce_max_members = 1000;
   std::uint32_t max_room_name_bytes = 128;
   std::string admin_host;  // empty: no admin listener
   unsigned admin_port = 0;

@@ -50,6 +50,26 @@ class ChatTest(unittest.IsolatedAsyncioTestCase):
                 return event
             self.assertNotEqual(event["type"], "error", event)
 
+    async def test_a_big_room_stops_announcing_joins_and_listing_members(self):
+        self.server.close()
+        self.server = Natterd(broker="announce_max_members = 2").start()
+        ann = await Client.connect(self.server, "ann")
+        bob = await Client.connect(self.server, "bob")
+        cat = await Client.connect(self.server, "cat")
+        await ann.join("hall")
+        self.assertEqual((await bob.join("hall"))["members"], ["ann", "bob"])
+        await ann.expect("joined", room="hall", user="bob")
+        joined = await cat.join("hall")  # the third member: over the limit
+        self.assertNotIn("members", joined)
+        await cat.say("hall", "hi all", ref="c1")
+        # ann hears cat's message with no `joined` for cat before it.
+        await ann.expect("message", room="hall", body="hi all")
+        await bob.expect("message", room="hall", body="hi all")
+        # Counted after the change: back at two members, the leave is announced.
+        await bob.send(op="leave", room="hall", ref="l1")
+        await bob.expect("left", room="hall", ref="l1")
+        await ann.expect("left", room="hall", user="bob")
+
     async def test_history_is_in_id_order_and_pages_backwards(self):
         ann = await Client.connect(self.server, "ann")
         await ann.join("notes")
