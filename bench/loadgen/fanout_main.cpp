@@ -151,14 +151,24 @@ int main(int argc, char** argv) try {
     natter::bench::append_client_frame(f, R"({"op":"join","room":"bench","ref":"j"})");
     return f;
   }();
-  for (int i = 0; i < o.subscribers; ++i) {
-    const std::string source = o.sources > 1 ? "127.0.0." + std::to_string(1 + i % o.sources) : "";
+  // Handshakes overlap: up to kInFlight upgrade requests are out before
+  // the oldest answer is read, so the server works on many at once (and
+  // its accept queue never overflows into SYN retries).
+  constexpr int kInFlight = 256;
+  auto finish = [&](int i) {
     auto& s = subs[static_cast<std::size_t>(i)];
-    s.fd = natter::bench::ws_connect(o.host, o.port, o.path + "?user=sub" + std::to_string(i), source);
+    natter::bench::ws_finish_upgrade(s.fd);
     if (o.messages > 0) send_all(s.fd, join_frame);
     epoll_event ev{EPOLLIN, {.u64 = static_cast<std::uint64_t>(i)}};
     epoll_ctl(epoll, EPOLL_CTL_ADD, s.fd, &ev);
+  };
+  for (int i = 0; i < o.subscribers; ++i) {
+    const std::string source = o.sources > 1 ? "127.0.0." + std::to_string(1 + i % o.sources) : "";
+    subs[static_cast<std::size_t>(i)].fd =
+        natter::bench::ws_open(o.host, o.port, o.path + "?user=sub" + std::to_string(i), source);
+    if (i >= kInFlight) finish(i - kInFlight);
   }
+  for (int i = std::max(0, o.subscribers - kInFlight); i < o.subscribers; ++i) finish(i);
   Connection pub;
   pub.fd = natter::bench::ws_connect(o.host, o.port, o.path + "?user=publisher");
   send_all(pub.fd, join_frame);
@@ -276,7 +286,17 @@ int main(int argc, char** argv) try {
       server_cpu0 = cpu_seconds_of(o.server_pid);
     }
     pump();
-    const int ready = epoll_wait(epoll, events.data(), static_cast<int>(events.size()), o.rate > 0 ? 1 : 100);
+    // At a fixed rate, wake exactly when the next send is due: a late
+    // send would count against the server (latency runs from the
+    // scheduled time).
+    timespec timeout{0, 100'000'000};
+    if (measuring && o.rate > 0 && sent < o.messages) {
+      const std::int64_t due = std::chrono::duration_cast<std::chrono::nanoseconds>(started.time_since_epoch()).count() +
+                               static_cast<std::int64_t>(static_cast<double>(sent) * 1e9 / o.rate);
+      const std::int64_t wait = std::max<std::int64_t>(0, due - now_ns());
+      timeout = {static_cast<time_t>(wait / 1'000'000'000), static_cast<long>(wait % 1'000'000'000)};
+    }
+    const int ready = epoll_pwait2(epoll, events.data(), static_cast<int>(events.size()), &timeout, nullptr);
     for (int e = 0; e < ready; ++e) {
       const bool is_publisher = events[static_cast<std::size_t>(e)].data.u64 == kPublisher;
       Connection& c = is_publisher ? pub : subs[events[static_cast<std::size_t>(e)].data.u64];

@@ -13,7 +13,7 @@
 
 namespace natter::bench {
 
-int ws_connect(const std::string& host, int port, const std::string& path_and_query, const std::string& source_ip) {
+int ws_open(const std::string& host, int port, const std::string& path_and_query, const std::string& source_ip) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) throw std::runtime_error(std::string("socket: ") + std::strerror(errno));
   const int one = 1;
@@ -43,19 +43,40 @@ int ws_connect(const std::string& host, int port, const std::string& path_and_qu
     close(fd);
     throw std::runtime_error("handshake write failed");
   }
-  // Read the response byte by byte up to the blank line, so no frame that
-  // follows it is swallowed.
-  std::string response;
-  char c;
-  while (response.size() < 4096 && read(fd, &c, 1) == 1) {
-    response.push_back(c);
-    if (response.ends_with("\r\n\r\n")) break;
+  return fd;
+}
+
+void ws_finish_upgrade(int fd) {
+  // Peek until the blank line has arrived, then take exactly the answer,
+  // so no frame that follows it is swallowed.
+  char answer[4096];
+  std::size_t end = 0;
+  while (end == 0) {
+    const ssize_t n = recv(fd, answer, sizeof answer, MSG_PEEK);
+    if (n <= 0) throw std::runtime_error("the server closed during the upgrade");
+    const std::string_view seen(answer, static_cast<std::size_t>(n));
+    if (const auto blank = seen.find("\r\n\r\n"); blank != std::string_view::npos) {
+      end = blank + 4;
+    } else if (seen.size() == sizeof answer) {
+      throw std::runtime_error("upgrade answer too long");
+    }
   }
-  if (response.find(" 101 ") == std::string::npos) {
-    close(fd);
-    throw std::runtime_error("upgrade refused: " + response.substr(0, response.find('\r')));
+  if (recv(fd, answer, end, 0) != static_cast<ssize_t>(end)) throw std::runtime_error("upgrade read failed");
+  const std::string_view response(answer, end);
+  if (response.find(" 101 ") == std::string_view::npos) {
+    throw std::runtime_error("upgrade refused: " + std::string(response.substr(0, response.find('\r'))));
   }
   fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+}
+
+int ws_connect(const std::string& host, int port, const std::string& path_and_query, const std::string& source_ip) {
+  const int fd = ws_open(host, port, path_and_query, source_ip);
+  try {
+    ws_finish_upgrade(fd);
+  } catch (...) {
+    close(fd);
+    throw;
+  }
   return fd;
 }
 

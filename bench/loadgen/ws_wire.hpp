@@ -9,9 +9,15 @@
 
 namespace natter::bench {
 
-// Connects to host:port from `source_ip` (may be empty) and upgrades on
-// `path_and_query` with subprotocol natter.v1; returns a non-blocking fd.
-// Throws std::runtime_error.
+// Connects to host:port from `source_ip` (may be empty) and sends the
+// upgrade request for `path_and_query` with subprotocol natter.v1; returns
+// the blocking fd. Throws std::runtime_error.
+int ws_open(const std::string& host, int port, const std::string& path_and_query,
+            const std::string& source_ip = {});
+// Reads the upgrade's answer on an fd from ws_open(), leaving any frame
+// behind it unread, and makes the fd non-blocking. Throws std::runtime_error.
+void ws_finish_upgrade(int fd);
+// Both of the above, one after the other.
 int ws_connect(const std::string& host, int port, const std::string& path_and_query,
                const std::string& source_ip = {});
 

@@ -11,15 +11,48 @@ namespace asio = boost::asio;
 IoThread::IoThread(std::size_t index) : index_(index), keep_running_(asio::make_work_guard(context_)) {}
 
 IoThread::~IoThread() {
-  keep_running_.reset();
-  context_.stop();
-  if (thread_.joinable()) thread_.join();
+  stop();
+  watched_.clear();
   for (const Delivery& d : inbox_) d.event->release();
   for (const auto* event : held_) event->release();
 }
 
-void IoThread::start() {
+void IoThread::stop() noexcept {
+  keep_running_.reset();
+  context_.stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+void IoThread::start(std::chrono::milliseconds tick) {
+  if (tick.count() > 0) sweep_after(tick);
   thread_ = std::thread([this] { context_.run(); });
+}
+
+void IoThread::sweep_after(std::chrono::milliseconds tick) {
+  sweep_timer_.expires_after(tick);
+  sweep_timer_.async_wait([this, tick](boost::system::error_code ec) {
+    if (ec) return;
+    const auto now = std::chrono::steady_clock::now();
+    // heartbeat() may close a socket, never unwatch: that waits for the
+    // read to end, so the list holds still while we walk it.
+    for (const auto& connection : watched_) connection->heartbeat(now);
+    sweep_after(tick);
+  });
+}
+
+void IoThread::watch(const std::shared_ptr<WsConnection>& connection) {
+  connection->watch_slot = watched_.size();
+  watched_.push_back(connection);
+}
+
+void IoThread::unwatch(WsConnection& connection) {
+  const std::size_t slot = connection.watch_slot;
+  connection.watch_slot = static_cast<std::size_t>(-1);
+  if (slot + 1 != watched_.size()) {
+    std::swap(watched_[slot], watched_.back());
+    watched_[slot]->watch_slot = slot;
+  }
+  watched_.pop_back();  // may free `connection` if nothing else holds it
 }
 
 void IoThread::deliver(std::span<WsConnection* const> connections, const natter::SharedEvent& event,

@@ -4,8 +4,12 @@
 // the broker's events reach the connections that live on it. Events for
 // many connections arrive under one lock and one wakeup, and every
 // connection they touch writes once per wakeup, with all it was given.
+// One timer per thread sweeps its connections for pings and timeouts, so
+// an idle connection holds no timer of its own.
 
+#include <chrono>
 #include <cstddef>
+#include <memory>
 #include <mutex>
 #include <span>
 #include <thread>
@@ -13,6 +17,7 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <natter/transport.hpp>
 
 namespace natter::ws {
@@ -22,13 +27,15 @@ class WsConnection;
 class IoThread {
  public:
   explicit IoThread(std::size_t index);
-  // Stops the context and joins the thread. Owner's thread.
-  ~IoThread();
+  ~IoThread();  // stop()
+  // Stops the context and joins the thread; idempotent. Owner's thread.
+  void stop() noexcept;
   IoThread(const IoThread&) = delete;
   IoThread& operator=(const IoThread&) = delete;
 
-  // Runs the context on a new thread. Owner's thread; throws std::system_error.
-  void start();
+  // Runs the context on a new thread, sweeping the watched connections
+  // every `tick` (zero: never). Owner's thread; throws std::system_error.
+  void start(std::chrono::milliseconds tick);
   boost::asio::io_context& context() noexcept { return context_; }
   // Its place among the transport's threads.
   std::size_t index() const noexcept { return index_; }
@@ -43,6 +50,11 @@ class IoThread {
   // Sends whatever is queued. Any thread.
   void wake() noexcept;
 
+  // Adds a connection of this thread to the sweep (holding it) or removes
+  // it (letting go). This thread only.
+  void watch(const std::shared_ptr<WsConnection>& connection);
+  void unwatch(WsConnection& connection);
+
  private:
   struct Delivery {
     WsConnection* connection;
@@ -54,11 +66,14 @@ class IoThread {
   // This thread: hands everything in the inbox to its connections, then
   // lets each connection that got something write.
   void drain();
+  void sweep_after(std::chrono::milliseconds tick);
 
   const std::size_t index_;
   boost::asio::io_context context_{1};
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> keep_running_;
+  boost::asio::steady_timer sweep_timer_{context_};
   std::thread thread_;
+  std::vector<std::shared_ptr<WsConnection>> watched_;  // this thread only
 
   std::mutex mutex_;
   std::vector<Delivery> inbox_;                  // guarded by mutex_

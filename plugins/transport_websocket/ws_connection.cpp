@@ -27,16 +27,7 @@ constexpr std::uint16_t kProtocolError = 1002;
 }  // namespace
 
 WsConnection::WsConnection(WsServer& server, IoThread& thread, asio::ip::tcp::socket socket)
-    : server_(server),
-      thread_(thread),
-      settings_(server.settings()),
-      ws_(std::in_place, std::move(socket)),
-      socket_(ws_->get_executor()),
-      heartbeat_(ws_->get_executor()) {
-  beast::error_code ec;
-  auto endpoint = this->socket().remote_endpoint(ec);
-  if (!ec) remote_address_ = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
-}
+    : server_(server), thread_(thread), settings_(server.settings()), socket_(std::move(socket)) {}
 
 WsConnection::~WsConnection() {
   for (std::size_t i = outbox_front_; i < outbox_.size(); ++i) {
@@ -44,39 +35,21 @@ WsConnection::~WsConnection() {
   }
 }
 
-asio::ip::tcp::socket& WsConnection::socket() {
-  return ws_ ? beast::get_lowest_layer(*ws_).socket() : socket_;
-}
-
-void WsConnection::on_accept(beast::error_code ec) {
-  if (ec) return;
-  // From here on Beast is done: frames are ours, on the raw socket, and
-  // what Beast held for the upgrade is given back.
-  beast::get_lowest_layer(*ws_).expires_never();
-  socket_ = std::move(beast::get_lowest_layer(*ws_).socket());
-  ws_.reset();
-  socket().non_blocking(true);  // reads drain the socket until it would block
-  last_read_ = std::chrono::steady_clock::now();
+void WsConnection::start(Upgraded upgraded) {
+  beast::error_code ignored;
+  socket_.non_blocking(true, ignored);  // reads drain the socket until it would block
+  last_read_ = last_ping_ = std::chrono::steady_clock::now();
   auto self = shared_from_this();
+  thread_.watch(self);
   if (!server_.admit(self)) {
     begin_close(natter::CloseCode::going_away, "server shutting down", true);
     read_next();
     return;
   }
-  const std::string_view target = request_.target();
-  const auto query = target.find('?') == std::string_view::npos ? std::string_view() : target.substr(target.find('?') + 1);
-  const std::string user = query_value(query, "user");
-  std::string token = query_value(query, "token");
-  std::string_view authorization = request_[beast::http::field::authorization];
-  if (authorization.starts_with("Bearer ")) token = std::string(authorization.substr(7));
-  request_ = {};
   broker_hold_ = self;
-  port_ = server_.broker().open_session(*this, {"websocket", remote_address_, user, token});
-  schedule_heartbeat();
-  // Bytes the client sent right behind its request are frames already.
-  std::string early(static_cast<const char*>(in_.data().data()), in_.size());
-  in_ = beast::flat_buffer();  // an idle connection keeps no buffer
-  take_input(early.data(), early.size());
+  port_ = server_.broker().open_session(
+      *this, {"websocket", upgraded.remote_address, upgraded.user, upgraded.token});
+  take_input(upgraded.early_bytes.data(), upgraded.early_bytes.size());
   read_next();
 }
 
@@ -84,7 +57,7 @@ void WsConnection::read_next() {
   // Wait for readability rather than read into a buffer of our own: idle
   // connections then hold no read memory, and each wakeup drains the
   // socket into the thread's scratch buffer.
-  socket().async_wait(asio::ip::tcp::socket::wait_read,
+  socket_.async_wait(asio::ip::tcp::socket::wait_read,
                       [self = shared_from_this()](beast::error_code ec) { self->on_readable(ec); });
 }
 
@@ -96,7 +69,7 @@ void WsConnection::on_readable(beast::error_code ec) {
   thread_local std::vector<char> scratch(64 * 1024);
   while (true) {
     beast::error_code read_error;
-    const std::size_t n = socket().read_some(asio::buffer(scratch), read_error);
+    const std::size_t n = socket_.read_some(asio::buffer(scratch), read_error);
     if (read_error == asio::error::would_block) break;
     if (read_error) {
       end_session();  // the peer went away
@@ -226,7 +199,7 @@ void WsConnection::handle_close(std::string_view payload) {
 }
 
 void WsConnection::end_session() {
-  heartbeat_.cancel();
+  if (watch_slot != static_cast<std::size_t>(-1)) thread_.unwatch(*this);
   if (!port_) return;
   std::exchange(port_, nullptr)->close();
   server_.session_closed(this);
@@ -292,7 +265,7 @@ void WsConnection::write_next() {
     msghdr message{};
     message.msg_iov = parts;
     message.msg_iovlen = count;
-    const ssize_t written = ::sendmsg(socket().native_handle(), &message, MSG_NOSIGNAL);
+    const ssize_t written = ::sendmsg(socket_.native_handle(), &message, MSG_NOSIGNAL);
     if (written < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) break;
@@ -308,7 +281,7 @@ void WsConnection::write_next() {
   if (close_sent_ || waiting_writable_) return;
   // The socket is full: write the rest once the client has read some.
   waiting_writable_ = true;
-  socket().async_wait(asio::ip::tcp::socket::wait_write, [self = shared_from_this()](beast::error_code ec) {
+  socket_.async_wait(asio::ip::tcp::socket::wait_write, [self = shared_from_this()](beast::error_code ec) {
     self->waiting_writable_ = false;
     if (!ec) self->write_next();
   });
@@ -342,11 +315,9 @@ void WsConnection::after_close_written() {
     shut_socket();
     return;
   }
-  // Give the client close_timeout_ms to answer, then close TCP anyway.
-  heartbeat_.expires_after(std::chrono::milliseconds(std::max<std::uint32_t>(settings_.close_timeout_ms, 100)));
-  heartbeat_.async_wait([self = shared_from_this()](beast::error_code e) {
-    if (!e) self->shut_socket();
-  });
+  // Give the client close_timeout_ms to answer (the sweep watches), then close TCP anyway.
+  close_deadline_ = std::chrono::steady_clock::now() +
+                    std::chrono::milliseconds(std::max<std::uint32_t>(settings_.close_timeout_ms, 100));
 }
 
 void WsConnection::close(natter::CloseCode code, std::string_view reason) noexcept {
@@ -377,28 +348,29 @@ void WsConnection::begin_close(natter::CloseCode code, std::string reason, bool 
 }
 
 void WsConnection::shut_socket() {
-  heartbeat_.cancel();
   beast::error_code ignored;
-  socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-  socket().close(ignored);
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
 }
 
-void WsConnection::schedule_heartbeat() {
-  heartbeat_.expires_after(std::chrono::milliseconds(settings_.ping_interval_ms));
-  heartbeat_.async_wait([self = shared_from_this()](beast::error_code ec) {
-    if (ec || !self->port_ || self->close_queued_) return;
-    const auto silent = std::chrono::steady_clock::now() - self->last_read_;
-    if (silent >= std::chrono::milliseconds(self->settings_.idle_timeout_ms)) {
-      self->shut_socket();  // idle: no frame, not even a pong
-      return;
-    }
-    if (silent >= std::chrono::milliseconds(self->settings_.ping_interval_ms)) {
-      std::string ping;
-      append_server_header(ping, Opcode::ping, 0);
-      self->queue_bytes(std::move(ping));
-    }
-    self->schedule_heartbeat();
-  });
+void WsConnection::heartbeat(std::chrono::steady_clock::time_point now) {
+  if (close_deadline_ != std::chrono::steady_clock::time_point{}) {
+    if (now >= close_deadline_ && socket_.is_open()) shut_socket();
+    return;
+  }
+  if (!port_ || close_queued_) return;
+  const auto silent = now - last_read_;
+  if (silent >= std::chrono::milliseconds(settings_.idle_timeout_ms)) {
+    shut_socket();  // idle: no frame, not even a pong
+    return;
+  }
+  if (silent >= std::chrono::milliseconds(settings_.ping_interval_ms) &&
+      now - last_ping_ >= std::chrono::milliseconds(settings_.ping_interval_ms)) {
+    last_ping_ = now;
+    std::string ping;
+    append_server_header(ping, Opcode::ping, 0);
+    queue_bytes(std::move(ping));
+  }
 }
 
 void WsConnection::detached() noexcept {

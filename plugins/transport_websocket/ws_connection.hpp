@@ -1,26 +1,23 @@
 #pragma once
-// One WebSocket client. Beast reads the HTTP upgrade and answers it; from
-// then on the connection does its own framing on the raw socket: it reads
-// every complete frame out of each read, and writes its whole queue of
-// frames (shared, pre-encoded events) in one gathered sendmsg(). All of
-// it runs on the connection's I/O thread; the broker's events arrive
-// through that thread's inbox (IoThread).
+// One WebSocket client after its upgrade (WsUpgrade did the HTTP part).
+// The connection does its own framing on the raw socket: it reads every
+// complete frame out of each read, and writes its whole queue of frames
+// (shared, pre-encoded events) in one gathered sendmsg(). All of it runs
+// on the connection's I/O thread; the broker's events arrive through that
+// thread's inbox, and the thread's heartbeat sweep pings and times it out.
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include <boost/asio/steady_timer.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/empty_body.hpp>
-#include <boost/beast/http/message.hpp>
-#include <boost/beast/websocket/stream.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <natter/plugin.hpp>
 
 #include "ws_config.hpp"
+#include "ws_upgrade.hpp"
 
 namespace natter::ws {
 
@@ -30,12 +27,12 @@ class WsServer;
 class WsConnection final : public natter::ClientLink,
                            public std::enable_shared_from_this<WsConnection> {
  public:
-  // `socket` belongs to `thread`'s context.
+  // `socket` is upgraded and belongs to `thread`'s context.
   WsConnection(WsServer& server, IoThread& thread, boost::asio::ip::tcp::socket socket);
   ~WsConnection();
 
-  // Reads the upgrade request; I/O thread.
-  void start();
+  // Opens the broker session and starts reading; I/O thread.
+  void start(Upgraded upgraded);
   IoThread& thread() const noexcept { return thread_; }
 
   // From the thread's inbox, I/O thread: queues `event` (retaining it) and
@@ -45,6 +42,9 @@ class WsConnection final : public natter::ClientLink,
   // Writes what enqueue() queued, or disconnects a client that lags too
   // far behind. I/O thread.
   void flush();
+  // The thread's periodic sweep: pings a quiet client, closes a silent one
+  // or one that never answered our close. I/O thread.
+  void heartbeat(std::chrono::steady_clock::time_point now);
 
   // ClientLink: any thread.
   void deliver(const natter::SharedEvent& event) noexcept override;
@@ -56,6 +56,9 @@ class WsConnection final : public natter::ClientLink,
   // Server shutdown after the close timeout: drop the socket; any thread.
   void abort() noexcept;
 
+  // Where the thread keeps us in its sweep list; the thread's business.
+  std::size_t watch_slot = static_cast<std::size_t>(-1);
+
  private:
   // A queued frame: a shared broker event (retained) or bytes of our own.
   struct Outgoing {
@@ -64,12 +67,8 @@ class WsConnection final : public natter::ClientLink,
     bool is_close = false;
   };
 
-  boost::asio::ip::tcp::socket& socket();
-  void on_request(boost::beast::error_code ec);
-  void reject_http(unsigned status, std::string body);
-  void on_accept(boost::beast::error_code ec);
   void read_next();
-  void on_readable(boost::beast::error_code ec);
+  void on_readable(boost::system::error_code ec);
   // Handles newly read bytes, keeping an incomplete frame for the next read.
   void take_input(char* data, std::size_t size);
   // Handles every complete frame at the front of [data, data+size) and
@@ -89,27 +88,21 @@ class WsConnection final : public natter::ClientLink,
   void begin_close(natter::CloseCode code, std::string reason, bool drop_queue);
   void drop_queue();
   void shut_socket();
-  void schedule_heartbeat();
-  // The read side is done: close the broker's port exactly once.
+  // The read side is done: leave the sweep, close the broker's port once.
   void end_session();
 
   WsServer& server_;
   IoThread& thread_;
   const WsSettings& settings_;
-  // The upgrade only: released once the socket is ours.
-  std::optional<boost::beast::websocket::stream<boost::beast::tcp_stream>> ws_;
-  boost::asio::ip::tcp::socket socket_;  // ours after the upgrade
-  boost::beast::flat_buffer in_;  // the HTTP request only
+  // Everything from here on: I/O thread only.
+  boost::asio::ip::tcp::socket socket_;
   // A frame split across reads; empty (no memory) for an idle connection,
   // which reads into its thread's scratch buffer instead.
   std::string partial_;
-  boost::beast::http::request<boost::beast::http::empty_body> request_;
-  boost::asio::steady_timer heartbeat_;
-  std::string remote_address_;
-  std::chrono::steady_clock::time_point last_read_;
+  std::chrono::steady_clock::time_point last_read_, last_ping_;
+  std::chrono::steady_clock::time_point close_deadline_{};  // set once our close frame is out
 
-  // Everything from here on: I/O thread only.
-  natter::SessionPort* port_ = nullptr;  // null before upgrade or after close
+  natter::SessionPort* port_ = nullptr;  // null before start() or after close
   std::shared_ptr<WsConnection> broker_hold_;  // keeps us alive until detached()
 
   // A vector with a moving front, which holds no memory while empty (a
@@ -118,9 +111,10 @@ class WsConnection final : public natter::ClientLink,
   std::vector<Outgoing> outbox_;
   std::size_t outbox_front_ = 0;
   std::size_t head_written_ = 0;
+  std::string message_;  // a fragmented message being assembled
+  std::optional<std::string> pending_close_;  // sent once the queue has drained
   bool flush_promised_ = false;   // enqueue() returned true, flush() not yet run
   bool waiting_writable_ = false;  // the socket was full; a wait is pending
-  std::string message_;          // a fragmented message being assembled
   bool in_message_ = false;
   bool message_binary_ = false;
   // After a failure or the peer's close, input is read and dropped: a read
@@ -130,7 +124,6 @@ class WsConnection final : public natter::ClientLink,
   bool close_queued_ = false;
   bool close_sent_ = false;
   bool close_received_ = false;
-  std::optional<std::string> pending_close_;  // sent once the queue has drained
 };
 
 }  // namespace natter::ws

@@ -1,5 +1,9 @@
 #include "ws_server.hpp"
 
+#include <unistd.h>
+
+#include <algorithm>
+
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
 
@@ -18,15 +22,25 @@ WsServer::WsServer(natter::Host& host, const natter::PluginConfig& config)
         for (unsigned i = 0; i < settings_.threads; ++i) threads.push_back(std::make_unique<IoThread>(i));
         return threads;
       }()),
-      acceptor_(threads_.front()->context()),
+      upgrades_(settings_.threads),
+      acceptor_(upgrades_.context()),
       fanout_by_thread_(settings_.threads),
       accepted_(host.counter("connections_accepted_total", "TCP connections accepted")),
       lagging_(host.counter("lagging_disconnects_total",
                             "Clients disconnected because their outbound queue overflowed")) {}
 
 WsServer::~WsServer() {
-  // Threads stop before the acceptor and connections they run are freed.
+  // Threads stop before what they run is freed; upgrades first, as they
+  // hand connections to the others.
+  upgrades_.stop();
   for (auto& thread : threads_) thread.reset();
+}
+
+// The sweep's period: a quarter of the shortest timeout it enforces, so
+// each fires at most 25% late.
+static std::chrono::milliseconds sweep_tick(const WsSettings& s) {
+  const std::uint32_t shortest = std::min({s.ping_interval_ms, s.idle_timeout_ms, s.close_timeout_ms});
+  return std::chrono::milliseconds(std::clamp<std::uint32_t>(shortest / 4, 5, 1000));
 }
 
 bool WsServer::start(natter::BrokerEntry& broker, natter::Diagnostic& error) noexcept {
@@ -49,7 +63,8 @@ bool WsServer::start(natter::BrokerEntry& broker, natter::Diagnostic& error) noe
   }
   accept_next();
   try {
-    for (auto& thread : threads_) thread->start();
+    for (auto& thread : threads_) thread->start(sweep_tick(settings_));
+    upgrades_.start(std::chrono::milliseconds(0));
   } catch (const std::exception& e) {
     error.report(std::string("cannot start I/O threads: ") + e.what());
     return false;
@@ -61,9 +76,7 @@ bool WsServer::start(natter::BrokerEntry& broker, natter::Diagnostic& error) noe
 }
 
 void WsServer::accept_next() {
-  // Round robin: each connection lives on one thread from here on.
-  IoThread& thread = *threads_[next_thread_++ % threads_.size()];
-  acceptor_.async_accept(thread.context(), [this, &thread](boost::system::error_code ec, tcp::socket socket) {
+  acceptor_.async_accept([this](boost::system::error_code ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted) return;  // stopping
     if (!ec) {
       accepted_.add(1);
@@ -71,13 +84,32 @@ void WsServer::accept_next() {
       // waiting for the client's ACK of the previous write.
       boost::system::error_code ignored;
       socket.set_option(tcp::no_delay(true), ignored);
-      auto connection = std::make_shared<WsConnection>(*this, thread, std::move(socket));
-      asio::post(thread.context(), [connection] { connection->start(); });
+      std::make_shared<WsUpgrade>(*this, std::move(socket))->start();
     } else if (ec == asio::error::no_descriptors) {
       host_.log(natter::LogLevel::warn, "accept: out of file descriptors");
     }
     accept_next();
   });
+}
+
+void WsServer::adopt(int fd, tcp protocol, Upgraded upgraded) {
+  // Round robin: the connection lives on this thread from here on, and is
+  // allocated there (in that thread's malloc arena).
+  IoThread& thread = *threads_[next_thread_++ % threads_.size()];
+  try {
+    asio::post(thread.context(), [this, &thread, fd, protocol, upgraded = std::move(upgraded)]() mutable {
+      boost::system::error_code ec;
+      tcp::socket socket(thread.context());
+      socket.assign(protocol, fd, ec);
+      if (ec) {
+        ::close(fd);
+        return;
+      }
+      std::make_shared<WsConnection>(*this, thread, std::move(socket))->start(std::move(upgraded));
+    });
+  } catch (...) {
+    ::close(fd);
+  }
 }
 
 bool WsServer::admit(const std::shared_ptr<WsConnection>& connection) {
@@ -94,7 +126,7 @@ void WsServer::session_closed(WsConnection* connection) {
 }
 
 void WsServer::stop() noexcept {
-  asio::post(threads_.front()->context(), [this] {
+  asio::post(upgrades_.context(), [this] {
     boost::system::error_code ignored;
     acceptor_.close(ignored);
   });

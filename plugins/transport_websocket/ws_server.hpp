@@ -15,6 +15,7 @@
 
 #include "io_thread.hpp"
 #include "ws_config.hpp"
+#include "ws_upgrade.hpp"
 
 namespace natter::ws {
 
@@ -35,6 +36,9 @@ class WsServer final : public natter::Transport, public natter::Fanout {
   const WsSettings& settings() const noexcept { return settings_; }
   natter::Host& host() noexcept { return host_; }
   natter::BrokerEntry& broker() noexcept { return *broker_; }
+  // Upgrade thread: gives the upgraded socket `fd` to a new connection on
+  // the next I/O thread.
+  void adopt(int fd, boost::asio::ip::tcp protocol, Upgraded upgraded);
   // Registers a connection before it opens its session; false once the
   // server is stopping (the connection then closes without a session).
   bool admit(const std::shared_ptr<WsConnection>& connection);
@@ -48,8 +52,9 @@ class WsServer final : public natter::Transport, public natter::Fanout {
   natter::Host& host_;
   const WsSettings settings_;
   natter::BrokerEntry* broker_ = nullptr;
-  std::vector<std::unique_ptr<IoThread>> threads_;  // the acceptor runs on the first
-  std::size_t next_thread_ = 0;                      // the acceptor's thread only
+  std::vector<std::unique_ptr<IoThread>> threads_;  // connections after their upgrade
+  std::size_t next_thread_ = 0;                      // upgrade thread only
+  IoThread upgrades_;  // the acceptor and the HTTP upgrades; never given events
   boost::asio::ip::tcp::acceptor acceptor_;
   // Fanout::deliver()'s links sorted by thread; the loop thread only, kept
   // between calls so a steady stream allocates nothing.

@@ -1,12 +1,12 @@
-// The HTTP side of a WebSocket connection: reading the upgrade request,
-// refusing what natter does not serve, and letting Beast answer the rest.
+#include "ws_upgrade.hpp"
 
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 
 #include "protocol_codec.hpp"
-#include "ws_connection.hpp"
+#include "query_string.hpp"
+#include "ws_server.hpp"
 
 namespace natter::ws {
 
@@ -38,14 +38,17 @@ bool offers_our_protocol(std::string_view header, bool& offered_any) {
 
 }  // namespace
 
-void WsConnection::start() {
-  auto& stream = beast::get_lowest_layer(*ws_);
+WsUpgrade::WsUpgrade(WsServer& server, asio::ip::tcp::socket socket)
+    : server_(server), settings_(server.settings()), ws_(std::move(socket)) {}
+
+void WsUpgrade::start() {
+  auto& stream = beast::get_lowest_layer(ws_);
   stream.expires_after(std::chrono::milliseconds(settings_.handshake_timeout_ms));
   http::async_read(stream, in_, request_,
                    [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_request(ec); });
 }
 
-void WsConnection::reject_http(unsigned status, std::string body) {
+void WsUpgrade::reject_http(unsigned status, std::string body) {
   auto response = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(status),
                                                                       request_.version());
   response->set(http::field::server, "natter");
@@ -57,14 +60,14 @@ void WsConnection::reject_http(unsigned status, std::string body) {
   response->body() = std::move(body) + "\n";
   response->keep_alive(false);
   response->prepare_payload();
-  http::async_write(beast::get_lowest_layer(*ws_), *response,
+  http::async_write(beast::get_lowest_layer(ws_), *response,
                     [self = shared_from_this(), response](beast::error_code, std::size_t) {
                       beast::error_code ignored;
-                      self->socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+                      beast::get_lowest_layer(self->ws_).socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
                     });
 }
 
-void WsConnection::on_request(beast::error_code ec) {
+void WsUpgrade::on_request(beast::error_code ec) {
   if (ec) return;  // the client went away or was too slow to ask
   const std::string_view target = request_.target();
   const std::string_view path = target.substr(0, target.find('?'));
@@ -80,11 +83,34 @@ void WsConnection::on_request(beast::error_code ec) {
   if (offered_any && !ours) {
     return reject_http(400, "natter: unsupported WebSocket subprotocol; this server speaks natter.v1");
   }
-  ws_->set_option(websocket::stream_base::decorator([ours](websocket::response_type& response) {
+  ws_.set_option(websocket::stream_base::decorator([ours](websocket::response_type& response) {
     response.set(http::field::server, "natter");
     if (ours) response.set(http::field::sec_websocket_protocol, kSubprotocol);
   }));
-  ws_->async_accept(request_, [self = shared_from_this()](beast::error_code ec) { self->on_accept(ec); });
+  ws_.async_accept(request_, [self = shared_from_this()](beast::error_code ec) { self->on_accept(ec); });
+}
+
+void WsUpgrade::on_accept(beast::error_code ec) {
+  if (ec) return;
+  auto& socket = beast::get_lowest_layer(ws_).socket();
+  Upgraded upgraded;
+  beast::error_code ignored;
+  const auto remote = socket.remote_endpoint(ignored);
+  upgraded.remote_address = remote.address().to_string() + ":" + std::to_string(remote.port());
+  const std::string_view target = request_.target();
+  const auto question = target.find('?');
+  const auto query = question == std::string_view::npos ? std::string_view() : target.substr(question + 1);
+  upgraded.user = query_value(query, "user");
+  upgraded.token = query_value(query, "token");
+  const std::string_view authorization = request_[http::field::authorization];
+  if (authorization.starts_with("Bearer ")) upgraded.token = std::string(authorization.substr(7));
+  upgraded.early_bytes.assign(static_cast<const char*>(in_.data().data()), in_.size());
+  // From here on the frames are the connection's, on the raw socket.
+  beast::get_lowest_layer(ws_).expires_never();
+  const auto protocol = remote.protocol();
+  const int fd = socket.release(ec);
+  if (ec) return;
+  server_.adopt(fd, protocol, std::move(upgraded));
 }
 
 }  // namespace natter::ws
