@@ -262,7 +262,9 @@ int main(int argc, char** argv) try {
       }
     }
     const double open_seconds = std::chrono::duration<double>(Clock::now() - opening).count();
-    std::this_thread::sleep_for(std::chrono::seconds(1));  // let the server settle
+    // Idle means settled: natterd gives memory freed by the storm back
+    // once its session count has held still for a second or two.
+    std::this_thread::sleep_for(std::chrono::seconds(3));
     const long rss_after = rss_kib_of(o.server_pid);
     const double per_connection = static_cast<double>(rss_after - rss_before) * 1024.0 / (o.subscribers + 1);
     std::printf("{\"scenario\":\"idle\",\"connections\":%d,\"open_seconds\":%.3f,\"server_rss_before_kib\":%ld,"

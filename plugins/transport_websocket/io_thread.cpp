@@ -1,5 +1,10 @@
 #include "io_thread.hpp"
 
+#include <sys/epoll.h>
+
+#include <cerrno>
+#include <system_error>
+
 #include <boost/asio/post.hpp>
 
 #include "ws_connection.hpp"
@@ -8,11 +13,19 @@ namespace natter::ws {
 
 namespace asio = boost::asio;
 
-IoThread::IoThread(std::size_t index) : index_(index), keep_running_(asio::make_work_guard(context_)) {}
+IoThread::IoThread(std::size_t index)
+    : index_(index),
+      keep_running_(asio::make_work_guard(context_)),
+      epoll_fd_(::epoll_create1(EPOLL_CLOEXEC)),
+      epoll_watch_(context_) {
+  if (epoll_fd_ < 0) throw std::system_error(errno, std::system_category(), "epoll_create1");
+  epoll_watch_.assign(epoll_fd_);
+}
 
 IoThread::~IoThread() {
   stop();
   watched_.clear();
+  retired_.clear();
   for (const Delivery& d : inbox_) d.event->release();
   for (const auto* event : held_) event->release();
 }
@@ -25,6 +38,7 @@ void IoThread::stop() noexcept {
 
 void IoThread::start(std::chrono::milliseconds tick) {
   if (tick.count() > 0) sweep_after(tick);
+  wait_for_events();
   thread_ = std::thread([this] { context_.run(); });
 }
 
@@ -36,6 +50,7 @@ void IoThread::sweep_after(std::chrono::milliseconds tick) {
     // heartbeat() may close a socket, never unwatch: that waits for the
     // read to end, so the list holds still while we walk it.
     for (const auto& connection : watched_) connection->heartbeat(now);
+    retired_.clear();
     sweep_after(tick);
   });
 }
@@ -52,7 +67,38 @@ void IoThread::unwatch(WsConnection& connection) {
     std::swap(watched_[slot], watched_.back());
     watched_[slot]->watch_slot = slot;
   }
-  watched_.pop_back();  // may free `connection` if nothing else holds it
+  try {
+    retired_.push_back(std::move(watched_.back()));
+  } catch (...) {
+    // Out of memory: nothing later in this batch may name it then; the
+    // callers hold their own reference while they run.
+  }
+  watched_.pop_back();
+}
+
+bool IoThread::poll(int fd, WsConnection& connection) {
+  epoll_event event{EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, {.ptr = &connection}};
+  return ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event) == 0;
+}
+
+void IoThread::wait_for_events() {
+  epoll_watch_.async_wait(asio::posix::descriptor_base::wait_read, [this](boost::system::error_code ec) {
+    if (!ec) dispatch_events();
+  });
+}
+
+void IoThread::dispatch_events() {
+  constexpr int kBatch = 256;
+  epoll_event events[kBatch];
+  const int ready = ::epoll_wait(epoll_fd_, events, kBatch, 0);
+  for (int i = 0; i < ready; ++i) static_cast<WsConnection*>(events[i].data.ptr)->on_events(events[i].events);
+  retired_.clear();
+  if (ready == kBatch) {
+    // More may be ready: let other handlers (deliveries) run, then come back.
+    asio::post(context_, [this] { dispatch_events(); });
+    return;
+  }
+  wait_for_events();
 }
 
 void IoThread::deliver(std::span<WsConnection* const> connections, const natter::SharedEvent& event,
@@ -109,6 +155,7 @@ void IoThread::drain() {
   }
   for (WsConnection* connection : to_flush_) connection->flush();
   for (const auto* event : taken_held_) event->release();
+  retired_.clear();
   taken_.clear();
   taken_held_.clear();
   to_flush_.clear();

@@ -17,6 +17,7 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <natter/transport.hpp>
 
@@ -51,9 +52,12 @@ class IoThread {
   void wake() noexcept;
 
   // Adds a connection of this thread to the sweep (holding it) or removes
-  // it (letting go). This thread only.
+  // it (letting go once the current handler is done). This thread only.
   void watch(const std::shared_ptr<WsConnection>& connection);
   void unwatch(WsConnection& connection);
+  // Reports `fd`'s readiness to `connection` (edge-triggered) until the fd
+  // is closed; the connection must stay watched that long. This thread only.
+  bool poll(int fd, WsConnection& connection);
 
  private:
   struct Delivery {
@@ -67,13 +71,21 @@ class IoThread {
   // lets each connection that got something write.
   void drain();
   void sweep_after(std::chrono::milliseconds tick);
+  void wait_for_events();
+  void dispatch_events();
 
   const std::size_t index_;
   boost::asio::io_context context_{1};
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> keep_running_;
   boost::asio::steady_timer sweep_timer_{context_};
+  int epoll_fd_;  // the connections' sockets; itself watched by the context
+  boost::asio::posix::stream_descriptor epoll_watch_;
   std::thread thread_;
   std::vector<std::shared_ptr<WsConnection>> watched_;  // this thread only
+  // Unwatched connections, let go at the end of the handler that unwatched
+  // them: an event or a queued delivery later in the same batch may still
+  // name them.
+  std::vector<std::shared_ptr<WsConnection>> retired_;
 
   std::mutex mutex_;
   std::vector<Delivery> inbox_;                  // guarded by mutex_

@@ -1,6 +1,9 @@
 #include "ws_connection.hpp"
 
+#include <fcntl.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cerrno>
 
@@ -26,60 +29,60 @@ constexpr std::uint16_t kProtocolError = 1002;
 
 }  // namespace
 
-WsConnection::WsConnection(WsServer& server, IoThread& thread, asio::ip::tcp::socket socket)
-    : server_(server), thread_(thread), settings_(server.settings()), socket_(std::move(socket)) {}
+WsConnection::WsConnection(WsServer& server, IoThread& thread, int fd)
+    : server_(server), thread_(thread), settings_(server.settings()), fd_(fd) {}
 
 WsConnection::~WsConnection() {
+  if (fd_ >= 0) ::close(fd_);
   for (std::size_t i = outbox_front_; i < outbox_.size(); ++i) {
     if (outbox_[i].event) outbox_[i].event->release();
   }
 }
 
 void WsConnection::start(Upgraded upgraded) {
-  beast::error_code ignored;
-  socket_.non_blocking(true, ignored);  // reads drain the socket until it would block
+  ::fcntl(fd_, F_SETFL, ::fcntl(fd_, F_GETFL) | O_NONBLOCK);  // reads drain the socket until it would block
   last_read_ = last_ping_ = std::chrono::steady_clock::now();
   auto self = shared_from_this();
   thread_.watch(self);
+  if (!thread_.poll(fd_, *this)) {
+    shut_socket();
+    return;
+  }
   if (!server_.admit(self)) {
     begin_close(natter::CloseCode::going_away, "server shutting down", true);
-    read_next();
     return;
   }
   broker_hold_ = self;
   port_ = server_.broker().open_session(
       *this, {"websocket", upgraded.remote_address, upgraded.user, upgraded.token});
   take_input(upgraded.early_bytes.data(), upgraded.early_bytes.size());
-  read_next();
 }
 
-void WsConnection::read_next() {
-  // Wait for readability rather than read into a buffer of our own: idle
-  // connections then hold no read memory, and each wakeup drains the
-  // socket into the thread's scratch buffer.
-  socket_.async_wait(asio::ip::tcp::socket::wait_read,
-                      [self = shared_from_this()](beast::error_code ec) { self->on_readable(ec); });
-}
-
-void WsConnection::on_readable(beast::error_code ec) {
-  if (ec) {
-    end_session();  // we shut the socket
-    return;
+void WsConnection::on_events(std::uint32_t events) {
+  if (fd_ < 0) return;  // closed earlier in the same batch of events
+  auto self = shared_from_this();  // closing may let go of the last other hold
+  if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) on_readable();
+  if (fd_ >= 0 && (events & EPOLLOUT) && waiting_writable_) {
+    waiting_writable_ = false;
+    write_next();
   }
+}
+
+void WsConnection::on_readable() {
+  // Edge-triggered: drain the socket. Reading into the thread's scratch
+  // buffer means an idle connection holds no read memory.
   thread_local std::vector<char> scratch(64 * 1024);
-  while (true) {
-    beast::error_code read_error;
-    const std::size_t n = socket_.read_some(asio::buffer(scratch), read_error);
-    if (read_error == asio::error::would_block) break;
-    if (read_error) {
-      end_session();  // the peer went away
+  while (fd_ >= 0) {
+    const ssize_t n = ::read(fd_, scratch.data(), scratch.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+    if (n <= 0) {
+      shut_socket();  // the peer went away
       return;
     }
     last_read_ = std::chrono::steady_clock::now();
-    take_input(scratch.data(), n);
-    if (n < scratch.size()) break;
+    take_input(scratch.data(), static_cast<std::size_t>(n));
   }
-  read_next();
 }
 
 void WsConnection::take_input(char* data, std::size_t size) {
@@ -241,7 +244,7 @@ void WsConnection::queue_bytes(std::string frame) {
 }
 
 void WsConnection::write_next() {
-  while (!waiting_writable_ && !close_sent_) {
+  while (fd_ >= 0 && !waiting_writable_ && !close_sent_) {
     if (outbox_front_ == outbox_.size() && pending_close_) {
       outbox_.push_back({nullptr, std::move(*pending_close_), true});
       pending_close_.reset();
@@ -265,7 +268,7 @@ void WsConnection::write_next() {
     msghdr message{};
     message.msg_iov = parts;
     message.msg_iovlen = count;
-    const ssize_t written = ::sendmsg(socket_.native_handle(), &message, MSG_NOSIGNAL);
+    const ssize_t written = ::sendmsg(fd_, &message, MSG_NOSIGNAL);
     if (written < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) break;
@@ -278,13 +281,9 @@ void WsConnection::write_next() {
     }
     if (static_cast<std::size_t>(written) < bytes) break;  // the socket is full
   }
-  if (close_sent_ || waiting_writable_) return;
-  // The socket is full: write the rest once the client has read some.
+  if (fd_ < 0 || close_sent_ || waiting_writable_) return;
+  // The socket is full: write the rest on the edge to writable (EPOLLOUT).
   waiting_writable_ = true;
-  socket_.async_wait(asio::ip::tcp::socket::wait_write, [self = shared_from_this()](beast::error_code ec) {
-    self->waiting_writable_ = false;
-    if (!ec) self->write_next();
-  });
 }
 
 bool WsConnection::retire_written(std::size_t bytes) {
@@ -348,20 +347,21 @@ void WsConnection::begin_close(natter::CloseCode code, std::string reason, bool 
 }
 
 void WsConnection::shut_socket() {
-  beast::error_code ignored;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-  socket_.close(ignored);
+  if (fd_ < 0) return;
+  ::shutdown(fd_, SHUT_RDWR);
+  ::close(std::exchange(fd_, -1));  // which also takes it out of the thread's epoll set
+  end_session();
 }
 
 void WsConnection::heartbeat(std::chrono::steady_clock::time_point now) {
   if (close_deadline_ != std::chrono::steady_clock::time_point{}) {
-    if (now >= close_deadline_ && socket_.is_open()) shut_socket();
+    if (now >= close_deadline_) abort();
     return;
   }
   if (!port_ || close_queued_) return;
   const auto silent = now - last_read_;
   if (silent >= std::chrono::milliseconds(settings_.idle_timeout_ms)) {
-    shut_socket();  // idle: no frame, not even a pong
+    abort();  // idle: no frame, not even a pong
     return;
   }
   if (silent >= std::chrono::milliseconds(settings_.ping_interval_ms) &&

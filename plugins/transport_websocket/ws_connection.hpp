@@ -1,10 +1,12 @@
 #pragma once
 // One WebSocket client after its upgrade (WsUpgrade did the HTTP part).
-// The connection does its own framing on the raw socket: it reads every
-// complete frame out of each read, and writes its whole queue of frames
-// (shared, pre-encoded events) in one gathered sendmsg(). All of it runs
-// on the connection's I/O thread; the broker's events arrive through that
-// thread's inbox, and the thread's heartbeat sweep pings and times it out.
+// The connection does its own framing on the raw socket, which sits in its
+// I/O thread's epoll set (edge-triggered; no per-connection Asio state):
+// it reads every complete frame out of each read, and writes its whole
+// queue of frames (shared, pre-encoded events) in one gathered sendmsg().
+// All of it runs on the connection's I/O thread; the broker's events
+// arrive through that thread's inbox, and the thread's heartbeat sweep
+// pings and times it out.
 
 #include <chrono>
 #include <cstdint>
@@ -13,7 +15,6 @@
 #include <string>
 #include <vector>
 
-#include <boost/asio/ip/tcp.hpp>
 #include <natter/plugin.hpp>
 
 #include "ws_config.hpp"
@@ -27,8 +28,8 @@ class WsServer;
 class WsConnection final : public natter::ClientLink,
                            public std::enable_shared_from_this<WsConnection> {
  public:
-  // `socket` is upgraded and belongs to `thread`'s context.
-  WsConnection(WsServer& server, IoThread& thread, boost::asio::ip::tcp::socket socket);
+  // Owns `fd`, an upgraded socket, from now on.
+  WsConnection(WsServer& server, IoThread& thread, int fd);
   ~WsConnection();
 
   // Opens the broker session and starts reading; I/O thread.
@@ -42,6 +43,8 @@ class WsConnection final : public natter::ClientLink,
   // Writes what enqueue() queued, or disconnects a client that lags too
   // far behind. I/O thread.
   void flush();
+  // Readiness from the thread's epoll set. I/O thread.
+  void on_events(std::uint32_t events);
   // The thread's periodic sweep: pings a quiet client, closes a silent one
   // or one that never answered our close. I/O thread.
   void heartbeat(std::chrono::steady_clock::time_point now);
@@ -67,8 +70,7 @@ class WsConnection final : public natter::ClientLink,
     bool is_close = false;
   };
 
-  void read_next();
-  void on_readable(boost::system::error_code ec);
+  void on_readable();
   // Handles newly read bytes, keeping an incomplete frame for the next read.
   void take_input(char* data, std::size_t size);
   // Handles every complete frame at the front of [data, data+size) and
@@ -87,15 +89,16 @@ class WsConnection final : public natter::ClientLink,
   void after_close_written();
   void begin_close(natter::CloseCode code, std::string reason, bool drop_queue);
   void drop_queue();
+  // Closes the socket, then ends the session.
   void shut_socket();
-  // The read side is done: leave the sweep, close the broker's port once.
+  // The socket is gone: leave the sweep, close the broker's port once.
   void end_session();
 
   WsServer& server_;
   IoThread& thread_;
   const WsSettings& settings_;
   // Everything from here on: I/O thread only.
-  boost::asio::ip::tcp::socket socket_;
+  int fd_;  // -1 once closed
   // A frame split across reads; empty (no memory) for an idle connection,
   // which reads into its thread's scratch buffer instead.
   std::string partial_;

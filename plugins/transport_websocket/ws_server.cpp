@@ -92,20 +92,13 @@ void WsServer::accept_next() {
   });
 }
 
-void WsServer::adopt(int fd, tcp protocol, Upgraded upgraded) {
+void WsServer::adopt(int fd, Upgraded upgraded) {
   // Round robin: the connection lives on this thread from here on, and is
   // allocated there (in that thread's malloc arena).
   IoThread& thread = *threads_[next_thread_++ % threads_.size()];
   try {
-    asio::post(thread.context(), [this, &thread, fd, protocol, upgraded = std::move(upgraded)]() mutable {
-      boost::system::error_code ec;
-      tcp::socket socket(thread.context());
-      socket.assign(protocol, fd, ec);
-      if (ec) {
-        ::close(fd);
-        return;
-      }
-      std::make_shared<WsConnection>(*this, thread, std::move(socket))->start(std::move(upgraded));
+    asio::post(thread.context(), [this, &thread, fd, upgraded = std::move(upgraded)]() mutable {
+      std::make_shared<WsConnection>(*this, thread, fd)->start(std::move(upgraded));
     });
   } catch (...) {
     ::close(fd);

@@ -38,7 +38,7 @@ class WsServer final : public natter::Transport, public natter::Fanout {
   natter::BrokerEntry& broker() noexcept { return *broker_; }
   // Upgrade thread: gives the upgraded socket `fd` to a new connection on
   // the next I/O thread.
-  void adopt(int fd, boost::asio::ip::tcp protocol, Upgraded upgraded);
+  void adopt(int fd, Upgraded upgraded);
   // Registers a connection before it opens its session; false once the
   // server is stopping (the connection then closes without a session).
   bool admit(const std::shared_ptr<WsConnection>& connection);

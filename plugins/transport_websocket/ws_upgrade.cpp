@@ -107,10 +107,9 @@ void WsUpgrade::on_accept(beast::error_code ec) {
   upgraded.early_bytes.assign(static_cast<const char*>(in_.data().data()), in_.size());
   // From here on the frames are the connection's, on the raw socket.
   beast::get_lowest_layer(ws_).expires_never();
-  const auto protocol = remote.protocol();
   const int fd = socket.release(ec);
   if (ec) return;
-  server_.adopt(fd, protocol, std::move(upgraded));
+  server_.adopt(fd, std::move(upgraded));
 }
 
 }  // namespace natter::ws
