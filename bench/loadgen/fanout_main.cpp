@@ -1,88 +1,67 @@
-// natter_loadgen: the fan-out load generator. One publisher sends into a
-// room with at most --window messages in flight per subscriber (sent but
-// not yet received by every subscriber), or at a fixed --rate; N
-// subscribers receive. Acks are timed separately: with persisted acks they
-// wait for the storage commit, deliveries do not. Written to out-drive the server: raw epoll, every
-// complete frame in a read() parsed in place, no allocation per message.
-// Latency is stamped with the scheduled send time, so a stall is not
-// hidden (coordinated omission). Prints JSON, then a table, with the
-// generator's CPU next to the server's.
+// natter_loadgen: the fan-out load generator. Publishers send into one room
+// (or --rooms rooms, subscribers spread evenly over them) with at most
+// --window messages in flight per subscriber (sent but not yet received by
+// every member of the room), or at a fixed --rate; subscribers receive.
+// Acks are timed separately: with persisted acks they wait for the
+// storage commit, deliveries do not. Written to out-drive the server: raw
+// epoll, every complete frame in a read() parsed in place, no allocation
+// per message. Latency is stamped with the scheduled send time, so a stall
+// is not hidden (coordinated omission). Prints JSON, then a table, with
+// the generator's CPU next to the server's.
 //
 //   natter_loadgen --url ws://127.0.0.1:8080/ws --subscribers 200 --messages 20000 --window 32
-//                  [--rate MSGS_PER_S] [--body-bytes 64] [--server-pid PID] [--sources 4]
+//                  [--rooms 1] [--rate MSGS_PER_S] [--body-bytes 64] [--server-pid PID] [--sources 4]
 
 #include <sys/epoll.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "latency_histogram.hpp"
+#include "process_stats.hpp"
 #include "ws_wire.hpp"
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using natter::bench::for_each_frame;
+using namespace natter::bench;
+
+// One session may join this many rooms (natterd's default
+// max_rooms_per_session), so there is one publisher per this many rooms.
+constexpr int kRoomsPerPublisher = 100;
 
 std::int64_t now_ns() { return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count(); }
 
 struct Options {
   std::string host = "127.0.0.1", path = "/ws";
-  int port = 8080, subscribers = 200, window = 32, body_bytes = 64, sources = 1, server_pid = 0;
-  long messages = 20000;
-  double rate = 0;  // messages per second; 0: closed loop on the window
+  int port = 8080, subscribers = 200, rooms = 1, window = 32, body_bytes = 64, sources = 1, server_pid = 0;
+  long messages = 20000;  // per room
+  double rate = 0;        // messages per second over all rooms; 0: closed loop on the window
 };
 
 struct Connection {
   int fd = -1;
+  int room = 0;        // a subscriber's room
+  long messages = 0;   // messages a subscriber has received
   std::string pending;  // a partial frame carried to the next read
-  long messages = 0;
-  bool joined = false;
 };
 
-long rss_kib_of(int pid) {
-  if (!pid) return 0;
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.starts_with("VmRSS:")) return std::stol(line.substr(6));
-  }
-  return 0;
-}
-
-double cpu_seconds_self() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
-}
-
-double cpu_seconds_of(int pid) {
-  if (!pid) return 0;
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(stat)), {});
-  auto close = text.rfind(')');
-  if (close == std::string::npos) return 0;
-  std::vector<std::string> fields;
-  std::size_t at = close + 2;
-  while (at < text.size()) {
-    auto space = text.find(' ', at);
-    fields.push_back(text.substr(at, space - at));
-    if (space == std::string::npos) break;
-    at = space + 1;
-  }
-  // utime and stime are fields 14 and 15 of stat; [0] here is field 3.
-  return fields.size() > 12 ? (std::stod(fields[11]) + std::stod(fields[12])) / static_cast<double>(sysconf(_SC_CLK_TCK)) : 0;
-}
+// One room's flow: how far the publisher is ahead of the slowest member.
+struct Room {
+  std::string name;
+  int members = 0;
+  long sent = 0;
+  long everywhere = 0;      // messages every member has received
+  std::vector<int> reached;  // [k]: members that have received message k
+};
 
 // The send time the publisher put at the start of the body.
 std::int64_t stamped_ns(std::string_view frame) {
@@ -114,6 +93,12 @@ void send_all(int fd, const std::string& bytes) {
   }
 }
 
+std::string join_frame(const std::string& room) {
+  std::string f;
+  append_client_frame(f, R"({"op":"join","room":")" + room + R"(","ref":"j"})");
+  return f;
+}
+
 Options parse(int argc, char** argv) {
   Options o;
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -127,6 +112,7 @@ Options parse(int argc, char** argv) {
       o.host = hostport.substr(0, hostport.rfind(':'));
       o.port = std::stoi(hostport.substr(hostport.rfind(':') + 1));
     } else if (flag == "--subscribers") o.subscribers = std::stoi(value);
+    else if (flag == "--rooms") o.rooms = std::stoi(value);
     else if (flag == "--messages") o.messages = std::stol(value);
     else if (flag == "--window") o.window = std::stoi(value);
     else if (flag == "--rate") o.rate = std::stod(value);
@@ -135,7 +121,69 @@ Options parse(int argc, char** argv) {
     else if (flag == "--sources") o.sources = std::stoi(value);
     else throw std::runtime_error("unknown flag " + std::string(flag));
   }
+  if (o.rooms < 1 || o.subscribers < o.rooms) throw std::runtime_error("need at least one subscriber per room");
   return o;
+}
+
+// Opens `subs` subscriber connections. Handshakes overlap: up to 256
+// upgrade requests are out before the oldest answer is read, so the server
+// works on many at once (and its accept queue never overflows into SYN
+// retries). Each joins its room unless `join` is false.
+void open_subscribers(const Options& o, std::vector<Connection>& conns, const std::vector<Room>& rooms, int epoll,
+                      bool join) {
+  constexpr int kInFlight = 256;
+  auto finish = [&](int i) {
+    auto& c = conns[static_cast<std::size_t>(i)];
+    ws_finish_upgrade(c.fd);
+    if (join) send_all(c.fd, join_frame(rooms[static_cast<std::size_t>(c.room)].name));
+    epoll_event ev{EPOLLIN, {.u64 = static_cast<std::uint64_t>(i)}};
+    epoll_ctl(epoll, EPOLL_CTL_ADD, c.fd, &ev);
+  };
+  for (int i = 0; i < o.subscribers; ++i) {
+    const std::string source = o.sources > 1 ? "127.0.0." + std::to_string(1 + i % o.sources) : "";
+    auto& c = conns[static_cast<std::size_t>(i)];
+    c.room = i % o.rooms;
+    c.fd = ws_open(o.host, o.port, o.path + "?user=sub" + std::to_string(i), source);
+    if (i >= kInFlight) finish(i - kInFlight);
+  }
+  for (int i = std::max(0, o.subscribers - kInFlight); i < o.subscribers; ++i) finish(i);
+}
+
+// --messages 0: connections open (and are welcomed, so authenticated) and
+// stay silent; what is measured is how long that took and the server's
+// resident memory per connection once settled.
+int run_idle(const Options& o, long rss_before, Clock::time_point opening) {
+  const int epoll = epoll_create1(0);
+  std::vector<Connection> conns(static_cast<std::size_t>(o.subscribers));
+  std::vector<Room> rooms(1);
+  open_subscribers(o, conns, rooms, epoll, false);
+  std::vector<char> buffer(1 << 16);
+  std::vector<epoll_event> events(1024);
+  int welcomed = 0;
+  while (welcomed < o.subscribers) {
+    if (Clock::now() - opening > std::chrono::minutes(2)) throw std::runtime_error("connections were not welcomed");
+    const int ready = epoll_wait(epoll, events.data(), static_cast<int>(events.size()), 100);
+    for (int e = 0; e < ready; ++e) {
+      Connection& c = conns[events[static_cast<std::size_t>(e)].data.u64];
+      ssize_t n;
+      while ((n = read(c.fd, buffer.data(), buffer.size())) > 0) {
+        if (std::string_view(buffer.data(), static_cast<std::size_t>(n)).find(R"("type":"welcome")") !=
+            std::string_view::npos) {
+          ++welcomed;
+        }
+      }
+    }
+  }
+  const double open_seconds = std::chrono::duration<double>(Clock::now() - opening).count();
+  std::this_thread::sleep_for(std::chrono::seconds(1));  // let the server settle
+  const long rss_after = rss_kib_of(o.server_pid);
+  const double per_connection = static_cast<double>(rss_after - rss_before) * 1024.0 / o.subscribers;
+  std::printf("{\"scenario\":\"idle\",\"connections\":%d,\"open_seconds\":%.3f,\"server_rss_before_kib\":%ld,"
+              "\"server_rss_after_kib\":%ld,\"bytes_per_connection\":%.0f}\n",
+              o.subscribers, open_seconds, rss_before, rss_after, per_connection);
+  std::printf("\n%-12s %-10s %-12s %-12s %-10s\n%-12d %-10.3f %-12ld %-12ld %-10.0f\n", "connections", "open s",
+              "rss before", "rss after", "B/conn", o.subscribers, open_seconds, rss_before, rss_after, per_connection);
+  return 0;
 }
 
 }  // namespace
@@ -144,76 +192,78 @@ int main(int argc, char** argv) try {
   const Options o = parse(argc, argv);
   const long rss_before = rss_kib_of(o.server_pid);
   const auto opening = Clock::now();
-  const int epoll = epoll_create1(0);
-  std::vector<Connection> subs(static_cast<std::size_t>(o.subscribers));
-  const std::string join_frame = [] {
-    std::string f;
-    natter::bench::append_client_frame(f, R"({"op":"join","room":"bench","ref":"j"})");
-    return f;
-  }();
-  // Handshakes overlap: up to kInFlight upgrade requests are out before
-  // the oldest answer is read, so the server works on many at once (and
-  // its accept queue never overflows into SYN retries).
-  constexpr int kInFlight = 256;
-  auto finish = [&](int i) {
-    auto& s = subs[static_cast<std::size_t>(i)];
-    natter::bench::ws_finish_upgrade(s.fd);
-    if (o.messages > 0) send_all(s.fd, join_frame);
-    epoll_event ev{EPOLLIN, {.u64 = static_cast<std::uint64_t>(i)}};
-    epoll_ctl(epoll, EPOLL_CTL_ADD, s.fd, &ev);
-  };
-  for (int i = 0; i < o.subscribers; ++i) {
-    const std::string source = o.sources > 1 ? "127.0.0." + std::to_string(1 + i % o.sources) : "";
-    subs[static_cast<std::size_t>(i)].fd =
-        natter::bench::ws_open(o.host, o.port, o.path + "?user=sub" + std::to_string(i), source);
-    if (i >= kInFlight) finish(i - kInFlight);
-  }
-  for (int i = std::max(0, o.subscribers - kInFlight); i < o.subscribers; ++i) finish(i);
-  Connection pub;
-  pub.fd = natter::bench::ws_connect(o.host, o.port, o.path + "?user=publisher");
-  send_all(pub.fd, join_frame);
-  const std::uint64_t kPublisher = ~0ull;
-  epoll_event pev{EPOLLIN, {.u64 = kPublisher}};
-  epoll_ctl(epoll, EPOLL_CTL_ADD, pub.fd, &pev);
+  if (o.messages == 0) return run_idle(o, rss_before, opening);
 
-  natter::bench::LatencyHistogram latency;
+  const int epoll = epoll_create1(0);
+  std::vector<Room> rooms(static_cast<std::size_t>(o.rooms));
+  for (int r = 0; r < o.rooms; ++r) {
+    auto& room = rooms[static_cast<std::size_t>(r)];
+    room.name = o.rooms == 1 ? "bench" : "bench" + std::to_string(r);
+    room.members = o.subscribers / o.rooms + (r < o.subscribers % o.rooms ? 1 : 0);
+    room.reached.resize(static_cast<std::size_t>(o.messages));
+  }
+  // Subscribers first, then one publisher per kRoomsPerPublisher rooms.
+  const int publishers = (o.rooms + kRoomsPerPublisher - 1) / kRoomsPerPublisher;
+  std::vector<Connection> conns(static_cast<std::size_t>(o.subscribers + publishers));
+  open_subscribers(o, conns, rooms, epoll, true);
+  for (int p = 0; p < publishers; ++p) {
+    const auto i = static_cast<std::size_t>(o.subscribers + p);
+    conns[i].fd = ws_connect(o.host, o.port, o.path + "?user=publisher" + std::to_string(p));
+    for (int r = p * kRoomsPerPublisher; r < std::min(o.rooms, (p + 1) * kRoomsPerPublisher); ++r) {
+      send_all(conns[i].fd, join_frame(rooms[static_cast<std::size_t>(r)].name));
+    }
+    epoll_event ev{EPOLLIN, {.u64 = i}};
+    epoll_ctl(epoll, EPOLL_CTL_ADD, conns[i].fd, &ev);
+  }
+
+  LatencyHistogram latency, ack_latency;
+  const long total = static_cast<long>(o.rooms) * o.messages;
+  std::vector<std::int64_t> scheduled(static_cast<std::size_t>(total));  // by ref number
   std::vector<char> buffer(4 << 20);
   std::vector<epoll_event> events(1024);
   const std::string pad(static_cast<std::size_t>(std::max(0, o.body_bytes - 20)), 'x');
-  std::string out;
+  std::vector<std::string> out(static_cast<std::size_t>(publishers));
   long sent = 0, acked = 0, delivered = 0, subscribers_done = 0;
-  // reached[k]: subscribers that have received message k. Each receives in
-  // send order, so every message before the first k short of all is done.
-  std::vector<int> reached(static_cast<std::size_t>(o.messages));
-  std::vector<std::int64_t> scheduled(static_cast<std::size_t>(o.messages));
-  long everywhere = 0;  // messages every subscriber has received
-  natter::bench::LatencyHistogram ack_latency;
   int joined = 0;
   bool measuring = false;
   Clock::time_point started;
   double gen_cpu0 = 0, server_cpu0 = 0;
   const long expected = static_cast<long>(o.subscribers) * o.messages;
 
+  auto send_one = [&](int r, std::int64_t stamp) {
+    auto& room = rooms[static_cast<std::size_t>(r)];
+    const long ref = static_cast<long>(r) * o.messages + room.sent;
+    scheduled[static_cast<std::size_t>(ref)] = stamp;
+    char body[64];
+    const int n = std::snprintf(body, sizeof body, "%lld ", static_cast<long long>(stamp));
+    append_client_frame(out[static_cast<std::size_t>(r / kRoomsPerPublisher)],
+                        R"({"op":"send","room":")" + room.name + R"(","ref":"m)" + std::to_string(ref) +
+                            R"(","body":")" + std::string(body, static_cast<std::size_t>(n)) + pad + R"("})");
+    ++room.sent;
+    ++sent;
+  };
   auto pump = [&] {
     if (!measuring) return;
-    out.clear();
     const std::int64_t now = now_ns();
-    const std::int64_t start = std::chrono::duration_cast<std::chrono::nanoseconds>(started.time_since_epoch()).count();
-    while (sent < o.messages && sent - everywhere < o.window) {
-      std::int64_t stamp = now;
-      if (o.rate > 0) {
-        stamp = start + static_cast<std::int64_t>(static_cast<double>(sent) * 1e9 / o.rate);
-        if (stamp > now) break;  // not due yet
+    if (o.rate > 0) {
+      // Open loop: the n-th message goes to room n % rooms when it is due.
+      const std::int64_t start = std::chrono::duration_cast<std::chrono::nanoseconds>(started.time_since_epoch()).count();
+      while (sent < total) {
+        const std::int64_t due = start + static_cast<std::int64_t>(static_cast<double>(sent) * 1e9 / o.rate);
+        if (due > now) break;
+        send_one(static_cast<int>(sent % o.rooms), due);
       }
-      scheduled[static_cast<std::size_t>(sent)] = stamp;
-      char body[64];
-      const int n = std::snprintf(body, sizeof body, "%lld ", static_cast<long long>(stamp));
-      natter::bench::append_client_frame(out, R"({"op":"send","room":"bench","ref":"m)" + std::to_string(sent) +
-                                                  R"(","body":")" + std::string(body, static_cast<std::size_t>(n)) +
-                                                  pad + R"("})");
-      ++sent;
+    } else {
+      for (int r = 0; r < o.rooms; ++r) {
+        auto& room = rooms[static_cast<std::size_t>(r)];
+        while (room.sent < o.messages && room.sent - room.everywhere < o.window) send_one(r, now);
+      }
     }
-    if (!out.empty()) send_all(pub.fd, out);
+    for (int p = 0; p < publishers; ++p) {
+      auto& bytes = out[static_cast<std::size_t>(p)];
+      if (!bytes.empty()) send_all(conns[static_cast<std::size_t>(o.subscribers + p)].fd, bytes);
+      bytes.clear();
+    }
   };
 
   auto on_frame = [&](Connection& c, bool is_publisher, int opcode, std::string_view payload) {
@@ -223,65 +273,31 @@ int main(int argc, char** argv) try {
       if (is_publisher) return;
       latency.record(now_ns() - stamped_ns(payload));
       ++delivered;
-      if (++reached[static_cast<std::size_t>(c.messages)] == o.subscribers) {
-        while (everywhere < o.messages && reached[static_cast<std::size_t>(everywhere)] == o.subscribers) ++everywhere;
+      auto& room = rooms[static_cast<std::size_t>(c.room)];
+      if (++room.reached[static_cast<std::size_t>(c.messages)] == room.members) {
+        while (room.everywhere < o.messages && room.reached[static_cast<std::size_t>(room.everywhere)] == room.members) {
+          ++room.everywhere;
+        }
       }
       if (++c.messages == o.messages) ++subscribers_done;
     } else if (payload.starts_with(R"({"type":"ack")")) {
       ++acked;
-      if (const long ref = ref_number(payload); ref >= 0 && ref < o.messages) {
+      if (const long ref = ref_number(payload); ref >= 0 && ref < total) {
         ack_latency.record(now_ns() - scheduled[static_cast<std::size_t>(ref)]);
       }
-    } else if (!c.joined && payload.starts_with(R"({"type":"joined","ref":"j")")) {
-      c.joined = true;
+    } else if (payload.starts_with(R"({"type":"joined","ref":"j")")) {
       ++joined;
     } else if (payload.starts_with(R"({"type":"error")")) {
       std::fprintf(stderr, "server error: %.*s\n", static_cast<int>(payload.size()), payload.data());
     }
   };
 
-  // --messages 0: an idle scenario. Connections open (and are welcomed,
-  // so authenticated) and stay silent; what is measured is the server's
-  // resident memory per connection.
-  if (o.messages == 0) {
-    int welcomed = 0;
-    while (welcomed < o.subscribers) {
-      if (Clock::now() - opening > std::chrono::minutes(2)) throw std::runtime_error("connections were not welcomed");
-      const int ready = epoll_wait(epoll, events.data(), static_cast<int>(events.size()), 100);
-      for (int e = 0; e < ready; ++e) {
-        const auto id = events[static_cast<std::size_t>(e)].data.u64;
-        if (id == kPublisher) continue;
-        Connection& c = subs[id];
-        ssize_t n;
-        while ((n = read(c.fd, buffer.data(), buffer.size())) > 0) {
-          if (std::string_view(buffer.data(), static_cast<std::size_t>(n)).find(R"("type":"welcome")") !=
-              std::string_view::npos) {
-            ++welcomed;
-          }
-        }
-      }
-    }
-    const double open_seconds = std::chrono::duration<double>(Clock::now() - opening).count();
-    // Idle means settled: natterd gives memory freed by the storm back
-    // once its session count has held still for a second or two.
-    std::this_thread::sleep_for(std::chrono::seconds(3));
-    const long rss_after = rss_kib_of(o.server_pid);
-    const double per_connection = static_cast<double>(rss_after - rss_before) * 1024.0 / (o.subscribers + 1);
-    std::printf("{\"scenario\":\"idle\",\"connections\":%d,\"open_seconds\":%.3f,\"server_rss_before_kib\":%ld,"
-                "\"server_rss_after_kib\":%ld,\"bytes_per_connection\":%.0f}\n",
-                o.subscribers + 1, open_seconds, rss_before, rss_after, per_connection);
-    std::printf("\n%-12s %-10s %-12s %-12s %-10s\n%-12d %-10.3f %-12ld %-12ld %-10.0f\n", "connections", "open s",
-                "rss before", "rss after", "B/conn", o.subscribers + 1, open_seconds, rss_before, rss_after,
-                per_connection);
-    return 0;
-  }
-
   const auto deadline = Clock::now() + std::chrono::minutes(5);
   // Deliveries are timed to the last one; the loop then waits for the
   // acks still trailing (persisted acks wait for the commit).
   double seconds = 0, gen_cpu = 0, server_cpu = 0;
-  while ((subscribers_done < o.subscribers || acked < o.messages) && Clock::now() < deadline) {
-    if (!measuring && joined == o.subscribers + 1) {
+  while ((subscribers_done < o.subscribers || acked < total) && Clock::now() < deadline) {
+    if (!measuring && joined == o.subscribers + o.rooms) {
       measuring = true;
       started = Clock::now();
       gen_cpu0 = cpu_seconds_self();
@@ -292,7 +308,7 @@ int main(int argc, char** argv) try {
     // send would count against the server (latency runs from the
     // scheduled time).
     timespec timeout{0, 100'000'000};
-    if (measuring && o.rate > 0 && sent < o.messages) {
+    if (measuring && o.rate > 0 && sent < total) {
       const std::int64_t due = std::chrono::duration_cast<std::chrono::nanoseconds>(started.time_since_epoch()).count() +
                                static_cast<std::int64_t>(static_cast<double>(sent) * 1e9 / o.rate);
       const std::int64_t wait = std::max<std::int64_t>(0, due - now_ns());
@@ -300,8 +316,9 @@ int main(int argc, char** argv) try {
     }
     const int ready = epoll_pwait2(epoll, events.data(), static_cast<int>(events.size()), &timeout, nullptr);
     for (int e = 0; e < ready; ++e) {
-      const bool is_publisher = events[static_cast<std::size_t>(e)].data.u64 == kPublisher;
-      Connection& c = is_publisher ? pub : subs[events[static_cast<std::size_t>(e)].data.u64];
+      const auto index = events[static_cast<std::size_t>(e)].data.u64;
+      Connection& c = conns[index];
+      const bool is_publisher = index >= static_cast<std::uint64_t>(o.subscribers);
       while (true) {
         std::memcpy(buffer.data(), c.pending.data(), c.pending.size());
         const ssize_t n = read(c.fd, buffer.data() + c.pending.size(), buffer.size() - c.pending.size());
@@ -326,19 +343,19 @@ int main(int argc, char** argv) try {
   const double rate = static_cast<double>(delivered) / seconds;
   const double ns_per_delivery = delivered ? server_cpu * 1e9 / static_cast<double>(delivered) : 0;
   std::printf(
-      "{\"scenario\":\"fanout\",\"subscribers\":%d,\"messages\":%ld,\"window\":%d,\"rate\":%.0f,\"body_bytes\":%d,"
-      "\"delivered\":%ld,\"expected\":%ld,\"seconds\":%.3f,\"deliveries_per_s\":%.0f,\"p50_ms\":%.3f,"
-      "\"p99_ms\":%.3f,\"p999_ms\":%.3f,\"generator_cpu_s\":%.2f,\"server_cpu_s\":%.2f,"
+      "{\"scenario\":\"fanout\",\"subscribers\":%d,\"rooms\":%d,\"messages\":%ld,\"window\":%d,\"rate\":%.0f,"
+      "\"body_bytes\":%d,\"delivered\":%ld,\"expected\":%ld,\"seconds\":%.3f,\"deliveries_per_s\":%.0f,"
+      "\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"p999_ms\":%.3f,\"generator_cpu_s\":%.2f,\"server_cpu_s\":%.2f,"
       "\"server_cpu_ns_per_delivery\":%.0f,\"acked\":%ld,\"ack_p50_ms\":%.3f,\"ack_p99_ms\":%.3f}\n",
-      o.subscribers, o.messages, o.window, o.rate, o.body_bytes, delivered, expected, seconds, rate,
+      o.subscribers, o.rooms, o.messages, o.window, o.rate, o.body_bytes, delivered, expected, seconds, rate,
       latency.percentile(0.5), latency.percentile(0.99), latency.percentile(0.999), gen_cpu, server_cpu,
       ns_per_delivery, acked, ack_latency.percentile(0.5), ack_latency.percentile(0.99));
-  std::printf("\n%-6s %-8s %-6s %-11s %-13s %-8s %-8s %-8s %-9s %-9s %-8s\n", "subs", "messages", "window",
-              "delivered", "deliveries/s", "p50 ms", "p99 ms", "p99.9 ms", "gen cpu", "srv cpu", "ns/dlv");
-  std::printf("%-6d %-8ld %-6d %-11ld %-13.0f %-8.3f %-8.3f %-8.3f %-9.2f %-9.2f %-8.0f\n", o.subscribers,
-              o.messages, o.window, delivered, rate, latency.percentile(0.5), latency.percentile(0.99),
+  std::printf("\n%-6s %-6s %-8s %-6s %-11s %-13s %-8s %-8s %-8s %-9s %-9s %-8s\n", "subs", "rooms", "messages",
+              "window", "delivered", "deliveries/s", "p50 ms", "p99 ms", "p99.9 ms", "gen cpu", "srv cpu", "ns/dlv");
+  std::printf("%-6d %-6d %-8ld %-6d %-11ld %-13.0f %-8.3f %-8.3f %-8.3f %-9.2f %-9.2f %-8.0f\n", o.subscribers,
+              o.rooms, o.messages, o.window, delivered, rate, latency.percentile(0.5), latency.percentile(0.99),
               latency.percentile(0.999), gen_cpu, server_cpu, ns_per_delivery);
-  return delivered == expected && acked == o.messages ? 0 : 1;
+  return delivered == expected && acked == total ? 0 : 1;
 } catch (const std::exception& e) {
   std::fprintf(stderr, "natter_loadgen: %s\n", e.what());
   return 2;

@@ -1,0 +1,12 @@
+#pragma once
+// What the generator reads about processes: its own CPU time, and the
+// server's CPU time and resident memory from /proc.
+
+namespace natter::bench {
+
+double cpu_seconds_self();
+// 0 for pid 0.
+double cpu_seconds_of(int pid);
+long rss_kib_of(int pid);
+
+}  // namespace natter::bench
