@@ -11,14 +11,12 @@
 
 #include "io_thread.hpp"
 #include "protocol_codec.hpp"
-#include "query_string.hpp"
 #include "ws_frames.hpp"
 #include "ws_server.hpp"
 
 namespace natter::ws {
 
 namespace asio = boost::asio;
-namespace beast = boost::beast;
 
 namespace {
 
@@ -217,7 +215,7 @@ bool WsConnection::enqueue(const natter::SharedEvent& event) {
   if (close_queued_) return false;
   event.retain();
   try {
-    outbox_.push_back({&event, {}, false});
+    outbox_.push_back({&event, event.encoded(FrameEncoder::instance()), {}, false});
   } catch (...) {
     event.release();  // out of memory: missed, as by a lagging client
     return false;
@@ -239,18 +237,18 @@ void WsConnection::flush() {
 
 void WsConnection::queue_bytes(std::string frame) {
   if (close_queued_) return;
-  outbox_.push_back({nullptr, std::move(frame), false});
+  outbox_.push_back({nullptr, {}, std::move(frame), false});
   write_next();
 }
 
 void WsConnection::write_next() {
   while (fd_ >= 0 && !waiting_writable_ && !close_sent_) {
     if (outbox_front_ == outbox_.size() && pending_close_) {
-      outbox_.push_back({nullptr, std::move(*pending_close_), true});
+      outbox_.push_back({nullptr, {}, std::move(*pending_close_), true});
       pending_close_.reset();
     }
     if (outbox_front_ == outbox_.size()) {
-      outbox_ = {};  // give the memory back while idle
+      outbox_.clear();  // keeps its capacity for the next batch
       outbox_front_ = 0;
       return;
     }
@@ -258,8 +256,7 @@ void WsConnection::write_next() {
     std::size_t count = 0, bytes = 0;
     for (std::size_t i = outbox_front_; i < outbox_.size() && count < kMaxFramesPerWrite; ++i) {
       const Outgoing& item = outbox_[i];
-      std::span<const std::byte> frame = item.event ? item.event->encoded(FrameEncoder::instance())
-                                                    : std::as_bytes(std::span(item.bytes));
+      std::span<const std::byte> frame = item.wire();
       if (i == outbox_front_) frame = frame.subspan(head_written_);
       parts[count++] = {const_cast<std::byte*>(frame.data()), frame.size()};
       bytes += frame.size();
@@ -289,7 +286,7 @@ void WsConnection::write_next() {
 bool WsConnection::retire_written(std::size_t bytes) {
   while (bytes > 0) {
     Outgoing& item = outbox_[outbox_front_];
-    const std::size_t size = item.event ? item.event->encoded(FrameEncoder::instance()).size() : item.bytes.size();
+    const std::size_t size = item.wire().size();
     const std::size_t left = size - head_written_;
     if (bytes < left) {
       head_written_ += bytes;
@@ -354,6 +351,8 @@ void WsConnection::shut_socket() {
 }
 
 void WsConnection::heartbeat(std::chrono::steady_clock::time_point now) {
+  // Empty at the sweep: give the queue's capacity back (an idle connection holds none).
+  if (outbox_.empty() && outbox_.capacity() > 0) outbox_ = {};
   if (close_deadline_ != std::chrono::steady_clock::time_point{}) {
     if (now >= close_deadline_) abort();
     return;

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -63,11 +64,15 @@ class WsConnection final : public natter::ClientLink,
   std::size_t watch_slot = static_cast<std::size_t>(-1);
 
  private:
-  // A queued frame: a shared broker event (retained) or bytes of our own.
+  // A queued frame: a shared broker event (retained; `frame` is its
+  // encoding, which lives as long as the event) or bytes of our own.
   struct Outgoing {
     const natter::SharedEvent* event = nullptr;
+    std::span<const std::byte> frame;
     std::string bytes;
     bool is_close = false;
+
+    std::span<const std::byte> wire() const { return event ? frame : std::as_bytes(std::span(bytes)); }
   };
 
   void on_readable();
@@ -108,9 +113,10 @@ class WsConnection final : public natter::ClientLink,
   natter::SessionPort* port_ = nullptr;  // null before start() or after close
   std::shared_ptr<WsConnection> broker_hold_;  // keeps us alive until detached()
 
-  // A vector with a moving front, which holds no memory while empty (a
-  // deque always does). The front item's first head_written_ bytes are on
-  // the wire already.
+  // A vector with a moving front: a busy connection keeps its capacity
+  // between writes, an idle one gives it back at the next heartbeat (a
+  // deque always holds memory). The front item's first head_written_
+  // bytes are on the wire already.
   std::vector<Outgoing> outbox_;
   std::size_t outbox_front_ = 0;
   std::size_t head_written_ = 0;
