@@ -26,7 +26,6 @@ IoThread::~IoThread() {
   stop();
   watched_.clear();
   retired_.clear();
-  for (const Delivery& d : inbox_) d.event->release();
   for (const auto* event : held_) event->release();
 }
 
