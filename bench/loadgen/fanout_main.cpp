@@ -63,9 +63,23 @@ struct Room {
   std::vector<int> reached;  // [k]: members that have received message k
 };
 
-// The send time the publisher put at the start of the body.
-std::int64_t stamped_ns(std::string_view frame) {
-  const auto at = frame.rfind("\"body\":\"");
+// The send time the publisher put at the start of the body, which is the
+// event's last field: "<stamp> <pad>"}. Read backwards from the known end
+// of the stamp; searching for "body" each time cost the generator more
+// than a server's delivery.
+std::int64_t stamped_ns(std::string_view frame, std::size_t pad_bytes) {
+  const std::size_t tail = pad_bytes + 3;  // ' ' pad '"' '}'
+  if (frame.size() > tail + 20 && frame[frame.size() - tail] == ' ') {
+    const char* end = frame.data() + frame.size() - tail;
+    const char* begin = end;
+    while (begin > frame.data() && *(begin - 1) >= '0' && *(begin - 1) <= '9') --begin;
+    if (begin < end && *(begin - 1) == '"') {
+      std::int64_t ns = 0;
+      for (const char* c = begin; c < end; ++c) ns = ns * 10 + (*c - '0');  // digits, checked above
+      return ns;
+    }
+  }
+  const auto at = frame.rfind("\"body\":\"");  // another server's field order
   if (at == std::string_view::npos) return 0;
   std::int64_t ns = 0;
   std::from_chars(frame.data() + at + 8, frame.data() + frame.size(), ns);
@@ -266,12 +280,14 @@ int main(int argc, char** argv) try {
     }
   };
 
-  auto on_frame = [&](Connection& c, bool is_publisher, int opcode, std::string_view payload) {
+  // `received`: when the read that brought the frame returned; frames of
+  // one read arrived together.
+  auto on_frame = [&](Connection& c, bool is_publisher, std::int64_t received, int opcode, std::string_view payload) {
     if (opcode == 0x8) throw std::runtime_error("server closed a connection: " + std::string(payload.substr(2)));
     if (opcode != 0x1) return;
     if (payload.starts_with(R"({"type":"message")")) {
       if (is_publisher) return;
-      latency.record(now_ns() - stamped_ns(payload));
+      latency.record(received - stamped_ns(payload, pad.size()));
       ++delivered;
       auto& room = rooms[static_cast<std::size_t>(c.room)];
       if (++room.reached[static_cast<std::size_t>(c.messages)] == room.members) {
@@ -283,7 +299,7 @@ int main(int argc, char** argv) try {
     } else if (payload.starts_with(R"({"type":"ack")")) {
       ++acked;
       if (const long ref = ref_number(payload); ref >= 0 && ref < total) {
-        ack_latency.record(now_ns() - scheduled[static_cast<std::size_t>(ref)]);
+        ack_latency.record(received - scheduled[static_cast<std::size_t>(ref)]);
       }
     } else if (payload.starts_with(R"({"type":"joined","ref":"j")")) {
       ++joined;
@@ -326,9 +342,10 @@ int main(int argc, char** argv) try {
           if (n < 0 && errno == EAGAIN) break;
           throw std::runtime_error("a connection was closed by the server");
         }
+        const std::int64_t received = now_ns();
         const std::size_t have = c.pending.size() + static_cast<std::size_t>(n);
         const std::size_t used = for_each_frame(buffer.data(), have, [&](int op, std::string_view p) {
-          on_frame(c, is_publisher, op, p);
+          on_frame(c, is_publisher, received, op, p);
         });
         c.pending.assign(buffer.data() + used, have - used);
       }
