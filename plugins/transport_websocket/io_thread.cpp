@@ -152,7 +152,10 @@ void IoThread::drain() {
   for (const Delivery& d : taken_) {
     if (d.connection->enqueue(*d.event)) to_flush_.push_back(d.connection);
   }
-  for (WsConnection* connection : to_flush_) connection->flush();
+  for (WsConnection* connection : to_flush_) {
+    connection->flush();
+    connection->keep_queued();  // before the events' batch retains go below
+  }
   for (const auto* event : taken_held_) event->release();
   retired_.clear();
   taken_.clear();

@@ -32,9 +32,7 @@ WsConnection::WsConnection(WsServer& server, IoThread& thread, int fd)
 
 WsConnection::~WsConnection() {
   if (fd_ >= 0) ::close(fd_);
-  for (std::size_t i = outbox_front_; i < outbox_.size(); ++i) {
-    if (outbox_[i].event) outbox_[i].event->release();
-  }
+  for (std::size_t i = outbox_front_; i < outbox_.size(); ++i) outbox_[i].release();
 }
 
 void WsConnection::start(Upgraded upgraded) {
@@ -213,14 +211,23 @@ void WsConnection::deliver(const natter::SharedEvent& event) noexcept {
 
 bool WsConnection::enqueue(const natter::SharedEvent& event) {
   if (close_queued_) return false;
-  event.retain();
   try {
-    outbox_.push_back({&event, event.encoded(FrameEncoder::instance()), {}, false});
+    outbox_.push_back({&event, event.encoded(FrameEncoder::instance()), {}, false, false});
   } catch (...) {
-    event.release();  // out of memory: missed, as by a lagging client
-    return false;
+    return false;  // out of memory: missed, as by a lagging client
   }
   return !std::exchange(flush_promised_, true);
+}
+
+void WsConnection::keep_queued() {
+  // Unretained events are the newest: walk back to the first retained one.
+  for (std::size_t i = outbox_.size(); i > outbox_front_; --i) {
+    Outgoing& item = outbox_[i - 1];
+    if (!item.event) continue;
+    if (item.retained) break;
+    item.event->retain();
+    item.retained = true;
+  }
 }
 
 void WsConnection::flush() {
@@ -237,14 +244,14 @@ void WsConnection::flush() {
 
 void WsConnection::queue_bytes(std::string frame) {
   if (close_queued_) return;
-  outbox_.push_back({nullptr, {}, std::move(frame), false});
+  outbox_.push_back({nullptr, {}, std::move(frame), false, false});
   write_next();
 }
 
 void WsConnection::write_next() {
   while (fd_ >= 0 && !waiting_writable_ && !close_sent_) {
     if (outbox_front_ == outbox_.size() && pending_close_) {
-      outbox_.push_back({nullptr, {}, std::move(*pending_close_), true});
+      outbox_.push_back({nullptr, {}, std::move(*pending_close_), true, false});
       pending_close_.reset();
     }
     if (outbox_front_ == outbox_.size()) {
@@ -295,7 +302,7 @@ bool WsConnection::retire_written(std::size_t bytes) {
     bytes -= left;
     head_written_ = 0;
     const bool was_close = item.is_close;
-    if (item.event) item.event->release();
+    item.release();
     item = {};
     ++outbox_front_;
     if (was_close) {
@@ -329,7 +336,7 @@ void WsConnection::drop_queue() {
   // A frame already partly on the wire must be finished, or the stream breaks.
   const std::size_t keep = outbox_front_ + (head_written_ > 0 ? 1 : 0);
   while (outbox_.size() > keep) {
-    if (outbox_.back().event) outbox_.back().event->release();
+    outbox_.back().release();
     outbox_.pop_back();
   }
 }

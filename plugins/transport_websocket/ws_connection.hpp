@@ -37,13 +37,17 @@ class WsConnection final : public natter::ClientLink,
   void start(Upgraded upgraded);
   IoThread& thread() const noexcept { return thread_; }
 
-  // From the thread's inbox, I/O thread: queues `event` (retaining it) and
-  // returns true if the connection now needs a flush() it has not been
-  // promised yet.
+  // From the thread's inbox, I/O thread: queues `event` and returns true
+  // if the connection now needs a flush() it has not been promised yet.
+  // The event is not retained here: the inbox holds it until the end of
+  // the drain, and most are written by then.
   bool enqueue(const natter::SharedEvent& event);
   // Writes what enqueue() queued, or disconnects a client that lags too
   // far behind. I/O thread.
   void flush();
+  // After flush(), before the drain lets go of its events: retains the
+  // queued events still waiting for the socket. I/O thread.
+  void keep_queued();
   // Readiness from the thread's epoll set. I/O thread.
   void on_events(std::uint32_t events);
   // The thread's periodic sweep: pings a quiet client, closes a silent one
@@ -64,13 +68,19 @@ class WsConnection final : public natter::ClientLink,
   std::size_t watch_slot = static_cast<std::size_t>(-1);
 
  private:
-  // A queued frame: a shared broker event (retained; `frame` is its
-  // encoding, which lives as long as the event) or bytes of our own.
+  // A queued frame: a shared broker event (`frame` is its encoding, which
+  // lives as long as the event) or bytes of our own. An event outliving
+  // the drain that queued it is retained (keep_queued()).
   struct Outgoing {
     const natter::SharedEvent* event = nullptr;
     std::span<const std::byte> frame;
     std::string bytes;
     bool is_close = false;
+    bool retained = false;
+
+    void release() const {
+      if (event && retained) event->release();
+    }
 
     std::span<const std::byte> wire() const { return event ? frame : std::as_bytes(std::span(bytes)); }
   };
