@@ -32,7 +32,7 @@ class Natterd:
     """One natterd process with its own config and database in a temp dir."""
 
     def __init__(self, workdir=None, broker="", storage="", extra="", max_message_bytes=4096,
-                 backend=None):
+                 backend=None, close_timeout_ms=2000):
         self._own_dir = None
         if workdir is None:
             self._own_dir = tempfile.TemporaryDirectory(prefix="natter-e2e-")
@@ -65,7 +65,7 @@ plugin = "websocket"
 listen = "127.0.0.1:{self.port}"
 path = "/ws"
 max_message_bytes = {max_message_bytes}
-close_timeout_ms = 2000
+close_timeout_ms = {close_timeout_ms}
 {extra}
 """)
         self.process = None
