@@ -4,7 +4,7 @@ after commit) and each peer, driven by the same natter_loadgen with the
 same arguments in the same run. Prints each server's JSON line, then a
 table with natter's figures as ratios to each peer.
 
-    bench/run_fanout.py [--servers natter,websocketpp] [--ack-after persisted|accepted]
+    bench/run_fanout.py [--servers natter,websocketpp,node-ws,node-socketio] [--ack-after persisted|accepted]
                         -- --subscribers 200 --messages 20000 --window 32
 """
 
@@ -52,14 +52,26 @@ def start_websocketpp(work, port, ack_after):
     return subprocess.Popen([os.path.join(BUILD, "bin", "natter_peer_websocketpp"), str(port)])
 
 
-def start_node_ws(work, port, ack_after):
-    peer = os.path.join(HERE, "peers", "node_ws")
-    if not os.path.isdir(os.path.join(peer, "node_modules", "ws")):
+def start_node_peer(folder, port):
+    """A peer in bench/peers/<folder>, its npm dependencies installed the first time."""
+    peer = os.path.join(HERE, "peers", folder)
+    if not os.path.isdir(os.path.join(peer, "node_modules")):
         subprocess.run(["npm", "install", "--silent", "--no-audit", "--no-fund"], cwd=peer, check=True)
     return subprocess.Popen(["node", os.path.join(peer, "server.js"), str(port)], stderr=subprocess.DEVNULL)
 
 
-SERVERS = {"natter": start_natter, "websocketpp": start_websocketpp, "node-ws": start_node_ws}
+def start_node_ws(work, port, ack_after):
+    return start_node_peer("node_ws", port)
+
+
+def start_node_socketio(work, port, ack_after):
+    return start_node_peer("node_socketio", port)
+
+
+SERVERS = {"natter": start_natter, "websocketpp": start_websocketpp, "node-ws": start_node_ws,
+           "node-socketio": start_node_socketio}
+# Peers whose protocol wraps natter.v1's commands and events differently.
+PROTOCOL = {"node-socketio": ["--protocol", "socketio"]}
 
 
 def measure(name, loadgen_args, ack_after):
@@ -70,7 +82,8 @@ def measure(name, loadgen_args, ack_after):
             wait_listening(port, server)
             out = subprocess.run([os.path.join(BUILD, "bin", "natter_loadgen"), "--url",
                                   f"ws://127.0.0.1:{port}/ws", "--server-pid", str(server.pid),
-                                  *loadgen_args], capture_output=True, text=True, timeout=600)
+                                  *loadgen_args, *PROTOCOL.get(name, [])], capture_output=True, text=True,
+                                 timeout=600)
             if out.returncode != 0:
                 raise RuntimeError(f"{name}: natter_loadgen failed:\n{out.stderr}{out.stdout}")
             result = json.loads(out.stdout.splitlines()[0])
@@ -85,7 +98,7 @@ def measure(name, loadgen_args, ack_after):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--servers", default="natter,websocketpp,node-ws")
+    parser.add_argument("--servers", default="natter,websocketpp,node-ws,node-socketio")
     parser.add_argument("--ack-after", default="persisted", choices=["persisted", "accepted"])
     parser.add_argument("loadgen_args", nargs="*")
     args = parser.parse_args()

@@ -11,6 +11,11 @@
 //
 //   natter_loadgen --url ws://127.0.0.1:8080/ws --subscribers 200 --messages 20000 --window 32
 //                  [--rooms 1] [--rate MSGS_PER_S] [--body-bytes 64] [--server-pid PID] [--sources 4]
+//                  [--protocol natter|socketio]
+//
+// --protocol socketio speaks socket.io 4 (Engine.IO 4 over WebSocket) to
+// bench/peers/node_socketio, which carries the same commands and events as
+// socket.io events.
 
 #include <sys/epoll.h>
 #include <unistd.h>
@@ -27,6 +32,7 @@
 
 #include "latency_histogram.hpp"
 #include "process_stats.hpp"
+#include "wire_protocol.hpp"
 #include "ws_wire.hpp"
 
 namespace {
@@ -45,6 +51,7 @@ struct Options {
   int port = 8080, subscribers = 200, rooms = 1, window = 32, body_bytes = 64, sources = 1, server_pid = 0;
   long messages = 20000;  // per room
   double rate = 0;        // messages per second over all rooms; 0: closed loop on the window
+  bool socketio = false;  // --protocol socketio
 };
 
 struct Connection {
@@ -107,9 +114,9 @@ void send_all(int fd, const std::string& bytes) {
   }
 }
 
-std::string join_frame(const std::string& room) {
+std::string join_frame(const Wire& wire, const std::string& room) {
   std::string f;
-  append_client_frame(f, R"({"op":"join","room":")" + room + R"(","ref":"j"})");
+  wire.command(f, "join", R"("room":")" + room + R"(","ref":"j")");
   return f;
 }
 
@@ -133,6 +140,7 @@ Options parse(int argc, char** argv) {
     else if (flag == "--body-bytes") o.body_bytes = std::stoi(value);
     else if (flag == "--server-pid") o.server_pid = std::stoi(value);
     else if (flag == "--sources") o.sources = std::stoi(value);
+    else if (flag == "--protocol" && (value == "natter" || value == "socketio")) o.socketio = value == "socketio";
     else throw std::runtime_error("unknown flag " + std::string(flag));
   }
   if (o.rooms < 1 || o.subscribers < o.rooms) throw std::runtime_error("need at least one subscriber per room");
@@ -143,13 +151,14 @@ Options parse(int argc, char** argv) {
 // upgrade requests are out before the oldest answer is read, so the server
 // works on many at once (and its accept queue never overflows into SYN
 // retries). Each joins its room unless `join` is false.
-void open_subscribers(const Options& o, std::vector<Connection>& conns, const std::vector<Room>& rooms, int epoll,
-                      bool join) {
+void open_subscribers(const Options& o, const Wire& wire, std::vector<Connection>& conns,
+                      const std::vector<Room>& rooms, int epoll, bool join) {
   constexpr int kInFlight = 256;
   auto finish = [&](int i) {
     auto& c = conns[static_cast<std::size_t>(i)];
     ws_finish_upgrade(c.fd);
-    if (join) send_all(c.fd, join_frame(rooms[static_cast<std::size_t>(c.room)].name));
+    wire.say_hello(c.fd, c.pending);
+    if (join) send_all(c.fd, join_frame(wire, rooms[static_cast<std::size_t>(c.room)].name));
     epoll_event ev{EPOLLIN, {.u64 = static_cast<std::uint64_t>(i)}};
     epoll_ctl(epoll, EPOLL_CTL_ADD, c.fd, &ev);
   };
@@ -157,7 +166,7 @@ void open_subscribers(const Options& o, std::vector<Connection>& conns, const st
     const std::string source = o.sources > 1 ? "127.0.0." + std::to_string(1 + i % o.sources) : "";
     auto& c = conns[static_cast<std::size_t>(i)];
     c.room = i % o.rooms;
-    c.fd = ws_open(o.host, o.port, o.path + "?user=sub" + std::to_string(i), source);
+    c.fd = ws_open(o.host, o.port, wire.target("sub" + std::to_string(i)), source);
     if (i >= kInFlight) finish(i - kInFlight);
   }
   for (int i = std::max(0, o.subscribers - kInFlight); i < o.subscribers; ++i) finish(i);
@@ -166,14 +175,17 @@ void open_subscribers(const Options& o, std::vector<Connection>& conns, const st
 // --messages 0: connections open (and are welcomed, so authenticated) and
 // stay silent; what is measured is how long that took and the server's
 // resident memory per connection once settled.
-int run_idle(const Options& o, long rss_before, Clock::time_point opening) {
+int run_idle(const Options& o, const Wire& wire, long rss_before, Clock::time_point opening) {
   const int epoll = epoll_create1(0);
   std::vector<Connection> conns(static_cast<std::size_t>(o.subscribers));
   std::vector<Room> rooms(1);
-  open_subscribers(o, conns, rooms, epoll, false);
+  open_subscribers(o, wire, conns, rooms, epoll, false);
   std::vector<char> buffer(1 << 16);
   std::vector<epoll_event> events(1024);
   int welcomed = 0;
+  for (const Connection& c : conns) {  // read while saying hello
+    if (c.pending.find(R"("type":"welcome")") != std::string::npos) ++welcomed;
+  }
   while (welcomed < o.subscribers) {
     if (Clock::now() - opening > std::chrono::minutes(2)) throw std::runtime_error("connections were not welcomed");
     const int ready = epoll_wait(epoll, events.data(), static_cast<int>(events.size()), 100);
@@ -206,7 +218,8 @@ int main(int argc, char** argv) try {
   const Options o = parse(argc, argv);
   const long rss_before = rss_kib_of(o.server_pid);
   const auto opening = Clock::now();
-  if (o.messages == 0) return run_idle(o, rss_before, opening);
+  const Wire wire{o.socketio, o.path};
+  if (o.messages == 0) return run_idle(o, wire, rss_before, opening);
 
   const int epoll = epoll_create1(0);
   std::vector<Room> rooms(static_cast<std::size_t>(o.rooms));
@@ -219,12 +232,13 @@ int main(int argc, char** argv) try {
   // Subscribers first, then one publisher per kRoomsPerPublisher rooms.
   const int publishers = (o.rooms + kRoomsPerPublisher - 1) / kRoomsPerPublisher;
   std::vector<Connection> conns(static_cast<std::size_t>(o.subscribers + publishers));
-  open_subscribers(o, conns, rooms, epoll, true);
+  open_subscribers(o, wire, conns, rooms, epoll, true);
   for (int p = 0; p < publishers; ++p) {
     const auto i = static_cast<std::size_t>(o.subscribers + p);
-    conns[i].fd = ws_connect(o.host, o.port, o.path + "?user=publisher" + std::to_string(p));
+    conns[i].fd = ws_connect(o.host, o.port, wire.target("publisher" + std::to_string(p)));
+    wire.say_hello(conns[i].fd, conns[i].pending);
     for (int r = p * kRoomsPerPublisher; r < std::min(o.rooms, (p + 1) * kRoomsPerPublisher); ++r) {
-      send_all(conns[i].fd, join_frame(rooms[static_cast<std::size_t>(r)].name));
+      send_all(conns[i].fd, join_frame(wire, rooms[static_cast<std::size_t>(r)].name));
     }
     epoll_event ev{EPOLLIN, {.u64 = i}};
     epoll_ctl(epoll, EPOLL_CTL_ADD, conns[i].fd, &ev);
@@ -250,9 +264,9 @@ int main(int argc, char** argv) try {
     scheduled[static_cast<std::size_t>(ref)] = stamp;
     char body[64];
     const int n = std::snprintf(body, sizeof body, "%lld ", static_cast<long long>(stamp));
-    append_client_frame(out[static_cast<std::size_t>(r / kRoomsPerPublisher)],
-                        R"({"op":"send","room":")" + room.name + R"(","ref":"m)" + std::to_string(ref) +
-                            R"(","body":")" + std::string(body, static_cast<std::size_t>(n)) + pad + R"("})");
+    wire.command(out[static_cast<std::size_t>(r / kRoomsPerPublisher)], "send",
+                 R"("room":")" + room.name + R"(","ref":"m)" + std::to_string(ref) + R"(","body":")" +
+                     std::string(body, static_cast<std::size_t>(n)) + pad + R"(")");
     ++room.sent;
     ++sent;
   };
@@ -282,9 +296,20 @@ int main(int argc, char** argv) try {
 
   // `received`: when the read that brought the frame returned; frames of
   // one read arrived together.
-  auto on_frame = [&](Connection& c, bool is_publisher, std::int64_t received, int opcode, std::string_view payload) {
-    if (opcode == 0x8) throw std::runtime_error("server closed a connection: " + std::string(payload.substr(2)));
+  std::string pong;
+  append_client_frame(pong, "3");
+  auto on_frame = [&](Connection& c, bool is_publisher, std::int64_t received, int opcode, std::string_view frame) {
+    if (opcode == 0x8) {
+      const int code = frame.size() >= 2 ? (static_cast<unsigned char>(frame[0]) << 8) | static_cast<unsigned char>(frame[1]) : 1005;
+      throw std::runtime_error("server closed a connection: " + std::to_string(code) + " " +
+                               std::string(frame.substr(std::min<std::size_t>(2, frame.size()))));
+    }
     if (opcode != 0x1) return;
+    if (wire.is_ping(frame)) {
+      send_all(c.fd, pong);
+      return;
+    }
+    const std::string_view payload = wire.event(frame);
     if (payload.starts_with(R"({"type":"message")")) {
       if (is_publisher) return;
       latency.record(received - stamped_ns(payload, pad.size()));
