@@ -46,8 +46,8 @@ void IoThread::sweep_after(std::chrono::milliseconds tick) {
   sweep_timer_.async_wait([this, tick](boost::system::error_code ec) {
     if (ec) return;
     const auto now = std::chrono::steady_clock::now();
-    // heartbeat() may close a socket, never unwatch: that waits for the
-    // read to end, so the list holds still while we walk it.
+    // heartbeat() never closes a socket itself (it posts abort()), so
+    // the list holds still while we walk it.
     for (const auto& connection : watched_) connection->heartbeat(now);
     retired_.clear();
     sweep_after(tick);
@@ -126,6 +126,16 @@ void IoThread::wake() noexcept {
     post = should_post_drain();
   }
   if (post) post_drain();
+}
+
+void IoThread::run_after_queued(std::function<void()> task) noexcept {
+  try {
+    // Both posts under the lock: the drain, if one is due, comes first.
+    std::lock_guard lock(mutex_);
+    if (should_post_drain()) asio::post(context_, [this] { drain(); });
+    asio::post(context_, std::move(task));
+  } catch (...) {
+  }
 }
 
 bool IoThread::should_post_drain() {

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -50,6 +51,10 @@ class IoThread {
                bool wake) noexcept;
   // Sends whatever is queued. Any thread.
   void wake() noexcept;
+  // Runs `task` on this thread after everything queued so far has been
+  // handed to its connections, held back or not: what the broker queued
+  // before closing or detaching a link must reach it first. Any thread.
+  void run_after_queued(std::function<void()> task) noexcept;
 
   // Adds a connection of this thread to the sweep (holding it) or removes
   // it (letting go once the current handler is done). This thread only.

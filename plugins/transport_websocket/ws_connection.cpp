@@ -325,7 +325,7 @@ void WsConnection::after_close_written() {
 
 void WsConnection::close(natter::CloseCode code, std::string_view reason) noexcept {
   try {
-    asio::post(thread_.context(), [self = shared_from_this(), code, reason = std::string(reason)] {
+    thread_.run_after_queued([self = shared_from_this(), code, reason = std::string(reason)] {
       self->begin_close(code, reason, false);
     });
   } catch (...) {
@@ -381,7 +381,8 @@ void WsConnection::heartbeat(std::chrono::steady_clock::time_point now) {
 
 void WsConnection::detached() noexcept {
   try {
-    asio::post(thread_.context(), [self = shared_from_this()] { self->broker_hold_.reset(); });
+    // After the drain of what the broker queued for us: that drain still uses us.
+    thread_.run_after_queued([self = shared_from_this()] { self->broker_hold_.reset(); });
   } catch (...) {
   }
 }
