@@ -73,6 +73,7 @@ class Broker final : public natter::BrokerEntry, public natter::BusListener {
   void deliver_message(const StoredMessage& message);
   const config::BrokerSettings& settings() const noexcept { return settings_; }
   BrokerMetrics& metrics() noexcept { return metrics_; }
+  FanoutBatch& fanout() noexcept { return fanout_; }
 
  private:
   void authenticated(std::uint64_t session_id, std::string user);

@@ -24,6 +24,10 @@ class FanoutBatch {
  public:
   explicit FanoutBatch(runtime::Executor& loop) : loop_(loop) {}
   void deliver(std::span<Session* const> members, const EventRef& event, std::string_view room);
+  // One event for one link of a transport with a Fanout (an ack, an
+  // answer), corked with the rest: a publisher's acks leave with the
+  // messages it receives itself, in the same write.
+  void deliver(natter::ClientLink& link, natter::Fanout& fanout, const EventRef& event);
 
  private:
   struct Group {
@@ -31,7 +35,9 @@ class FanoutBatch {
     std::vector<natter::ClientLink*> links;
     bool unflushed = false;
   };
-  std::vector<natter::ClientLink*>& group_of(natter::Fanout* fanout);
+  Group& group_of(natter::Fanout* fanout);
+  // Marks `group` as holding events and posts the flush if none is due.
+  void flush_later(Group& group);
   void flush();
 
   runtime::Executor& loop_;

@@ -46,7 +46,11 @@ void Session::send(const EventRef& event, std::string_view room) {
     replaying.find(room)->second.push_back(event);
     return;
   }
-  link_.deliver(*event);
+  if (fanout_) {
+    broker_.fanout().deliver(link_, *fanout_, event);
+  } else {
+    link_.deliver(*event);
+  }
 }
 
 void Session::send_error(std::string_view ref, natter::ErrorCode code, std::string_view message,
