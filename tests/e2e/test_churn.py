@@ -56,9 +56,9 @@ class ChurnTest(unittest.IsolatedAsyncioTestCase):
         await sender
         stop.set()
         cycles = await asyncio.gather(*churners, return_exceptions=True)
+        self.assertIsNone(self.server.process.poll(), "natterd died:\n" + self.server.log()[-4000:])
         self.assertEqual(bodies, [f"m{i}" for i in range(MESSAGES)])
         self.assertGreater(sum(c for c in cycles if isinstance(c, int)), 50)  # it did churn
-        self.assertIsNone(self.server.process.poll(), "natterd died")
         # And it still serves a newcomer.
         bob = await Client.connect(self.server, "bob")
         await bob.join("busy")
