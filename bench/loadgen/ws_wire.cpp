@@ -19,6 +19,10 @@ int ws_open(const std::string& host, int port, const std::string& path_and_query
   const int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   if (!source_ip.empty()) {
+    // Choose the port at connect(), by the whole 4-tuple: bind() alone
+    // would need a port free of every socket on that address, TIME_WAIT
+    // ones of earlier runs included.
+    setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
     sockaddr_in local{};
     local.sin_family = AF_INET;
     inet_pton(AF_INET, source_ip.c_str(), &local.sin_addr);
