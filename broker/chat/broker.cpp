@@ -40,11 +40,6 @@ Broker::Broker(const config::BrokerSettings& settings, BrokerParts parts, runtim
 
 Broker::~Broker() = default;
 
-natter::SessionPort* Broker::open_session(natter::ClientLink& link,
-                                          const natter::ConnectInfo& info) noexcept {
-  return open_session(link, info, nullptr);
-}
-
 natter::SessionPort* Broker::open_session(natter::ClientLink& link, const natter::ConnectInfo& info,
                                           natter::Fanout* fanout) noexcept {
   // Allocation failure here leaves no way to answer the transport; the

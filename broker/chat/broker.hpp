@@ -1,6 +1,6 @@
 #pragma once
 // The chat broker: sessions, rooms and membership, replay and history, and
-// the bus between nodes. Transports enter through BrokerEntry, the pub/sub
+// the bus between nodes. Transports enter through a TransportEntry each, the pub/sub
 // plugin through BusListener; both hop onto the broker loop, which is the
 // only thread that touches the state below. Sending lives in SendPipeline.
 
@@ -39,20 +39,18 @@ struct BrokerParts {
   std::uint64_t chain_generation = 0;
 };
 
-class Broker final : public natter::BrokerEntry, public natter::BusListener {
+class Broker final : public natter::BusListener {
  public:
   Broker(const config::BrokerSettings& settings, BrokerParts parts, runtime::Executor& loop,
          runtime::MetricsRegistry& metrics);
   ~Broker();
 
-  // BrokerEntry and BusListener: any thread.
-  natter::SessionPort* open_session(natter::ClientLink& link,
-                                    const natter::ConnectInfo& info) noexcept override;
-  // As above, for a link whose transport also takes events through
-  // `fanout` (nullptr: it does not).
+  // For TransportEntry, any thread: BrokerEntry's calls, for a link whose
+  // transport also takes events through `fanout` (nullptr: it does not).
   natter::SessionPort* open_session(natter::ClientLink& link, const natter::ConnectInfo& info,
                                     natter::Fanout* fanout) noexcept;
-  void count_bad_request() noexcept override;
+  void count_bad_request() noexcept;
+  // BusListener: any thread.
   void received(std::string_view topic, std::span<const std::byte> payload) noexcept override;
 
   // Main thread, after every transport stopped: waits until no send is in

@@ -75,7 +75,7 @@ void IoThread::unwatch(WsConnection& connection) {
   watched_.pop_back();
 }
 
-bool IoThread::poll(int fd, WsConnection& connection) {
+bool IoThread::register_socket(int fd, WsConnection& connection) {
   epoll_event event{EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, {.ptr = &connection}};
   return ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event) == 0;
 }

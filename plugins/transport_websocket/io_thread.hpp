@@ -62,7 +62,7 @@ class IoThread {
   void unwatch(WsConnection& connection);
   // Reports `fd`'s readiness to `connection` (edge-triggered) until the fd
   // is closed; the connection must stay watched that long. This thread only.
-  bool poll(int fd, WsConnection& connection);
+  bool register_socket(int fd, WsConnection& connection);
 
  private:
   struct Delivery {

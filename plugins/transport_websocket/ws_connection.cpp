@@ -40,7 +40,7 @@ void WsConnection::start(Upgraded upgraded) {
   last_read_ = last_ping_ = std::chrono::steady_clock::now();
   auto self = shared_from_this();
   thread_.watch(self);
-  if (!thread_.poll(fd_, *this)) {
+  if (!thread_.register_socket(fd_, *this)) {
     shut_socket();
     return;
   }
