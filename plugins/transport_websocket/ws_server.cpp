@@ -36,12 +36,16 @@ WsServer::~WsServer() {
   for (auto& thread : threads_) thread.reset();
 }
 
+namespace {
+
 // The sweep's period: a quarter of the shortest timeout it enforces, so
 // each fires at most 25% late.
-static std::chrono::milliseconds sweep_tick(const WsSettings& s) {
+std::chrono::milliseconds sweep_tick(const WsSettings& s) {
   const std::uint32_t shortest = std::min({s.ping_interval_ms, s.idle_timeout_ms, s.close_timeout_ms});
   return std::chrono::milliseconds(std::clamp<std::uint32_t>(shortest / 4, 5, 1000));
 }
+
+}  // namespace
 
 bool WsServer::start(natter::BrokerEntry& broker, natter::Diagnostic& error) noexcept {
   broker_ = &broker;
