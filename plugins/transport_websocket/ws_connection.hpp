@@ -19,7 +19,7 @@
 #include <natter/plugin.hpp>
 
 #include "ws_config.hpp"
-#include "ws_upgrade.hpp"
+#include "upgraded.hpp"
 
 namespace natter::ws {
 

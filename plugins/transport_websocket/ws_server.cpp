@@ -8,6 +8,7 @@
 #include <boost/asio/post.hpp>
 
 #include "ws_connection.hpp"
+#include "ws_upgrade.hpp"
 
 namespace natter::ws {
 

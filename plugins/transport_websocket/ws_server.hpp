@@ -15,7 +15,7 @@
 
 #include "io_thread.hpp"
 #include "ws_config.hpp"
-#include "ws_upgrade.hpp"
+#include "upgraded.hpp"
 
 namespace natter::ws {
 
@@ -34,7 +34,6 @@ class WsServer final : public natter::Transport, public natter::Fanout {
 
   // For connections; any thread.
   const WsSettings& settings() const noexcept { return settings_; }
-  natter::Host& host() noexcept { return host_; }
   natter::BrokerEntry& broker() noexcept { return *broker_; }
   // Upgrade thread: gives the upgraded socket `fd` to a new connection on
   // the next I/O thread.

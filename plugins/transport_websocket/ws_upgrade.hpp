@@ -17,17 +17,12 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/websocket/stream.hpp>
 
+#include "upgraded.hpp"
 #include "ws_config.hpp"
 
 namespace natter::ws {
 
 class WsServer;
-
-// What a finished upgrade hands over with the socket.
-struct Upgraded {
-  std::string remote_address, user, token;
-  std::string early_bytes;  // frames the client sent right behind its request
-};
 
 class WsUpgrade : public std::enable_shared_from_this<WsUpgrade> {
  public:
