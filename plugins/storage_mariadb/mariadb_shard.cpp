@@ -1,5 +1,7 @@
 #include "mariadb_shard.hpp"
 
+#include <pthread.h>
+
 #include <chrono>
 #include <random>
 
@@ -38,8 +40,16 @@ void Shard::start() {
     std::lock_guard lock(mutex_);
     accepting_ = true;
   }
-  writer_ = std::thread([this] { write_loop(); });
-  for (unsigned i = 0; i < settings_.readers; ++i) readers_.emplace_back([this] { read_loop(); });
+  writer_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "mariadb-write");
+    write_loop();
+  });
+  for (unsigned i = 0; i < settings_.readers; ++i) {
+    readers_.emplace_back([this] {
+      pthread_setname_np(pthread_self(), "mariadb-read");
+      read_loop();
+    });
+  }
 }
 
 bool Shard::append(Row row, natter::AppendDone& done) {

@@ -1,5 +1,7 @@
 #include "sqlite_store.hpp"
 
+#include <pthread.h>
+
 #include <chrono>
 #include <filesystem>
 
@@ -67,7 +69,10 @@ bool SqliteStore::start(natter::Diagnostic& error) noexcept {
       std::lock_guard lock(mutex_);
       accepting_ = true;
     }
-    worker_ = std::thread([this] { run(); });
+    worker_ = std::thread([this] {
+      pthread_setname_np(pthread_self(), "sqlite-store");
+      run();
+    });
   } catch (const std::exception& e) {
     error.report(e.what());
     return false;

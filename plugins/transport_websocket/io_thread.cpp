@@ -1,5 +1,6 @@
 #include "io_thread.hpp"
 
+#include <pthread.h>
 #include <sys/epoll.h>
 
 #include <cerrno>
@@ -35,10 +36,13 @@ void IoThread::stop() noexcept {
   if (thread_.joinable()) thread_.join();
 }
 
-void IoThread::start(std::chrono::milliseconds tick) {
+void IoThread::start(std::chrono::milliseconds tick, std::string name) {
   if (tick.count() > 0) sweep_after(tick);
   wait_for_events();
-  thread_ = std::thread([this] { context_.run(); });
+  thread_ = std::thread([this, name = std::move(name)] {
+    pthread_setname_np(pthread_self(), name.c_str());
+    context_.run();
+  });
 }
 
 void IoThread::sweep_after(std::chrono::milliseconds tick) {
@@ -103,7 +107,6 @@ void IoThread::dispatch_events() {
 void IoThread::deliver(std::span<WsConnection* const> connections, const natter::SharedEvent& event,
                        bool wake) noexcept {
   if (connections.empty()) return;
-  bool post = false;
   {
     std::lock_guard lock(mutex_);
     try {
@@ -114,33 +117,30 @@ void IoThread::deliver(std::span<WsConnection* const> connections, const natter:
       // Out of memory: these recipients miss the event, as a client that
       // lagged would; recovery with `since` closes the gap.
     }
-    post = wake && should_post_drain();
+    if (wake && should_post_drain()) post_drain();
   }
-  if (post) post_drain();
 }
 
 void IoThread::wake() noexcept {
-  bool post = false;
-  {
-    std::lock_guard lock(mutex_);
-    post = should_post_drain();
-  }
-  if (post) post_drain();
+  std::lock_guard lock(mutex_);
+  if (should_post_drain()) post_drain();
 }
 
 void IoThread::run_after_queued(std::function<void()> task) noexcept {
   try {
-    // Both posts under the lock: the drain, if one is due, comes first.
+    // Through the inbox, not a post of its own: the io_context does not
+    // promise to run handlers in the order they were posted from different
+    // threads, and this task often frees a connection the drain still names.
     std::lock_guard lock(mutex_);
-    if (should_post_drain()) asio::post(context_, [this] { drain(); });
-    asio::post(context_, std::move(task));
+    after_.push_back(std::move(task));
+    if (should_post_drain()) post_drain();
   } catch (...) {
   }
 }
 
 bool IoThread::should_post_drain() {
   // One wakeup per batch, however many events and connections it holds.
-  if (drain_posted_ || inbox_.empty()) return false;
+  if (drain_posted_ || (inbox_.empty() && after_.empty())) return false;
   drain_posted_ = true;
   return true;
 }
@@ -157,6 +157,7 @@ void IoThread::drain() {
     std::lock_guard lock(mutex_);
     taken_.swap(inbox_);
     taken_held_.swap(held_);
+    taken_after_.swap(after_);
     drain_posted_ = false;
   }
   for (const Delivery& d : taken_) {
@@ -167,9 +168,11 @@ void IoThread::drain() {
     connection->keep_queued();  // before the events' batch retains go below
   }
   for (const auto* event : taken_held_) event->release();
+  for (auto& task : taken_after_) task();
   retired_.clear();
   taken_.clear();
   taken_held_.clear();
+  taken_after_.clear();
   to_flush_.clear();
 }
 

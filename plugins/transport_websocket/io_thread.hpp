@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <span>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -35,9 +36,10 @@ class IoThread {
   IoThread(const IoThread&) = delete;
   IoThread& operator=(const IoThread&) = delete;
 
-  // Runs the context on a new thread, sweeping the watched connections
-  // every `tick` (zero: never). Owner's thread; throws std::system_error.
-  void start(std::chrono::milliseconds tick);
+  // Runs the context on a new thread called `name` (as top -H shows it, at
+  // most 15 bytes), sweeping the watched connections every `tick` (zero:
+  // never). Owner's thread; throws std::system_error.
+  void start(std::chrono::milliseconds tick, std::string name);
   boost::asio::io_context& context() noexcept { return context_; }
   // Its place among the transport's threads.
   std::size_t index() const noexcept { return index_; }
@@ -69,11 +71,13 @@ class IoThread {
     WsConnection* connection;
     const natter::SharedEvent* event;
   };
-  // Posts drain() unless one is pending; with mutex_ held.
+  // Whether to post drain(): none is pending and there is work. With
+  // mutex_ held, as is post_drain().
   bool should_post_drain();
   void post_drain() noexcept;
-  // This thread: hands everything in the inbox to its connections, then
-  // lets each connection that got something write.
+  // This thread: hands everything in the inbox to its connections, lets
+  // each connection that got something write, then runs the tasks queued
+  // by run_after_queued() in this batch.
   void drain();
   void sweep_after(std::chrono::milliseconds tick);
   void wait_for_events();
@@ -95,12 +99,14 @@ class IoThread {
   std::mutex mutex_;
   std::vector<Delivery> inbox_;                  // guarded by mutex_
   std::vector<const natter::SharedEvent*> held_;  // guarded: one retain per deliver() call
+  std::vector<std::function<void()>> after_;      // guarded: run_after_queued()'s tasks
   bool drain_posted_ = false;                     // guarded
 
   // This thread only; swapped with the above so steady traffic reuses
   // their memory instead of allocating.
   std::vector<Delivery> taken_;
   std::vector<const natter::SharedEvent*> taken_held_;
+  std::vector<std::function<void()>> taken_after_;
   std::vector<WsConnection*> to_flush_;
 };
 

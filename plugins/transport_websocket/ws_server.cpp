@@ -68,8 +68,8 @@ bool WsServer::start(natter::BrokerEntry& broker, natter::Diagnostic& error) noe
   }
   accept_next();
   try {
-    for (auto& thread : threads_) thread->start(sweep_tick(settings_));
-    upgrades_.start(std::chrono::milliseconds(0));
+    for (auto& thread : threads_) thread->start(sweep_tick(settings_), "ws-io-" + std::to_string(thread->index()));
+    upgrades_.start(std::chrono::milliseconds(0), "ws-upgrade");
   } catch (const std::exception& e) {
     error.report(std::string("cannot start I/O threads: ") + e.what());
     return false;
