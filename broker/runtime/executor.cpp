@@ -1,33 +1,99 @@
 #include "runtime/executor.hpp"
 
-#include <future>
+#include <pthread.h>
 
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
+#include <future>
 
 namespace natter::runtime {
 
-namespace asio = boost::asio;
+namespace {
 
-struct Executor::Impl {
-  asio::io_context context{1};
-  asio::executor_work_guard<asio::io_context::executor_type> work{context.get_executor()};
-  std::thread thread;
-};
+// Set while this thread runs loop tasks: a task that hands over another
+// must not run it inside itself.
+thread_local bool running_loop_tasks = false;
 
-Executor::Executor() : impl_(std::make_unique<Impl>()) {
-  impl_->thread = std::thread([this] { impl_->context.run(); });
+// How many times an inline runner picks up what was handed over while it
+// ran (the broker's flush, acks) before it leaves the rest to the loop
+// thread, so a transport's thread is not kept from its sockets for long.
+constexpr int kInlineRounds = 4;
+
+// A task that throws has left chat state half-changed: as on any thread
+// the broker owns, that ends the process.
+void run_all(std::vector<Executor::Task>& tasks) noexcept {
+  running_loop_tasks = true;
+  for (Executor::Task& task : tasks) task();
+  running_loop_tasks = false;
+  tasks.clear();
+}
+
+}  // namespace
+
+Executor::Executor() {
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "natter-loop");
+    run_loop();
+  });
 }
 
 Executor::~Executor() {
-  impl_->work.reset();
-  impl_->context.stop();
-  if (impl_->thread.joinable()) impl_->thread.join();
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  work_.notify_all();
+  if (thread_.joinable()) thread_.join();
 }
 
-void Executor::post(std::function<void()> task) {
-  asio::post(impl_->context, std::move(task));
+void Executor::post(Task task) {
+  bool wake = false;
+  {
+    std::lock_guard lock(mutex_);
+    queue_.push_back(std::move(task));
+    wake = !running_;
+  }
+  if (wake) work_.notify_one();
+}
+
+void Executor::run_or_post(Task task) {
+  std::unique_lock lock(mutex_);
+  if (running_ || stopping_ || running_loop_tasks) {
+    queue_.push_back(std::move(task));
+    const bool wake = !running_;
+    lock.unlock();
+    if (wake) work_.notify_one();
+    return;
+  }
+  // This thread is the loop now. Tasks handed over earlier go first.
+  running_ = true;
+  inline_batch_.swap(queue_);
+  inline_batch_.push_back(std::move(task));
+  for (int round = 0; round < kInlineRounds && !inline_batch_.empty(); ++round) {
+    lock.unlock();
+    run_all(inline_batch_);
+    lock.lock();
+    inline_batch_.swap(queue_);
+  }
+  // What the last round took but did not run goes back; queue_ is empty.
+  queue_.swap(inline_batch_);
+  running_ = false;
+  const bool wake = !queue_.empty();
+  lock.unlock();
+  if (wake) work_.notify_one();
+}
+
+void Executor::run_loop() {
+  std::vector<Task> batch;
+  std::unique_lock lock(mutex_);
+  while (true) {
+    work_.wait(lock, [this] { return stopping_ || (!running_ && !queue_.empty()); });
+    if (stopping_) return;
+    running_ = true;
+    batch.swap(queue_);
+    lock.unlock();
+    run_all(batch);
+    lock.lock();
+    running_ = false;
+  }
 }
 
 void Executor::barrier() {

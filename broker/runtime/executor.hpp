@@ -1,30 +1,51 @@
 #pragma once
-// The broker loop: one thread that owns all chat state (rooms, sessions,
-// pending sends). Everything else reaches that state by posting work here,
-// so the state itself needs no locks. Asio stays inside executor.cpp.
+// The broker loop: all chat state (rooms, sessions, pending sends) is
+// touched by one thread at a time, so the state itself needs no locks.
+// Tasks run in the order they were handed over. Usually the loop's own
+// thread runs them; run_or_post() lets a caller run a task in place when
+// the loop is idle, which saves two thread switches per command when a
+// transport's I/O thread hands one over.
 
+#include <condition_variable>
 #include <functional>
-#include <memory>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 namespace natter::runtime {
 
 class Executor {
  public:
+  using Task = std::function<void()>;
+
   Executor();
-  ~Executor();  // stops and joins the thread
+  ~Executor();  // stops and joins the thread; tasks not yet run are dropped
   Executor(const Executor&) = delete;
   Executor& operator=(const Executor&) = delete;
 
-  // Runs `task` on the loop thread, after tasks posted before it. Any thread.
-  void post(std::function<void()> task);
-  // Blocks until every task posted before this call has run. Not from the
-  // loop thread.
+  // Runs `task` on the loop, after tasks handed over before it. Any thread.
+  void post(Task task);
+  // Runs `task` on the calling thread before returning if no other thread
+  // is running loop tasks (first the tasks handed over before it, after it
+  // those they handed over), otherwise posts it. Any thread; from inside a
+  // loop task it posts.
+  void run_or_post(Task task);
+  // Blocks until every task handed over before this call has run. Not from
+  // inside a loop task.
   void barrier();
 
  private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
+  void run_loop();
+
+  std::mutex mutex_;
+  std::condition_variable work_;
+  std::vector<Task> queue_;  // guarded by mutex_
+  bool running_ = false;     // guarded: some thread is running loop tasks
+  bool stopping_ = false;    // guarded
+  // The tasks an inline runner took; only the thread that set running_
+  // from run_or_post() touches it, so steady traffic reuses its memory.
+  std::vector<Task> inline_batch_;
+  std::thread thread_;
 };
 
 }  // namespace natter::runtime
