@@ -113,7 +113,8 @@ int Daemon::run() {
       case PluginKind::ratelimit: ok = instance->as<natter::RateLimiter>().start(why); break;
       case PluginKind::filter: ok = instance->as<natter::Filter>().start(why); break;
       case PluginKind::transport:
-        p.entries.push_back(std::make_unique<chat::TransportEntry>(*p.broker, instance->query<natter::Fanout>()));
+        p.entries.push_back(std::make_unique<chat::TransportEntry>(
+            *p.broker, instance->query<natter::Fanout>(), instance->query<natter::InlineCommands>() != nullptr));
         ok = instance->as<natter::Transport>().start(*p.entries.back(), why);
         break;
     }

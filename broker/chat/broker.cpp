@@ -41,11 +41,11 @@ Broker::Broker(const config::BrokerSettings& settings, BrokerParts parts, runtim
 Broker::~Broker() = default;
 
 natter::SessionPort* Broker::open_session(natter::ClientLink& link, const natter::ConnectInfo& info,
-                                          natter::Fanout* fanout) noexcept {
+                                          natter::Fanout* fanout, bool inline_commands) noexcept {
   // Allocation failure here leaves no way to answer the transport; the
   // contract says never nullptr, so terminate() (noexcept) is the outcome.
   const std::uint64_t id = next_session_id_.fetch_add(1, std::memory_order_relaxed);
-  auto* session = new Session(*this, loop_, id, link, fanout, std::string(info.remote_address));
+  auto* session = new Session(*this, loop_, id, link, fanout, inline_commands, std::string(info.remote_address));
   // Tasks run in order, so this lands before anything the session posts.
   loop_.post([this, session] {
     sessions_.emplace(session->id(), std::unique_ptr<Session>(session));

@@ -46,9 +46,10 @@ class Broker final : public natter::BusListener {
   ~Broker();
 
   // For TransportEntry, any thread: BrokerEntry's calls, for a link whose
-  // transport also takes events through `fanout` (nullptr: it does not).
+  // transport also takes events through `fanout` (nullptr: it does not)
+  // and, with `inline_commands`, lets its commands run on its own thread.
   natter::SessionPort* open_session(natter::ClientLink& link, const natter::ConnectInfo& info,
-                                    natter::Fanout* fanout) noexcept;
+                                    natter::Fanout* fanout, bool inline_commands) noexcept;
   void count_bad_request() noexcept;
   // BusListener: any thread.
   void received(std::string_view topic, std::span<const std::byte> payload) noexcept override;

@@ -12,19 +12,24 @@ OwnedCommand OwnedCommand::copy_of(const natter::Command& c) {
 }
 
 Session::Session(Broker& broker, runtime::Executor& loop, std::uint64_t id,
-                 natter::ClientLink& link, natter::Fanout* fanout, std::string remote_address)
+                 natter::ClientLink& link, natter::Fanout* fanout, bool inline_commands,
+                 std::string remote_address)
     : broker_(broker),
       loop_(loop),
       id_(id),
       link_(link),
       fanout_(fanout),
+      inline_commands_(inline_commands),
       remote_address_(std::move(remote_address)) {}
 
 void Session::submit(const natter::Command& command) noexcept {
   try {
-    loop_.post([this, c = OwnedCommand::copy_of(command)]() mutable {
-      broker_.handle(*this, std::move(c));
-    });
+    auto task = [this, c = OwnedCommand::copy_of(command)]() mutable { broker_.handle(*this, std::move(c)); };
+    if (inline_commands_) {
+      loop_.run_or_post(std::move(task));
+    } else {
+      loop_.post(std::move(task));
+    }
   } catch (const std::exception& e) {
     runtime::log().error("dropping a command from {}: {}", remote_address_, e.what());
   }

@@ -1,7 +1,9 @@
 #pragma once
 // One client connection as the broker sees it. The transport calls the
-// SessionPort methods from its own thread; they only copy and post to the
-// broker loop. Everything else here is loop-thread state.
+// SessionPort methods from its own thread; they copy the command and hand
+// it to the broker loop, which runs it right there if the transport allows
+// (natter::InlineCommands) and the loop is idle. Everything else here is
+// loop state.
 
 #include <cstdint>
 #include <map>
@@ -36,13 +38,14 @@ struct OwnedCommand {
 class Session final : public natter::SessionPort {
  public:
   // `fanout`: the link's transport's, or nullptr if it offers none.
+  // `inline_commands`: the transport lets submit() run the command.
   Session(Broker& broker, runtime::Executor& loop, std::uint64_t id, natter::ClientLink& link,
-          natter::Fanout* fanout, std::string remote_address);
+          natter::Fanout* fanout, bool inline_commands, std::string remote_address);
 
   void submit(const natter::Command& command) noexcept override;
   void close() noexcept override;
 
-  // Loop thread only from here on.
+  // Loop tasks only from here on.
   std::uint64_t id() const noexcept { return id_; }
   natter::ClientLink& link() const noexcept { return link_; }
   natter::Fanout* fanout() const noexcept { return fanout_; }
@@ -72,6 +75,7 @@ class Session final : public natter::SessionPort {
   std::uint64_t id_;
   natter::ClientLink& link_;
   natter::Fanout* fanout_;
+  bool inline_commands_;
   std::string remote_address_;
 };
 

@@ -2,7 +2,10 @@
 // The WebSocket transport: owns the I/O threads and the listener, spreads
 // connections over the threads, hands the broker's fan-out to each thread
 // in one batch, and keeps track of live connections so shutdown can close
-// every one of them.
+// every one of them. Commands may run on the I/O thread that read them
+// (natter::InlineCommands): a connection calls submit() holding no lock,
+// and the broker's calls back into links and this Fanout only queue work
+// for the I/O threads.
 
 #include <condition_variable>
 #include <memory>
@@ -21,7 +24,7 @@ namespace natter::ws {
 
 class WsConnection;
 
-class WsServer final : public natter::Transport, public natter::Fanout {
+class WsServer final : public natter::Transport, public natter::Fanout, public natter::InlineCommands {
  public:
   WsServer(natter::Host& host, const natter::PluginConfig& config);
   ~WsServer();

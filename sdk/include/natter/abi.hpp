@@ -19,7 +19,8 @@ namespace natter {
 inline constexpr std::uint32_t kAbiMajor = 1;
 // A plugin built for a newer minor than the broker's is refused.
 // 1.1: the descriptor's query() and the Fanout interface.
-inline constexpr std::uint32_t kAbiMinor = 1;
+// 1.2: the InlineCommands interface.
+inline constexpr std::uint32_t kAbiMinor = 2;
 
 // Numbers are ABI and never reused.
 enum class PluginKind : std::uint32_t {

@@ -75,6 +75,9 @@ void* query_plugin(Plugin* instance, const char* name) {
   if constexpr (std::is_base_of_v<Fanout, Impl>) {
     if (std::string_view(name) == Fanout::kInterface) return static_cast<Fanout*>(impl);
   }
+  if constexpr (std::is_base_of_v<InlineCommands, Impl>) {
+    if (std::string_view(name) == InlineCommands::kInterface) return static_cast<InlineCommands*>(impl);
+  }
   return nullptr;
 }
 

@@ -59,8 +59,10 @@ class SharedEvent {
 };
 
 // One client connection, owned by the transport. The broker calls it from
-// its own threads; the link must not block and must not call back into the
-// broker synchronously from these methods.
+// its own threads (and, for a transport that derives from InlineCommands,
+// from inside SessionPort::submit() on the calling thread); the link must
+// not block and must not call back into the broker synchronously from
+// these methods.
 class ClientLink {
  public:
   // Queue `event` for the client, in call order.
@@ -108,7 +110,9 @@ class BrokerEntry {
 // ABI 1.1, optional: a transport that also derives from Fanout takes one
 // event for many of its links in one call, so it can hand the event to
 // each of its I/O threads once, not once per recipient, and write many
-// events per system call. The broker calls it from its loop thread only.
+// events per system call. The broker calls it from one thread at a time:
+// its loop thread, or a transport thread it runs a command on (see
+// InlineCommands).
 class Fanout {
  public:
   static constexpr const char* kInterface = "natter.fanout.1";
@@ -123,6 +127,22 @@ class Fanout {
 
  protected:
   ~Fanout() = default;
+};
+
+// ABI 1.2, optional, a promise with no methods: a transport that also
+// derives from InlineCommands lets the broker run a command inside
+// SessionPort::submit(), on the calling thread, whenever the broker is not
+// busy on another thread. The command's replies and a room's fan-out are
+// then queued (ClientLink::deliver(), Fanout::deliver() and flush()) before
+// submit() returns, without the two thread switches of a hand-over. The
+// transport must therefore not hold, while it calls submit(), a lock that
+// its ClientLink or Fanout methods take.
+class InlineCommands {
+ public:
+  static constexpr const char* kInterface = "natter.inline_commands.1";
+
+ protected:
+  ~InlineCommands() = default;
 };
 
 class Transport : public Plugin {

@@ -69,7 +69,7 @@ class FanoutBatchTest : public ::testing::Test {
   FanoutBatchTest() : broker_(config::BrokerSettings{}, BrokerParts{storage_, bus_, auth_, {}, {}, "s", "a", {}, {}}, loop_, metrics_) {}
 
   Session& member(RecordingLink& link, natter::Fanout* fanout) {
-    sessions_.push_back(std::make_unique<Session>(broker_, loop_, sessions_.size() + 1, link, fanout, "test"));
+    sessions_.push_back(std::make_unique<Session>(broker_, loop_, sessions_.size() + 1, link, fanout, false, "test"));
     return *sessions_.back();
   }
   // Runs `body` on the broker loop, as the broker does, and waits for it.
