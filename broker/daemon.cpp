@@ -113,10 +113,15 @@ int Daemon::run() {
       case PluginKind::ratelimit: ok = instance->as<natter::RateLimiter>().start(why); break;
       case PluginKind::filter: ok = instance->as<natter::Filter>().start(why); break;
       case PluginKind::transport:
-        p.entries.push_back(std::make_unique<chat::TransportEntry>(
-            *p.broker, instance->query<natter::Fanout>(), instance->query<natter::InlineCommands>() != nullptr));
+      {
+        auto* fanout = instance->query<natter::Fanout>();
+        const bool inline_commands = instance->query<natter::InlineCommands>() != nullptr;
+        log.debug("[{}] {}: fanout {}, inline commands {}", instance->name(), "transport", fanout ? "yes" : "no",
+                  inline_commands ? "yes" : "no");
+        p.entries.push_back(std::make_unique<chat::TransportEntry>(*p.broker, fanout, inline_commands));
         ok = instance->as<natter::Transport>().start(*p.entries.back(), why);
         break;
+      }
     }
     if (!ok) {
       log.error("{}: start failed: {}", instance->label(), why.text.empty() ? "no reason given" : why.text);
