@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 
+#include "json_writer.hpp"
 #include "ws_frames.hpp"
 
 namespace natter::ws {
@@ -98,14 +99,15 @@ std::string_view event_type(natter::EventKind kind) {
   return "unknown";
 }
 
-json::object message_object(const natter::MessageView& m, bool with_room) {
-  json::object o;
-  if (with_room) o["room"] = m.room;
-  o["id"] = std::to_string(m.id);
-  o["ts"] = m.ts_ms;
-  o["from"] = m.sender;
-  o["body"] = m.body;
-  return o;
+// A message's members, into the object being written.
+void write_message_members(JsonWriter& w, const natter::MessageView& m, bool with_room) {
+  char id[24];
+  const auto id_end = std::to_chars(id, id + sizeof id, m.id).ptr;
+  if (with_room) w.member("room", m.room);
+  w.member("id", std::string_view(id, static_cast<std::size_t>(id_end - id)))
+      .member("ts", m.ts_ms)
+      .member("from", m.sender)
+      .member("body", m.body);
 }
 
 }  // namespace
@@ -114,7 +116,7 @@ void decode_command(std::string_view text, DecodedCommand& out) {
   json::parse_options options;
   options.max_depth = kMaxJsonDepth;
   std::error_code ec;
-  out.document = json::parse(text, ec, json::storage_ptr(), options);
+  out.document = json::parse(text, ec, json::storage_ptr(&out.arena), options);
   if (ec) {
     out.error = ec == json::error::too_deep
                     ? "JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels"
@@ -168,49 +170,52 @@ void decode_command(std::string_view text, DecodedCommand& out) {
 
 void JsonEncoder::encode(const natter::Event& e, natter::ByteSink& out) const noexcept {
   try {
-    json::object o;
-    o["type"] = event_type(e.kind);
-    if (!e.ref.empty()) o["ref"] = e.ref;
+    std::string text;
+    text.reserve(128 + e.message.body.size());
+    JsonWriter w(text);
+    w.begin_object().member("type", event_type(e.kind));
+    if (!e.ref.empty()) w.member("ref", e.ref);
     switch (e.kind) {
       case natter::EventKind::welcome:
-        o["user"] = e.user;
-        o["node"] = e.node_id;
-        o["protocol"] = kSubprotocol;
+        w.member("user", e.user).member("node", std::uint64_t{e.node_id}).member("protocol", kSubprotocol);
         break;
       case natter::EventKind::joined:
       case natter::EventKind::left:
-        o["room"] = e.room;
-        o["user"] = e.user;
+        w.member("room", e.room).member("user", e.user);
         if (!e.members.empty()) {
-          json::array members;
-          for (auto m : e.members) members.emplace_back(m);
-          o["members"] = std::move(members);
+          w.key("members").begin_array();
+          for (auto m : e.members) w.string(m);
+          w.end_array();
         }
         break;
       case natter::EventKind::message:
-        for (auto& [k, v] : message_object(e.message, true)) o[k] = v;
+        write_message_members(w, e.message, true);
         break;
-      case natter::EventKind::ack:
-        o["room"] = e.room;
-        o["id"] = std::to_string(e.message.id);
-        o["ts"] = e.message.ts_ms;
-        break;
-      case natter::EventKind::history: {
-        o["room"] = e.room;
-        json::array messages;
-        for (const auto& m : e.messages) messages.emplace_back(message_object(m, false));
-        o["messages"] = std::move(messages);
+      case natter::EventKind::ack: {
+        char id[24];
+        const auto id_end = std::to_chars(id, id + sizeof id, e.message.id).ptr;
+        w.member("room", e.room)
+            .member("id", std::string_view(id, static_cast<std::size_t>(id_end - id)))
+            .member("ts", e.message.ts_ms);
         break;
       }
+      case natter::EventKind::history:
+        w.member("room", e.room).key("messages").begin_array();
+        for (const auto& m : e.messages) {
+          w.begin_object();
+          write_message_members(w, m, false);
+          w.end_object();
+        }
+        w.end_array();
+        break;
       case natter::EventKind::error:
-        o["code"] = natter::to_string(e.error);
-        o["message"] = e.error_message;
-        if (e.retry_after_ms) o["retry_after_ms"] = e.retry_after_ms;
+        w.member("code", natter::to_string(e.error)).member("message", e.error_message);
+        if (e.retry_after_ms) w.member("retry_after_ms", std::uint64_t{e.retry_after_ms});
         break;
       case natter::EventKind::pong:
         break;
     }
-    std::string text = json::serialize(o);
+    w.end_object();
     out.append(std::as_bytes(std::span(text.data(), text.size())));
   } catch (...) {
     // Out of memory: the recipient gets an empty frame's worth of nothing.
@@ -245,12 +250,12 @@ const FrameEncoder& FrameEncoder::instance() {
 }
 
 std::string encode_error(std::string_view ref, natter::ErrorCode code, std::string_view message) {
-  json::object o;
-  o["type"] = "error";
-  if (!ref.empty()) o["ref"] = ref;
-  o["code"] = natter::to_string(code);
-  o["message"] = message;
-  return json::serialize(o);
+  std::string text;
+  JsonWriter w(text);
+  w.begin_object().member("type", "error");
+  if (!ref.empty()) w.member("ref", ref);
+  w.member("code", natter::to_string(code)).member("message", message).end_object();
+  return text;
 }
 
 }  // namespace natter::ws

@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/value.hpp>
 #include <natter/plugin.hpp>
 
@@ -15,8 +16,11 @@ inline constexpr std::string_view kSubprotocol = "natter.v1";
 inline constexpr std::size_t kMaxJsonDepth = 32;
 
 // A decoded frame. `command` views strings inside `document`, so decode in
-// place and do not move or copy it.
+// place and do not move or copy it. The document is built in `arena`, so a
+// typical command is parsed without touching the heap.
 struct DecodedCommand {
+  unsigned char arena_bytes[2048];
+  boost::json::monotonic_resource arena{arena_bytes, sizeof arena_bytes};  // outlives document
   boost::json::value document;
   natter::Command command;
   std::string error;  // non-empty: the frame is a bad request, this says why

@@ -77,4 +77,48 @@ TEST(ProtocolCodec, ErrorsCarryTheirStableCodeAndRetryHint) {
             R"({"type":"error","ref":"c9","code":"rate_limited","message":"slow down","retry_after_ms":250})");
 }
 
+TEST(ProtocolCodec, EveryOtherEventKindHasItsDocumentedShape) {
+  natter::Event welcome;
+  welcome.kind = natter::EventKind::welcome;
+  welcome.user = "ann";
+  welcome.node_id = 7;
+  EXPECT_EQ(encoded(welcome), R"({"type":"welcome","user":"ann","node":7,"protocol":"natter.v1"})");
+
+  natter::Event joined;
+  joined.kind = natter::EventKind::joined;
+  joined.ref = "j1";
+  joined.room = "lobby";
+  joined.user = "ann";
+  const std::string_view members[] = {"ann", "bob"};
+  joined.members = members;
+  EXPECT_EQ(encoded(joined), R"({"type":"joined","ref":"j1","room":"lobby","user":"ann","members":["ann","bob"]})");
+
+  natter::Event left;
+  left.kind = natter::EventKind::left;
+  left.room = "lobby";
+  left.user = "bob";
+  EXPECT_EQ(encoded(left), R"({"type":"left","room":"lobby","user":"bob"})");
+
+  natter::Event ack;
+  ack.kind = natter::EventKind::ack;
+  ack.ref = "m1";
+  ack.room = "lobby";
+  ack.message = {42, 1795781234567, "lobby", "ann", ""};
+  EXPECT_EQ(encoded(ack), R"({"type":"ack","ref":"m1","room":"lobby","id":"42","ts":1795781234567})");
+
+  natter::Event history;
+  history.kind = natter::EventKind::history;
+  history.room = "lobby";
+  const natter::MessageView page[] = {{1, 10, "lobby", "ann", "a\nb"}, {2, 11, "lobby", "bob", "\xc3\xa9"}};
+  history.messages = page;
+  EXPECT_EQ(encoded(history), "{\"type\":\"history\",\"room\":\"lobby\",\"messages\":["
+                              "{\"id\":\"1\",\"ts\":10,\"from\":\"ann\",\"body\":\"a\\nb\"},"
+                              "{\"id\":\"2\",\"ts\":11,\"from\":\"bob\",\"body\":\"\xc3\xa9\"}]}");
+
+  natter::Event pong;
+  pong.kind = natter::EventKind::pong;
+  pong.ref = "p";
+  EXPECT_EQ(encoded(pong), R"({"type":"pong","ref":"p"})");
+}
+
 }  // namespace natter::ws

@@ -1,0 +1,42 @@
+#pragma once
+// Writes JSON straight into a string, for the events the transport sends:
+// no document is built, so encoding an event allocates nothing beyond the
+// output. Strings are escaped as RFC 8259 requires (quote, backslash and
+// control characters) and otherwise passed through, so callers hand in
+// valid UTF-8. The output is byte for byte what Boost.JSON's serializer
+// writes for the same object. One writer per output; not thread-safe.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace natter::ws {
+
+class JsonWriter {
+ public:
+  explicit JsonWriter(std::string& out) : out_(out) {}
+
+  JsonWriter& begin_object();
+  JsonWriter& end_object();
+  JsonWriter& begin_array();
+  JsonWriter& end_array();
+  // The name of the next member of the current object.
+  JsonWriter& key(std::string_view name);
+  JsonWriter& string(std::string_view text);
+  JsonWriter& number(std::int64_t value);
+  JsonWriter& number(std::uint64_t value);
+
+  // key(name) followed by the value.
+  JsonWriter& member(std::string_view name, std::string_view text) { return key(name).string(text); }
+  JsonWriter& member(std::string_view name, std::int64_t value) { return key(name).number(value); }
+  JsonWriter& member(std::string_view name, std::uint64_t value) { return key(name).number(value); }
+
+ private:
+  void before_value();
+  void escaped(std::string_view text);
+
+  std::string& out_;
+  bool after_value_ = false;  // the next value or key needs a comma first
+};
+
+}  // namespace natter::ws
