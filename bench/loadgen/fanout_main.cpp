@@ -364,13 +364,19 @@ int main(int argc, char** argv) try {
       const auto index = events[static_cast<std::size_t>(e)].data.u64;
       Connection& c = conns[index];
       const bool is_publisher = index >= static_cast<std::uint64_t>(o.subscribers);
-      while (true) {
+      // Level-triggered: a read that did not fill the buffer emptied the
+      // socket, and anything arriving later is reported again, so no
+      // second read() is spent to learn EAGAIN.
+      bool more = true;
+      while (more) {
         std::memcpy(buffer.data(), c.pending.data(), c.pending.size());
-        const ssize_t n = read(c.fd, buffer.data() + c.pending.size(), buffer.size() - c.pending.size());
+        const std::size_t room = buffer.size() - c.pending.size();
+        const ssize_t n = read(c.fd, buffer.data() + c.pending.size(), room);
         if (n <= 0) {
           if (n < 0 && errno == EAGAIN) break;
           throw std::runtime_error("a connection was closed by the server");
         }
+        more = static_cast<std::size_t>(n) == room;
         const std::int64_t received = now_ns();
         const std::size_t have = c.pending.size() + static_cast<std::size_t>(n);
         const std::size_t used = for_each_frame(buffer.data(), have, [&](int op, std::string_view p) {
