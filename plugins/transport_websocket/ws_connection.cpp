@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 
 #include <boost/asio/post.hpp>
 
@@ -26,6 +27,20 @@ constexpr std::size_t kMaxFramesPerWrite = 256;
 constexpr std::uint16_t kProtocolError = 1002;
 
 }  // namespace
+
+WsConnection::Outgoing WsConnection::Outgoing::own(std::string_view bytes, bool is_close) {
+  auto* copy = new std::byte[bytes.size()];
+  std::memcpy(copy, bytes.data(), bytes.size());
+  return {nullptr, copy, static_cast<std::uint32_t>(bytes.size()), is_close, false};
+}
+
+void WsConnection::Outgoing::release() const {
+  if (!event) {
+    delete[] data;
+  } else if (retained) {
+    event->release();
+  }
+}
 
 WsConnection::WsConnection(WsServer& server, IoThread& thread, int fd)
     : server_(server), thread_(thread), settings_(server.settings()), fd_(fd) {}
@@ -125,7 +140,7 @@ std::size_t WsConnection::consume_frames(unsigned char* data, const std::size_t 
         std::string pong;
         append_server_header(pong, Opcode::pong, body.size());
         pong.append(body);
-        queue_bytes(std::move(pong));
+        queue_bytes(pong);
         break;
       }
       case Opcode::pong:
@@ -212,7 +227,8 @@ void WsConnection::deliver(const natter::SharedEvent& event) noexcept {
 bool WsConnection::enqueue(const natter::SharedEvent& event) {
   if (close_queued_) return false;
   try {
-    outbox_.push_back({&event, event.encoded(FrameEncoder::instance()), {}, false, false});
+    const std::span<const std::byte> frame = event.encoded(FrameEncoder::instance());
+    outbox_.push_back({&event, frame.data(), static_cast<std::uint32_t>(frame.size()), false, false});
   } catch (...) {
     return false;  // out of memory: missed, as by a lagging client
   }
@@ -242,17 +258,35 @@ void WsConnection::flush() {
   write_next();
 }
 
-void WsConnection::queue_bytes(std::string frame) {
+void WsConnection::queue_bytes(std::string_view frame) {
   if (close_queued_) return;
-  outbox_.push_back({nullptr, {}, std::move(frame), false, false});
-  write_next();
+  if (push_own(frame, false)) write_next();
+}
+
+bool WsConnection::push_own(std::string_view bytes, bool is_close) {
+  try {
+    const Outgoing item = Outgoing::own(bytes, is_close);
+    try {
+      outbox_.push_back(item);
+    } catch (...) {
+      item.release();
+      throw;
+    }
+    return true;
+  } catch (...) {
+    return false;  // out of memory: as if the frame was lost on the way
+  }
 }
 
 void WsConnection::write_next() {
   while (fd_ >= 0 && !waiting_writable_ && !close_sent_) {
     if (outbox_front_ == outbox_.size() && pending_close_) {
-      outbox_.push_back({nullptr, {}, std::move(*pending_close_), true, false});
+      const bool queued = push_own(*pending_close_, true);
       pending_close_.reset();
+      if (!queued) {
+        shut_socket();  // out of memory for the close frame: close without it
+        return;
+      }
     }
     if (outbox_front_ == outbox_.size()) {
       outbox_.clear();  // keeps its capacity for the next batch
@@ -375,7 +409,7 @@ void WsConnection::heartbeat(std::chrono::steady_clock::time_point now) {
     last_ping_ = now;
     std::string ping;
     append_server_header(ping, Opcode::ping, 0);
-    queue_bytes(std::move(ping));
+    queue_bytes(ping);
   }
 }
 

@@ -68,21 +68,21 @@ class WsConnection final : public natter::ClientLink,
   std::size_t watch_slot = static_cast<std::size_t>(-1);
 
  private:
-  // A queued frame: a shared broker event (`frame` is its encoding, which
-  // lives as long as the event) or bytes of our own. An event outliving
-  // the drain that queued it is retained (keep_queued()).
+  // A queued frame: a shared broker event's (its encoding lives as long
+  // as the event; an event outliving the drain that queued it is retained,
+  // see keep_queued()) or bytes of our own (a pong, a close, an error),
+  // copied to the heap. 24 bytes, as a busy connection queues hundreds;
+  // release() exactly once per item, when it is written or dropped.
   struct Outgoing {
-    const natter::SharedEvent* event = nullptr;
-    std::span<const std::byte> frame;
-    std::string bytes;
+    const natter::SharedEvent* event = nullptr;  // null for bytes of our own
+    const std::byte* data = nullptr;
+    std::uint32_t size = 0;
     bool is_close = false;
     bool retained = false;
 
-    void release() const {
-      if (event && retained) event->release();
-    }
-
-    std::span<const std::byte> wire() const { return event ? frame : std::as_bytes(std::span(bytes)); }
+    static Outgoing own(std::string_view bytes, bool is_close);
+    void release() const;
+    std::span<const std::byte> wire() const { return {data, size}; }
   };
 
   void on_readable();
@@ -95,7 +95,9 @@ class WsConnection final : public natter::ClientLink,
   void fail(std::uint16_t code, std::string reason);
   void handle_message(std::string_view text, bool binary);
   void handle_close(std::string_view payload);
-  void queue_bytes(std::string frame);
+  void queue_bytes(std::string_view frame);
+  // Queues a copy of `bytes`; false if memory ran out.
+  bool push_own(std::string_view bytes, bool is_close);
   // Writes queued frames until done or the socket is full (then waits for
   // it to drain); handles a written close frame.
   void write_next();
