@@ -104,7 +104,7 @@ void IoThread::dispatch_events() {
   wait_for_events();
 }
 
-void IoThread::deliver(std::span<WsConnection* const> connections, const natter::SharedEvent& event,
+void IoThread::deliver(std::span<natter::ClientLink* const> connections, const natter::SharedEvent& event,
                        bool wake) noexcept {
   if (connections.empty()) return;
   {
@@ -112,7 +112,7 @@ void IoThread::deliver(std::span<WsConnection* const> connections, const natter:
     try {
       held_.push_back(&event);
       event.retain();
-      for (WsConnection* connection : connections) inbox_.push_back({connection, &event});
+      for (natter::ClientLink* link : connections) inbox_.push_back({static_cast<WsConnection*>(link), &event});
     } catch (...) {
       // Out of memory: these recipients miss the event, as a client that
       // lagged would; recovery with `since` closes the gap.

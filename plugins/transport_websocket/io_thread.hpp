@@ -44,12 +44,13 @@ class IoThread {
   // Its place among the transport's threads.
   std::size_t index() const noexcept { return index_; }
 
-  // Queues `event` for each of `connections`, all of which live on this
-  // thread and stay alive until it has run what was queued before their
-  // release was posted. Keeps call order per connection. With `wake`, the
-  // thread sends it soon; without, at the next wake() or waking deliver().
-  // Any thread.
-  void deliver(std::span<WsConnection* const> connections, const natter::SharedEvent& event,
+  // Queues `event` for each of `connections`: WsConnections (as the
+  // broker's links, so a span the broker passed needs no copy) that live on
+  // this thread and stay alive until it has run what was queued before
+  // their release was posted. Keeps call order per connection. With
+  // `wake`, the thread sends it soon; without, at the next wake() or waking
+  // deliver(). Any thread.
+  void deliver(std::span<natter::ClientLink* const> connections, const natter::SharedEvent& event,
                bool wake) noexcept;
   // Sends whatever is queued. Any thread.
   void wake() noexcept;

@@ -220,7 +220,7 @@ void WsConnection::end_session() {
 }
 
 void WsConnection::deliver(const natter::SharedEvent& event) noexcept {
-  WsConnection* self = this;
+  natter::ClientLink* self = this;
   thread_.deliver({&self, 1}, event, true);
 }
 

@@ -153,11 +153,15 @@ void WsServer::stop() noexcept {
 }
 
 void WsServer::deliver(std::span<natter::ClientLink* const> links, const natter::SharedEvent& event) noexcept {
+  if (threads_.size() == 1) {
+    threads_.front()->deliver(links, event, false);  // no need to look at each connection
+    return;
+  }
   try {
     // Every link is a WsConnection: the broker passes only links we opened.
     for (natter::ClientLink* link : links) {
       auto* connection = static_cast<WsConnection*>(link);
-      fanout_by_thread_[connection->thread().index()].push_back(connection);
+      fanout_by_thread_[connection->thread().index()].push_back(link);
     }
   } catch (...) {
     // Out of memory: those gathered so far still get the event.

@@ -60,7 +60,7 @@ class WsServer final : public natter::Transport, public natter::Fanout, public n
   boost::asio::ip::tcp::acceptor acceptor_;
   // Fanout::deliver()'s links sorted by thread; the loop thread only, kept
   // between calls so a steady stream allocates nothing.
-  std::vector<std::vector<WsConnection*>> fanout_by_thread_;
+  std::vector<std::vector<natter::ClientLink*>> fanout_by_thread_;
 
   std::mutex sessions_mutex_;
   std::condition_variable sessions_closed_;
