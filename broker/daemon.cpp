@@ -116,7 +116,7 @@ int Daemon::run() {
       {
         auto* fanout = instance->query<natter::Fanout>();
         const bool inline_commands = instance->query<natter::InlineCommands>() != nullptr;
-        log.debug("[{}] {}: fanout {}, inline commands {}", instance->name(), "transport", fanout ? "yes" : "no",
+        log.debug("[{}] transport: fanout {}, inline commands {}", instance->name(), fanout ? "yes" : "no",
                   inline_commands ? "yes" : "no");
         p.entries.push_back(std::make_unique<chat::TransportEntry>(*p.broker, fanout, inline_commands));
         ok = instance->as<natter::Transport>().start(*p.entries.back(), why);

@@ -4,28 +4,15 @@
 
 namespace natter::ws {
 
-JsonWriter& JsonWriter::begin_object() {
+JsonWriter& JsonWriter::open(char bracket) {
   before_value();
-  out_ += '{';
+  out_ += bracket;
   after_value_ = false;
   return *this;
 }
 
-JsonWriter& JsonWriter::end_object() {
-  out_ += '}';
-  after_value_ = true;
-  return *this;
-}
-
-JsonWriter& JsonWriter::begin_array() {
-  before_value();
-  out_ += '[';
-  after_value_ = false;
-  return *this;
-}
-
-JsonWriter& JsonWriter::end_array() {
-  out_ += ']';
+JsonWriter& JsonWriter::close(char bracket) {
+  out_ += bracket;
   after_value_ = true;
   return *this;
 }
@@ -45,23 +32,18 @@ JsonWriter& JsonWriter::string(std::string_view text) {
   return *this;
 }
 
-JsonWriter& JsonWriter::number(std::int64_t value) {
+template <class Integer>
+JsonWriter& JsonWriter::digits(Integer value) {
   before_value();
-  char digits[24];
-  const auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
-  out_.append(digits, end);
+  char text[24];
+  const auto end = std::to_chars(text, text + sizeof text, value).ptr;
+  out_.append(text, end);
   after_value_ = true;
   return *this;
 }
 
-JsonWriter& JsonWriter::number(std::uint64_t value) {
-  before_value();
-  char digits[24];
-  const auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
-  out_.append(digits, end);
-  after_value_ = true;
-  return *this;
-}
+template JsonWriter& JsonWriter::digits(std::int64_t);
+template JsonWriter& JsonWriter::digits(std::uint64_t);
 
 void JsonWriter::before_value() {
   if (after_value_) out_ += ',';

@@ -16,15 +16,15 @@ class JsonWriter {
  public:
   explicit JsonWriter(std::string& out) : out_(out) {}
 
-  JsonWriter& begin_object();
-  JsonWriter& end_object();
-  JsonWriter& begin_array();
-  JsonWriter& end_array();
+  JsonWriter& begin_object() { return open('{'); }
+  JsonWriter& end_object() { return close('}'); }
+  JsonWriter& begin_array() { return open('['); }
+  JsonWriter& end_array() { return close(']'); }
   // The name of the next member of the current object.
   JsonWriter& key(std::string_view name);
   JsonWriter& string(std::string_view text);
-  JsonWriter& number(std::int64_t value);
-  JsonWriter& number(std::uint64_t value);
+  JsonWriter& number(std::int64_t value) { return digits(value); }
+  JsonWriter& number(std::uint64_t value) { return digits(value); }
 
   // key(name) followed by the value.
   JsonWriter& member(std::string_view name, std::string_view text) { return key(name).string(text); }
@@ -32,6 +32,10 @@ class JsonWriter {
   JsonWriter& member(std::string_view name, std::uint64_t value) { return key(name).number(value); }
 
  private:
+  JsonWriter& open(char bracket);
+  JsonWriter& close(char bracket);
+  template <class Integer>
+  JsonWriter& digits(Integer value);
   void before_value();
   void escaped(std::string_view text);
 

@@ -99,13 +99,18 @@ std::string_view event_type(natter::EventKind kind) {
   return "unknown";
 }
 
+// Ids travel as decimal strings (JavaScript loses integers past 2^53).
+void write_id(JsonWriter& w, std::uint64_t id) {
+  char digits[24];
+  const auto end = std::to_chars(digits, digits + sizeof digits, id).ptr;
+  w.member("id", std::string_view(digits, static_cast<std::size_t>(end - digits)));
+}
+
 // A message's members, into the object being written.
 void write_message_members(JsonWriter& w, const natter::MessageView& m, bool with_room) {
-  char id[24];
-  const auto id_end = std::to_chars(id, id + sizeof id, m.id).ptr;
   if (with_room) w.member("room", m.room);
-  w.member("id", std::string_view(id, static_cast<std::size_t>(id_end - id)))
-      .member("ts", m.ts_ms)
+  write_id(w, m.id);
+  w.member("ts", m.ts_ms)
       .member("from", m.sender)
       .member("body", m.body);
 }
@@ -191,14 +196,11 @@ void JsonEncoder::encode(const natter::Event& e, natter::ByteSink& out) const no
       case natter::EventKind::message:
         write_message_members(w, e.message, true);
         break;
-      case natter::EventKind::ack: {
-        char id[24];
-        const auto id_end = std::to_chars(id, id + sizeof id, e.message.id).ptr;
-        w.member("room", e.room)
-            .member("id", std::string_view(id, static_cast<std::size_t>(id_end - id)))
-            .member("ts", e.message.ts_ms);
+      case natter::EventKind::ack:
+        w.member("room", e.room);
+        write_id(w, e.message.id);
+        w.member("ts", e.message.ts_ms);
         break;
-      }
       case natter::EventKind::history:
         w.member("room", e.room).key("messages").begin_array();
         for (const auto& m : e.messages) {
