@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 
 #include <boost/asio/post.hpp>
 
@@ -28,26 +27,11 @@ constexpr std::uint16_t kProtocolError = 1002;
 
 }  // namespace
 
-WsConnection::Outgoing WsConnection::Outgoing::own(std::string_view bytes, bool is_close) {
-  auto* copy = new std::byte[bytes.size()];
-  std::memcpy(copy, bytes.data(), bytes.size());
-  return {nullptr, copy, static_cast<std::uint32_t>(bytes.size()), is_close, false};
-}
-
-void WsConnection::Outgoing::release() const {
-  if (!event) {
-    delete[] data;
-  } else if (retained) {
-    event->release();
-  }
-}
-
 WsConnection::WsConnection(WsServer& server, IoThread& thread, int fd)
     : server_(server), thread_(thread), settings_(server.settings()), fd_(fd) {}
 
 WsConnection::~WsConnection() {
   if (fd_ >= 0) ::close(fd_);
-  for (std::size_t i = outbox_front_; i < outbox_.size(); ++i) outbox_[i].release();
 }
 
 void WsConnection::start(Upgraded upgraded) {
@@ -227,29 +211,19 @@ void WsConnection::deliver(const natter::SharedEvent& event) noexcept {
 bool WsConnection::enqueue(const natter::SharedEvent& event) {
   if (close_queued_) return false;
   try {
-    const std::span<const std::byte> frame = event.encoded(FrameEncoder::instance());
-    outbox_.push_back({&event, frame.data(), static_cast<std::uint32_t>(frame.size()), false, false});
+    queue_.push_event(event, event.encoded(FrameEncoder::instance()));
   } catch (...) {
     return false;  // out of memory: missed, as by a lagging client
   }
   return !std::exchange(flush_promised_, true);
 }
 
-void WsConnection::keep_queued() {
-  // Unretained events are the newest: walk back to the first retained one.
-  for (std::size_t i = outbox_.size(); i > outbox_front_; --i) {
-    Outgoing& item = outbox_[i - 1];
-    if (!item.event) continue;
-    if (item.retained) break;
-    item.event->retain();
-    item.retained = true;
-  }
-}
+void WsConnection::keep_queued() { queue_.keep_unretained(); }
 
 void WsConnection::flush() {
   flush_promised_ = false;
   if (close_queued_) return;
-  if (outbox_.size() - outbox_front_ > settings_.max_outbound_queue) {
+  if (queue_.size() > settings_.max_outbound_queue) {
     server_.lagging_disconnects().add(1);
     begin_close(natter::CloseCode::policy,
                 "client too slow: more than " + std::to_string(settings_.max_outbound_queue) + " events queued", true);
@@ -260,52 +234,25 @@ void WsConnection::flush() {
 
 void WsConnection::queue_bytes(std::string_view frame) {
   if (close_queued_) return;
-  if (push_own(frame, false)) write_next();
-}
-
-bool WsConnection::push_own(std::string_view bytes, bool is_close) {
-  try {
-    const Outgoing item = Outgoing::own(bytes, is_close);
-    try {
-      outbox_.push_back(item);
-    } catch (...) {
-      item.release();
-      throw;
-    }
-    return true;
-  } catch (...) {
-    return false;  // out of memory: as if the frame was lost on the way
-  }
+  if (queue_.push_own(frame, false)) write_next();  // else out of memory: as if lost on the way
 }
 
 void WsConnection::write_next() {
   while (fd_ >= 0 && !waiting_writable_ && !close_sent_) {
-    if (outbox_front_ == outbox_.size() && pending_close_) {
-      const bool queued = push_own(*pending_close_, true);
+    if (queue_.empty() && pending_close_) {
+      const bool queued = queue_.push_own(*pending_close_, true);
       pending_close_.reset();
       if (!queued) {
         shut_socket();  // out of memory for the close frame: close without it
         return;
       }
     }
-    if (outbox_front_ == outbox_.size()) {
-      outbox_.clear();  // keeps its capacity for the next batch
-      outbox_front_ = 0;
-      return;
-    }
+    if (queue_.empty()) return;
     thread_local iovec parts[kMaxFramesPerWrite];
-    std::size_t count = 0, bytes = 0;
-    for (std::size_t i = outbox_front_; i < outbox_.size() && count < kMaxFramesPerWrite; ++i) {
-      const Outgoing& item = outbox_[i];
-      std::span<const std::byte> frame = item.wire();
-      if (i == outbox_front_) frame = frame.subspan(head_written_);
-      parts[count++] = {const_cast<std::byte*>(frame.data()), frame.size()};
-      bytes += frame.size();
-      if (item.is_close) break;
-    }
+    std::size_t bytes = 0;
     msghdr message{};
     message.msg_iov = parts;
-    message.msg_iovlen = count;
+    message.msg_iovlen = queue_.gather(parts, kMaxFramesPerWrite, bytes);
     const ssize_t written = ::sendmsg(fd_, &message, MSG_NOSIGNAL);
     if (written < 0) {
       if (errno == EINTR) continue;
@@ -313,7 +260,8 @@ void WsConnection::write_next() {
       shut_socket();  // the reader sees it and ends the session
       return;
     }
-    if (retire_written(static_cast<std::size_t>(written))) {
+    if (queue_.retire(static_cast<std::size_t>(written))) {
+      close_sent_ = true;
       after_close_written();
       return;
     }
@@ -322,29 +270,6 @@ void WsConnection::write_next() {
   if (fd_ < 0 || close_sent_ || waiting_writable_) return;
   // The socket is full: write the rest on the edge to writable (EPOLLOUT).
   waiting_writable_ = true;
-}
-
-bool WsConnection::retire_written(std::size_t bytes) {
-  while (bytes > 0) {
-    Outgoing& item = outbox_[outbox_front_];
-    const std::size_t size = item.wire().size();
-    const std::size_t left = size - head_written_;
-    if (bytes < left) {
-      head_written_ += bytes;
-      return false;
-    }
-    bytes -= left;
-    head_written_ = 0;
-    const bool was_close = item.is_close;
-    item.release();
-    item = {};
-    ++outbox_front_;
-    if (was_close) {
-      close_sent_ = true;
-      return true;
-    }
-  }
-  return false;
 }
 
 void WsConnection::after_close_written() {
@@ -366,19 +291,10 @@ void WsConnection::close(natter::CloseCode code, std::string_view reason) noexce
   }
 }
 
-void WsConnection::drop_queue() {
-  // A frame already partly on the wire must be finished, or the stream breaks.
-  const std::size_t keep = outbox_front_ + (head_written_ > 0 ? 1 : 0);
-  while (outbox_.size() > keep) {
-    outbox_.back().release();
-    outbox_.pop_back();
-  }
-}
-
 void WsConnection::begin_close(natter::CloseCode code, std::string reason, bool drop) {
   if (close_queued_) return;
   close_queued_ = true;
-  if (drop) drop_queue();
+  if (drop) queue_.drop_unstarted();
   message_.clear();
   pending_close_ = close_frame(static_cast<std::uint16_t>(code), reason);
   write_next();
@@ -393,7 +309,7 @@ void WsConnection::shut_socket() {
 
 void WsConnection::heartbeat(std::chrono::steady_clock::time_point now) {
   // Empty at the sweep: give the queue's capacity back (an idle connection holds none).
-  if (outbox_.empty() && outbox_.capacity() > 0) outbox_ = {};
+  queue_.shrink_if_empty();
   if (close_deadline_ != std::chrono::steady_clock::time_point{}) {
     if (now >= close_deadline_) abort();
     return;

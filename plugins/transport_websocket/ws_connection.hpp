@@ -18,8 +18,9 @@
 
 #include <natter/plugin.hpp>
 
-#include "ws_config.hpp"
+#include "frame_queue.hpp"
 #include "upgraded.hpp"
+#include "ws_config.hpp"
 
 namespace natter::ws {
 
@@ -68,23 +69,6 @@ class WsConnection final : public natter::ClientLink,
   std::size_t watch_slot = static_cast<std::size_t>(-1);
 
  private:
-  // A queued frame: a shared broker event's (its encoding lives as long
-  // as the event; an event outliving the drain that queued it is retained,
-  // see keep_queued()) or bytes of our own (a pong, a close, an error),
-  // copied to the heap. 24 bytes, as a busy connection queues hundreds;
-  // release() exactly once per item, when it is written or dropped.
-  struct Outgoing {
-    const natter::SharedEvent* event = nullptr;  // null for bytes of our own
-    const std::byte* data = nullptr;
-    std::uint32_t size = 0;
-    bool is_close = false;
-    bool retained = false;
-
-    static Outgoing own(std::string_view bytes, bool is_close);
-    void release() const;
-    std::span<const std::byte> wire() const { return {data, size}; }
-  };
-
   void on_readable();
   // Handles newly read bytes, keeping an incomplete frame for the next read.
   void take_input(char* data, std::size_t size);
@@ -96,16 +80,11 @@ class WsConnection final : public natter::ClientLink,
   void handle_message(std::string_view text, bool binary);
   void handle_close(std::string_view payload);
   void queue_bytes(std::string_view frame);
-  // Queues a copy of `bytes`; false if memory ran out.
-  bool push_own(std::string_view bytes, bool is_close);
   // Writes queued frames until done or the socket is full (then waits for
   // it to drain); handles a written close frame.
   void write_next();
-  // Forgets the front `bytes` written; returns true if they ended with the close frame.
-  bool retire_written(std::size_t bytes);
   void after_close_written();
   void begin_close(natter::CloseCode code, std::string reason, bool drop_queue);
-  void drop_queue();
   // Closes the socket, then ends the session.
   void shut_socket();
   // The socket is gone: leave the sweep, close the broker's port once.
@@ -125,13 +104,7 @@ class WsConnection final : public natter::ClientLink,
   natter::SessionPort* port_ = nullptr;  // null before start() or after close
   std::shared_ptr<WsConnection> broker_hold_;  // keeps us alive until detached()
 
-  // A vector with a moving front: a busy connection keeps its capacity
-  // between writes, an idle one gives it back at the next heartbeat (a
-  // deque always holds memory). The front item's first head_written_
-  // bytes are on the wire already.
-  std::vector<Outgoing> outbox_;
-  std::size_t outbox_front_ = 0;
-  std::size_t head_written_ = 0;
+  FrameQueue queue_;  // what the client has yet to receive
   std::string message_;  // a fragmented message being assembled
   std::optional<std::string> pending_close_;  // sent once the queue has drained
   bool flush_promised_ = false;   // enqueue() returned true, flush() not yet run
