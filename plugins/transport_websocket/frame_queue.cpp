@@ -1,6 +1,8 @@
 #include "frame_queue.hpp"
 
 #include <cstring>
+#include <limits>
+#include <stdexcept>
 
 namespace natter::ws {
 
@@ -17,6 +19,9 @@ FrameQueue::~FrameQueue() {
 }
 
 void FrameQueue::push_event(const natter::SharedEvent& event, std::span<const std::byte> frame) {
+  // Sizes are 32 bits to keep items small; a bigger frame (a history page
+  // of huge messages) is refused rather than cut.
+  if (frame.size() > std::numeric_limits<std::uint32_t>::max()) throw std::length_error("frame over 4 GiB");
   items_.push_back({&event, frame.data(), static_cast<std::uint32_t>(frame.size()), false, false});
 }
 

@@ -31,7 +31,8 @@ class FrameQueue {
   bool empty() const noexcept { return size() == 0; }
 
   // Queues `event`'s `frame` without retaining the event: the caller holds
-  // it until keep_unretained() runs. Throws std::bad_alloc.
+  // it until keep_unretained() runs. Throws std::bad_alloc, or
+  // std::length_error for a frame over 4 GiB.
   void push_event(const natter::SharedEvent& event, std::span<const std::byte> frame);
   // Queues a copy of `bytes`; false if memory ran out.
   bool push_own(std::string_view bytes, bool is_close);

@@ -213,7 +213,7 @@ bool WsConnection::enqueue(const natter::SharedEvent& event) {
   try {
     queue_.push_event(event, event.encoded(FrameEncoder::instance()));
   } catch (...) {
-    return false;  // out of memory: missed, as by a lagging client
+    return false;  // out of memory or a frame over 4 GiB: missed, as by a lagging client
   }
   return !std::exchange(flush_promised_, true);
 }
