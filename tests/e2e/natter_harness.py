@@ -69,6 +69,7 @@ close_timeout_ms = {close_timeout_ms}
 {extra}
 """)
         self.process = None
+        self._started = False
 
     def admin(self, path):
         """(status, body) of a GET on the admin endpoint."""
@@ -85,15 +86,42 @@ close_timeout_ms = {close_timeout_ms}
         return f"ws://127.0.0.1:{self.port}/ws"
 
     def start(self):
+        # A port free when chosen can be taken before natterd binds it (by a
+        # test running alongside, or a client's ephemeral port): on the
+        # first start only, choose new ones and try again.
+        for attempt in range(3):
+            try:
+                return self._start_once()
+            except RuntimeError:
+                if self._started or attempt == 2 or "Address already in use" not in self.log():
+                    raise
+                self._choose_new_ports()
+
+    def _choose_new_ports(self):
+        with open(self.config_path) as f:
+            text = f.read()
+        for name in ("port", "admin_port"):
+            old, new = getattr(self, name), free_port()
+            text = text.replace(f"127.0.0.1:{old}\"", f"127.0.0.1:{new}\"")
+            setattr(self, name, new)
+        with open(self.config_path, "w") as f:
+            f.write(text)
+        os.truncate(self.log_path, 0)
+
+    def _start_once(self):
         self._log = open(self.log_path, "ab")
         self.process = subprocess.Popen([NATTERD, "--config", self.config_path],
                                         stdout=self._log, stderr=self._log)
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"natterd exited with {self.process.returncode}:\n{self.log()}")
+                code = self.process.returncode
+                self._log.close()
+                self.process = None
+                raise RuntimeError(f"natterd exited with {code}:\n{self.log()}")
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    self._started = True
                     return self
             except OSError:
                 time.sleep(0.05)
