@@ -44,12 +44,18 @@ Executor::~Executor() {
   if (thread_.joinable()) thread_.join();
 }
 
+bool Executor::needs_wake() {
+  if (running_ || wake_sent_) return false;
+  wake_sent_ = true;
+  return true;
+}
+
 void Executor::post(Task task) {
   bool wake = false;
   {
     std::lock_guard lock(mutex_);
     queue_.push_back(std::move(task));
-    wake = !running_;
+    wake = needs_wake();
   }
   if (wake) work_.notify_one();
 }
@@ -58,7 +64,7 @@ void Executor::run_or_post(Task task) {
   std::unique_lock lock(mutex_);
   if (running_ || stopping_ || running_loop_tasks) {
     queue_.push_back(std::move(task));
-    const bool wake = !running_;
+    const bool wake = needs_wake();
     lock.unlock();
     if (wake) work_.notify_one();
     return;
@@ -76,7 +82,7 @@ void Executor::run_or_post(Task task) {
   // What the last round took but did not run goes back; queue_ is empty.
   queue_.swap(inline_batch_);
   running_ = false;
-  const bool wake = !queue_.empty();
+  const bool wake = !queue_.empty() && needs_wake();
   lock.unlock();
   if (wake) work_.notify_one();
 }
@@ -85,7 +91,10 @@ void Executor::run_loop() {
   std::vector<Task> batch;
   std::unique_lock lock(mutex_);
   while (true) {
-    work_.wait(lock, [this] { return stopping_ || (!running_ && !queue_.empty()); });
+    while (!stopping_ && (running_ || queue_.empty())) {
+      wake_sent_ = false;  // from here on, the next task queued must wake us
+      work_.wait(lock);
+    }
     if (stopping_) return;
     running_ = true;
     batch.swap(queue_);

@@ -36,12 +36,18 @@ class Executor {
 
  private:
   void run_loop();
+  // Whether a task just queued must wake the loop thread: none is running
+  // the queue and no wakeup is on its way. A plugin completing a batch
+  // (a commit's acks) then costs one wakeup, not one per task. With
+  // mutex_ held.
+  bool needs_wake();
 
   std::mutex mutex_;
   std::condition_variable work_;
   std::vector<Task> queue_;  // guarded by mutex_
   bool running_ = false;     // guarded: some thread is running loop tasks
   bool stopping_ = false;    // guarded
+  bool wake_sent_ = false;   // guarded: the loop thread was notified since it last went to sleep
   // The tasks an inline runner took; only the thread that set running_
   // from run_or_post() touches it, so steady traffic reuses its memory.
   std::vector<Task> inline_batch_;

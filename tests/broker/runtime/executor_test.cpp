@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <future>
+#include <memory>
 #include <thread>
 #include <vector>
 
@@ -100,6 +101,45 @@ TEST(Executor, ATaskHandingOverAnotherNeverRunsItInsideItself) {
   });
   loop.barrier();
   EXPECT_EQ(ran, (std::vector<int>{1, 2}));
+}
+
+// Whether `task`, handed over with post(), runs within five seconds: a
+// lost wakeup would leave it queued behind a sleeping loop thread.
+bool runs_soon(Executor& loop) {
+  auto ran = std::make_shared<std::promise<void>>();
+  auto done = ran->get_future();
+  loop.post([ran] { ran->set_value(); });
+  return done.wait_for(std::chrono::seconds(5)) == std::future_status::ready;
+}
+
+TEST(Executor, ABurstOfPostsWakesTheLoopAndTheNextBurstWakesItAgain) {
+  // A storage commit completes many sends at once: one wakeup serves the
+  // whole burst, and the loop must still be woken by the burst after.
+  Executor loop;
+  std::atomic<int> ran{0};
+  for (int burst = 1; burst <= 200; ++burst) {
+    std::thread plugin([&] {
+      for (int i = 0; i < 20; ++i) loop.post([&] { ran.fetch_add(1); });
+    });
+    plugin.join();
+    ASSERT_TRUE(runs_soon(loop)) << "burst " << burst;
+    ASSERT_EQ(ran.load(), burst * 20);
+  }
+}
+
+TEST(Executor, TasksAnInlineRunnerTookFromASleepingLoopDoNotSilenceLaterPosts) {
+  // A post wakes the loop thread, but a transport's thread runs the queue
+  // inline before the loop thread gets there: the wakeup finds nothing,
+  // and the next post must wake the loop again.
+  Executor loop;
+  for (int round = 0; round < 500; ++round) {
+    loop.post([] {});
+    loop.run_or_post([] {});
+    ASSERT_TRUE(runs_soon(loop)) << "round " << round;
+  }
+  EXPECT_TRUE(runs_soon(loop));  // right after construction too
+  Executor fresh;
+  EXPECT_TRUE(runs_soon(fresh));
 }
 
 TEST(Executor, ManyThreadsNeverRunTasksAtOnceAndEachKeepsItsOrder) {
