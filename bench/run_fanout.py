@@ -115,12 +115,12 @@ def main():
             print(f"natter / {peer['server']}: {natter['bytes_per_connection'] / peer['bytes_per_connection']:.2f}x "
                   f"memory per connection, {natter['open_seconds'] / peer['open_seconds']:.2f}x time to open")
         return
-    print(f"\n{'server':<12} {'deliveries/s':>13} {'p50 ms':>8} {'p99 ms':>8} {'p99.9 ms':>9} {'ack p99':>8} "
-          f"{'srv ns/dlv':>11} {'gen cpu s':>10} {'rss KiB':>8}")
+    print(f"\n{'server':<12} {'deliveries/s':>13} {'p50 ms':>8} {'p99 ms':>8} {'p99.9 ms':>9} {'1st p50':>8} "
+          f"{'last p99':>9} {'ack p99':>8} {'srv ns/dlv':>11} {'gen cpu s':>10} {'rss KiB':>8}")
     for r in results:
         print(f"{r['server']:<12} {r['deliveries_per_s']:>13.0f} {r['p50_ms']:>8.3f} {r['p99_ms']:>8.3f} "
-              f"{r['p999_ms']:>9.3f} {r['ack_p99_ms']:>8.3f} {r['server_cpu_ns_per_delivery']:>11.0f} "
-              f"{r['generator_cpu_s']:>10.2f} {r['server_rss_kib']:>8}")
+              f"{r['p999_ms']:>9.3f} {r['first_p50_ms']:>8.3f} {r['last_p99_ms']:>9.3f} {r['ack_p99_ms']:>8.3f} "
+              f"{r['server_cpu_ns_per_delivery']:>11.0f} {r['generator_cpu_s']:>10.2f} {r['server_rss_kib']:>8}")
     for peer in peers if natter else []:
         print(f"natter / {peer['server']}: {natter['deliveries_per_s'] / peer['deliveries_per_s']:.2f}x "
               f"deliveries/s, {natter['p99_ms'] / max(peer['p99_ms'], 0.001):.2f}x p99, "

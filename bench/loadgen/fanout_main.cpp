@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <charconv>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -70,50 +70,6 @@ struct Room {
   long everywhere = 0;      // messages every member has received
   std::vector<int> reached;  // [k]: members that have received message k
 };
-
-// The send time the publisher put at the start of the body, which is the
-// event's last field: "<stamp> <pad>"}. Read backwards from the known end
-// of the stamp; searching for "body" each time cost the generator more
-// than a server's delivery.
-std::int64_t stamped_ns(std::string_view frame, std::size_t pad_bytes) {
-  const std::size_t tail = pad_bytes + 3;  // ' ' pad '"' '}'
-  if (frame.size() > tail + 20 && frame[frame.size() - tail] == ' ') {
-    const char* end = frame.data() + frame.size() - tail;
-    const char* begin = end;
-    while (begin > frame.data() && *(begin - 1) >= '0' && *(begin - 1) <= '9') --begin;
-    if (begin < end && *(begin - 1) == '"') {
-      std::int64_t ns = 0;
-      for (const char* c = begin; c < end; ++c) ns = ns * 10 + (*c - '0');  // digits, checked above
-      return ns;
-    }
-  }
-  const auto at = frame.rfind("\"body\":\"");  // another server's field order
-  if (at == std::string_view::npos) return 0;
-  std::int64_t ns = 0;
-  std::from_chars(frame.data() + at + 8, frame.data() + frame.size(), ns);
-  return ns;
-}
-
-// The number in an ack's "ref":"m<number>", or -1.
-long ref_number(std::string_view frame) {
-  const auto at = frame.find("\"ref\":\"m");
-  if (at == std::string_view::npos) return -1;
-  long ref = -1;
-  std::from_chars(frame.data() + at + 8, frame.data() + frame.size(), ref);
-  return ref;
-}
-
-void send_all(int fd, const std::string& bytes) {
-  std::size_t at = 0;
-  while (at < bytes.size()) {
-    const ssize_t n = write(fd, bytes.data() + at, bytes.size() - at);
-    if (n > 0) {
-      at += static_cast<std::size_t>(n);
-    } else if (n < 0 && errno != EAGAIN) {
-      throw std::runtime_error(std::string("write: ") + std::strerror(errno));
-    }
-  }
-}
 
 std::string join_frame(const Wire& wire, const std::string& room) {
   std::string f;
@@ -249,6 +205,10 @@ int main(int argc, char** argv) try {
   }
 
   LatencyHistogram latency, ack_latency;
+  // Per message: when its first and its last recipient got it. The first
+  // shows the way in (publisher, server, first write); the gap to the last
+  // shows how long the server took to write to the whole room.
+  LatencyHistogram first_latency, last_latency;
   const long total = static_cast<long>(o.rooms) * o.messages;
   std::vector<std::int64_t> scheduled(static_cast<std::size_t>(total));  // by ref number
   std::vector<char> buffer(4 << 20);
@@ -316,10 +276,14 @@ int main(int argc, char** argv) try {
     const std::string_view payload = wire.event(frame);
     if (payload.starts_with(R"({"type":"message")")) {
       if (is_publisher) return;
-      latency.record(received - stamped_ns(payload, pad.size()));
+      const std::int64_t took = received - stamped_ns(payload, pad.size());
+      latency.record(took);
       ++delivered;
       auto& room = rooms[static_cast<std::size_t>(c.room)];
-      if (++room.reached[static_cast<std::size_t>(c.messages)] == room.members) {
+      int& reached = room.reached[static_cast<std::size_t>(c.messages)];
+      if (reached == 0) first_latency.record(took);
+      if (++reached == room.members) {
+        last_latency.record(took);
         while (room.everywhere < o.messages && room.reached[static_cast<std::size_t>(room.everywhere)] == room.members) {
           ++room.everywhere;
         }
@@ -398,10 +362,12 @@ int main(int argc, char** argv) try {
       "{\"scenario\":\"fanout\",\"subscribers\":%d,\"rooms\":%d,\"messages\":%ld,\"window\":%d,\"rate\":%.0f,"
       "\"body_bytes\":%d,\"delivered\":%ld,\"expected\":%ld,\"seconds\":%.3f,\"deliveries_per_s\":%.0f,"
       "\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"p999_ms\":%.3f,\"generator_cpu_s\":%.2f,\"server_cpu_s\":%.2f,"
-      "\"server_cpu_ns_per_delivery\":%.0f,\"acked\":%ld,\"ack_p50_ms\":%.3f,\"ack_p99_ms\":%.3f}\n",
+      "\"server_cpu_ns_per_delivery\":%.0f,\"acked\":%ld,\"ack_p50_ms\":%.3f,\"ack_p99_ms\":%.3f,"
+      "\"first_p50_ms\":%.3f,\"first_p99_ms\":%.3f,\"last_p50_ms\":%.3f,\"last_p99_ms\":%.3f}\n",
       o.subscribers, o.rooms, o.messages, o.window, o.rate, o.body_bytes, delivered, expected, seconds, rate,
       latency.percentile(0.5), latency.percentile(0.99), latency.percentile(0.999), gen_cpu, server_cpu,
-      ns_per_delivery, acked, ack_latency.percentile(0.5), ack_latency.percentile(0.99));
+      ns_per_delivery, acked, ack_latency.percentile(0.5), ack_latency.percentile(0.99), first_latency.percentile(0.5),
+      first_latency.percentile(0.99), last_latency.percentile(0.5), last_latency.percentile(0.99));
   std::printf("\n%-6s %-6s %-8s %-6s %-11s %-13s %-8s %-8s %-8s %-9s %-9s %-8s\n", "subs", "rooms", "messages",
               "window", "delivered", "deliveries/s", "p50 ms", "p99 ms", "p99.9 ms", "gen cpu", "srv cpu", "ns/dlv");
   std::printf("%-6d %-6d %-8ld %-6d %-11ld %-13.0f %-8.3f %-8.3f %-8.3f %-9.2f %-9.2f %-8.0f\n", o.subscribers,

@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -66,5 +68,37 @@ struct Wire {
   // Engine.IO's ping ("2"), which a client must answer with "3".
   bool is_ping(std::string_view payload) const { return socketio && payload == "2"; }
 };
+
+// The send time the publisher put at the start of the body, which is the
+// event's last field: "<stamp> <pad>"}. Read backwards from the known end
+// of the stamp; searching for "body" each time cost the generator more
+// than a server's delivery.
+inline std::int64_t stamped_ns(std::string_view frame, std::size_t pad_bytes) {
+  const std::size_t tail = pad_bytes + 3;  // ' ' pad '"' '}'
+  if (frame.size() > tail + 20 && frame[frame.size() - tail] == ' ') {
+    const char* end = frame.data() + frame.size() - tail;
+    const char* begin = end;
+    while (begin > frame.data() && *(begin - 1) >= '0' && *(begin - 1) <= '9') --begin;
+    if (begin < end && *(begin - 1) == '"') {
+      std::int64_t ns = 0;
+      for (const char* c = begin; c < end; ++c) ns = ns * 10 + (*c - '0');  // digits, checked above
+      return ns;
+    }
+  }
+  const auto at = frame.rfind("\"body\":\"");  // another server's field order
+  if (at == std::string_view::npos) return 0;
+  std::int64_t ns = 0;
+  std::from_chars(frame.data() + at + 8, frame.data() + frame.size(), ns);
+  return ns;
+}
+
+// The number in an ack's "ref":"m<number>", or -1.
+inline long ref_number(std::string_view frame) {
+  const auto at = frame.find("\"ref\":\"m");
+  if (at == std::string_view::npos) return -1;
+  long ref = -1;
+  std::from_chars(frame.data() + at + 8, frame.data() + frame.size(), ref);
+  return ref;
+}
 
 }  // namespace natter::bench

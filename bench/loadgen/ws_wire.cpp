@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
 #include <random>
 #include <stdexcept>
@@ -82,6 +83,18 @@ int ws_connect(const std::string& host, int port, const std::string& path_and_qu
     throw;
   }
   return fd;
+}
+
+void send_all(int fd, const std::string& bytes) {
+  std::size_t at = 0;
+  while (at < bytes.size()) {
+    const ssize_t n = write(fd, bytes.data() + at, bytes.size() - at);
+    if (n > 0) {
+      at += static_cast<std::size_t>(n);
+    } else if (n < 0 && errno != EAGAIN) {
+      throw std::runtime_error(std::string("write: ") + std::strerror(errno));
+    }
+  }
 }
 
 void append_client_frame(std::string& out, std::string_view payload) {

@@ -21,6 +21,10 @@ void ws_finish_upgrade(int fd);
 int ws_connect(const std::string& host, int port, const std::string& path_and_query,
                const std::string& source_ip = {});
 
+// Writes all of `bytes` to `fd`, retrying while a non-blocking socket is
+// full. Throws std::runtime_error.
+void send_all(int fd, const std::string& bytes);
+
 // Appends one masked text frame carrying `payload` to `out`.
 void append_client_frame(std::string& out, std::string_view payload);
 
