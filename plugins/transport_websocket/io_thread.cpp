@@ -1,9 +1,11 @@
 #include "io_thread.hpp"
 
 #include <pthread.h>
+#include <sched.h>
 #include <sys/epoll.h>
 
 #include <cerrno>
+#include <string>
 #include <system_error>
 
 #include <boost/asio/post.hpp>
@@ -36,13 +38,38 @@ void IoThread::stop() noexcept {
   if (thread_.joinable()) thread_.join();
 }
 
-void IoThread::start(std::chrono::milliseconds tick, std::string name) {
+namespace {
+
+// The CPUs this process may run on, as "0-3"-style text would list them.
+std::string allowed_cpus() {
+  cpu_set_t allowed;
+  if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) return "?";
+  std::string list;
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+    if (CPU_ISSET(cpu, &allowed)) list += (list.empty() ? "" : ",") + std::to_string(cpu);
+  }
+  return list;
+}
+
+}  // namespace
+
+void IoThread::start(std::chrono::milliseconds tick, std::string name, int cpu) {
   if (tick.count() > 0) sweep_after(tick);
   wait_for_events();
-  thread_ = std::thread([this, name = std::move(name)] {
+  thread_ = std::thread([this, name] {
     pthread_setname_np(pthread_self(), name.c_str());
     context_.run();
   });
+  if (cpu < 0) return;
+  cpu_set_t only;
+  CPU_ZERO(&only);
+  CPU_SET(cpu, &only);
+  if (const int rc = pthread_setaffinity_np(thread_.native_handle(), sizeof only, &only); rc != 0) {
+    stop();
+    throw std::system_error(rc, std::generic_category(),
+                            "cannot pin " + name + " to CPU " + std::to_string(cpu) +
+                                " (this process may use CPUs " + allowed_cpus() + ")");
+  }
 }
 
 void IoThread::sweep_after(std::chrono::milliseconds tick) {

@@ -38,8 +38,9 @@ class IoThread {
 
   // Runs the context on a new thread called `name` (as top -H shows it, at
   // most 15 bytes), sweeping the watched connections every `tick` (zero:
-  // never). Owner's thread; throws std::system_error.
-  void start(std::chrono::milliseconds tick, std::string name);
+  // never), only on `cpu` if that is not -1. Owner's thread; throws
+  // std::system_error (a CPU this process may not use, say).
+  void start(std::chrono::milliseconds tick, std::string name, int cpu = -1);
   boost::asio::io_context& context() noexcept { return context_; }
   // Its place among the transport's threads.
   std::size_t index() const noexcept { return index_; }

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 
 #include <natter/plugin.hpp>
 
@@ -21,6 +22,8 @@ struct WsSettings {
   std::size_t max_outbound_queue = 0;
   std::uint32_t close_timeout_ms = 0;
   unsigned threads = 1;
+  // I/O thread i runs only on cpus[i % size]; empty: not pinned.
+  std::vector<int> cpus;
 };
 
 std::span<const natter::ConfigKey> ws_keys();

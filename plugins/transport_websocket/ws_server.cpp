@@ -68,7 +68,11 @@ bool WsServer::start(natter::BrokerEntry& broker, natter::Diagnostic& error) noe
   }
   accept_next();
   try {
-    for (auto& thread : threads_) thread->start(sweep_tick(settings_), "ws-io-" + std::to_string(thread->index()));
+    for (auto& thread : threads_) {
+      const std::size_t i = thread->index();
+      const int cpu = settings_.cpus.empty() ? -1 : settings_.cpus[i % settings_.cpus.size()];
+      thread->start(sweep_tick(settings_), "ws-io-" + std::to_string(i), cpu);
+    }
     upgrades_.start(std::chrono::milliseconds(0), "ws-upgrade");
   } catch (const std::exception& e) {
     error.report(std::string("cannot start I/O threads: ") + e.what());

@@ -125,6 +125,15 @@ class CheckConfigTest(unittest.TestCase):
             """,
             "FILE:3: [transport] key 'listen': must be \"host:port\" (got \"localhost\")")
 
+    def test_a_malformed_cpu_list_is_refused_with_its_location(self):
+        self.assert_refused("""
+            [[transport]]
+            plugin = "websocket"
+            listen = "127.0.0.1:0"
+            cpus = "3-1"
+            """,
+            "FILE:4: [transport] key 'cpus': '3-1' runs backwards")
+
     def test_unknown_plugin_name(self):
         self.assert_refused(f"""
             [storage]
@@ -286,6 +295,59 @@ class PluginRefusalTest(unittest.TestCase):
         result = self.run_with_filter(so, 'reason = "disk on fire"')
         self.assert_refused(result, f"[filter] plugin 'failing_start' ({so}): start failed: disk on fire")
         self.assertIn("stopping sqlite", result.stderr)
+
+
+class PinnedIoThreadsTest(unittest.TestCase):
+    """`cpus` pins each WebSocket I/O thread to one CPU; a CPU this process
+    may not use stops the start with one clear line."""
+
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory(prefix="natter-cpus-")
+        self.path = os.path.join(self.dir.name, "natter.toml")
+        self.allowed = sorted(os.sched_getaffinity(0))
+
+    def tearDown(self):
+        self.dir.cleanup()
+
+    def write_config(self, cpus):
+        with open(self.path, "w") as f:
+            f.write(f'[broker]\nadmin_listen = ""\n[storage]\nplugin = "sqlite"\npath = "{self.dir.name}/h.db"\n'
+                    f'{GOOD_TRANSPORT}cpus = "{cpus}"\n')
+
+    def test_each_io_thread_runs_only_on_its_cpu(self):
+        cpu = self.allowed[-1]
+        self.write_config(cpu)
+        process = subprocess.Popen([NATTERD, "--config", self.path], stderr=subprocess.PIPE, text=True)
+        try:
+            while True:
+                line = process.stderr.readline()
+                self.assertTrue(line, "natterd ended before it was ready")
+                if " ready: " in line:
+                    break
+            pinned = {}
+            for tid in os.listdir(f"/proc/{process.pid}/task"):
+                with open(f"/proc/{process.pid}/task/{tid}/comm") as f:
+                    name = f.read().strip()
+                with open(f"/proc/{process.pid}/task/{tid}/status") as f:
+                    allowed = [l.split()[1] for l in f if l.startswith("Cpus_allowed_list:")][0]
+                pinned[name] = allowed
+        finally:
+            process.terminate()
+            process.communicate(timeout=30)
+        self.assertEqual(pinned["ws-io-0"], str(cpu))
+        if len(self.allowed) > 1:
+            self.assertNotEqual(pinned["natter-loop"], str(cpu), "only the I/O threads are pinned")
+
+    def test_a_cpu_this_process_may_not_use_stops_the_start(self):
+        cpu = self.allowed[-1] + 1
+        if cpu >= 1024:
+            self.skipTest("every CPU number is allowed here")
+        self.write_config(cpu)
+        result = subprocess.run([NATTERD, "--config", self.path], capture_output=True, text=True, timeout=30)
+        self.assertEqual(result.returncode, 1, result.stderr)
+        self.assertIn(f"start failed: cannot start I/O threads: cannot pin ws-io-0 to CPU {cpu} "
+                      f"(this process may use CPUs {','.join(map(str, self.allowed))})", result.stderr)
+        self.assertNotIn(" ready: ", result.stderr)
 
 
 class OtherFlagsTest(unittest.TestCase):
