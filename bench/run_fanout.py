@@ -5,7 +5,11 @@ same arguments in the same run. Prints each server's JSON line, then a
 table with natter's figures as ratios to each peer.
 
     bench/run_fanout.py [--servers natter,websocketpp,node-ws,node-socketio] [--ack-after persisted|accepted]
-                        -- --subscribers 200 --messages 20000 --window 32
+                        [--pin SERVER_CPU,GENERATOR_CPU] -- --subscribers 200 --messages 20000 --window 32
+
+--pin keeps the generator on one CPU and the server's I/O on another:
+natterd's I/O thread through its `cpus` key (its other threads stay free),
+a peer's whole process (each has one busy thread).
 """
 
 import argparse
@@ -39,16 +43,18 @@ def wait_listening(port, process):
     raise RuntimeError("server did not start listening")
 
 
-def start_natter(work, port, ack_after):
+def start_natter(work, port, opts):
     config = os.path.join(work, "natter.toml")
+    cpus = f'cpus = "{opts.server_cpu}"\n' if opts.server_cpu is not None else ""
     with open(config, "w") as f:
-        f.write(f'[broker]\nlog_level = "warn"\nack_after = "{ack_after}"\nadmin_listen = "127.0.0.1:{free_port()}"\n'
+        f.write(f'[broker]\nlog_level = "warn"\nack_after = "{opts.ack_after}"\n'
+                f'admin_listen = "127.0.0.1:{free_port()}"\n'
                 f'[storage]\nplugin = "sqlite"\npath = "{work}/bench.db"\n'
-                f'[[transport]]\nplugin = "websocket"\nlisten = "127.0.0.1:{port}"\n')
+                f'[[transport]]\nplugin = "websocket"\nlisten = "127.0.0.1:{port}"\n{cpus}')
     return subprocess.Popen([os.path.join(BUILD, "bin", "natterd"), "--config", config])
 
 
-def start_websocketpp(work, port, ack_after):
+def start_websocketpp(work, port, opts):
     return subprocess.Popen([os.path.join(BUILD, "bin", "natter_peer_websocketpp"), str(port)])
 
 
@@ -60,11 +66,11 @@ def start_node_peer(folder, port):
     return subprocess.Popen(["node", os.path.join(peer, "server.js"), str(port)], stderr=subprocess.DEVNULL)
 
 
-def start_node_ws(work, port, ack_after):
+def start_node_ws(work, port, opts):
     return start_node_peer("node_ws", port)
 
 
-def start_node_socketio(work, port, ack_after):
+def start_node_socketio(work, port, opts):
     return start_node_peer("node_socketio", port)
 
 
@@ -74,16 +80,25 @@ SERVERS = {"natter": start_natter, "websocketpp": start_websocketpp, "node-ws": 
 PROTOCOL = {"node-socketio": ["--protocol", "socketio"]}
 
 
-def measure(name, loadgen_args, ack_after):
+def pin_process(pid, cpu):
+    """Every thread of `pid`, as it is now, on `cpu` only."""
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        os.sched_setaffinity(int(tid), {cpu})
+
+
+def measure(name, loadgen_args, opts):
     with tempfile.TemporaryDirectory(prefix="natter-bench-") as work:
         port = free_port()
-        server = SERVERS[name](work, port, ack_after)
+        server = SERVERS[name](work, port, opts)
         try:
             wait_listening(port, server)
+            if opts.server_cpu is not None and name != "natter":
+                pin_process(server.pid, opts.server_cpu)
+            pin_generator = None if opts.generator_cpu is None else lambda: os.sched_setaffinity(0, {opts.generator_cpu})
             out = subprocess.run([os.path.join(BUILD, "bin", "natter_loadgen"), "--url",
                                   f"ws://127.0.0.1:{port}/ws", "--server-pid", str(server.pid),
                                   *loadgen_args, *PROTOCOL.get(name, [])], capture_output=True, text=True,
-                                 timeout=600)
+                                 timeout=600, preexec_fn=pin_generator)
             if out.returncode != 0:
                 raise RuntimeError(f"{name}: natter_loadgen failed:\n{out.stderr}{out.stdout}")
             result = json.loads(out.stdout.splitlines()[0])
@@ -100,9 +115,17 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--servers", default="natter,websocketpp,node-ws,node-socketio")
     parser.add_argument("--ack-after", default="persisted", choices=["persisted", "accepted"])
+    parser.add_argument("--pin", metavar="SERVER_CPU,GENERATOR_CPU",
+                        help="keep the server's I/O and the generator on one CPU each")
     parser.add_argument("loadgen_args", nargs="*")
     args = parser.parse_args()
-    results = [measure(name, args.loadgen_args, args.ack_after) for name in args.servers.split(",")]
+    args.server_cpu = args.generator_cpu = None
+    if args.pin:
+        try:
+            args.server_cpu, args.generator_cpu = (int(cpu) for cpu in args.pin.split(","))
+        except ValueError:
+            parser.error(f"--pin wants two CPU numbers like 0,1 (got {args.pin!r})")
+    results = [measure(name, args.loadgen_args, args) for name in args.servers.split(",")]
     for r in results:
         print(json.dumps(r))
     natter = next((r for r in results if r["server"] == "natter"), None)
