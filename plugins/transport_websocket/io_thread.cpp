@@ -40,7 +40,7 @@ void IoThread::stop() noexcept {
 
 namespace {
 
-// The CPUs this process may run on, as "0-3"-style text would list them.
+// The CPUs this process may run on, comma-separated, for an error message.
 std::string allowed_cpus() {
   cpu_set_t allowed;
   if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) return "?";
