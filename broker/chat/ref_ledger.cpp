@@ -71,7 +71,8 @@ RefLedger::Entry* RefLedger::find(std::string_view user, std::string_view ref) {
   return at == index_.size() ? nullptr : &records_[index_[at].record - 1].entry;
 }
 
-RefLedger::Entry& RefLedger::begin(std::string_view user, std::string_view ref, std::string_view room) {
+RefLedger::Entry& RefLedger::begin(std::string_view user, std::string_view ref, std::string_view room,
+                                   std::uint64_t send_key) {
   const std::uint64_t hash = hash_of(user, ref);
   std::size_t position;
   if (records_.size() < capacity_) {
@@ -96,11 +97,10 @@ RefLedger::Entry& RefLedger::begin(std::string_view user, std::string_view ref, 
   record.key.assign(user).push_back('\0');
   record.key.append(ref);
   record.live = true;
-  record.entry.done = false;
+  record.entry.in_flight = send_key;
   record.entry.id = 0;
   record.entry.ts_ms = 0;
   record.entry.room.assign(room);
-  record.entry.waiting_sessions.clear();
   insert_slot(static_cast<std::uint32_t>(position + 1), hash);
   ++live_;
   return record.entry;

@@ -2,7 +2,8 @@
 // Remembers which client refs already produced a message, so a send that
 // is retried (same user, same ref; e.g. after a reconnect) is acked with
 // the first id instead of being stored twice. Bounded: the oldest entries
-// are forgotten first. Every send asks it, so it is built to stay small in
+// are forgotten first, in flight or not, so nothing that must be answered
+// lives here (retries waiting on a send wait in the send itself). Every send asks it, so it is built to stay small in
 // cache and to allocate nothing in steady state: a ring of records and an
 // open-addressing index of 8-byte slots. Loop tasks only.
 
@@ -16,19 +17,21 @@ namespace natter::chat {
 class RefLedger {
  public:
   struct Entry {
-    bool done = false;           // false while the first send is in flight
+    // While the first send is in flight: its key (the pipeline's). Once it
+    // is acked: 0, and id and ts_ms are the ones it got.
+    std::uint64_t in_flight = 0;
     std::uint64_t id = 0;
     std::int64_t ts_ms = 0;
     std::string room;
-    std::vector<std::uint64_t> waiting_sessions;  // retries awaiting the first
   };
 
   explicit RefLedger(std::size_t capacity);
 
   // nullptr if unseen. The pointer is valid until the next begin() or forget().
   Entry* find(std::string_view user, std::string_view ref);
-  // Starts tracking an in-flight send of a ref find() did not know.
-  Entry& begin(std::string_view user, std::string_view ref, std::string_view room);
+  // Starts tracking in-flight send `send_key` of a ref find() did not know.
+  Entry& begin(std::string_view user, std::string_view ref, std::string_view room,
+               std::uint64_t send_key);
   // A failed send is forgotten, so that a retry is a fresh attempt.
   void forget(std::string_view user, std::string_view ref);
 

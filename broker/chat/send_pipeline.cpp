@@ -20,6 +20,10 @@ struct PendingSend final : natter::AdmitDone, natter::AppendDone {
   StoredMessage message;  // room and body first; id and time once accepted
   std::size_t next_limiter = 0;
   std::uint64_t chain_generation = 0;  // of the limiter chain next_limiter counts in
+  // Sessions that sent the same ref again while this was in flight: they
+  // get this send's ack or error. Kept here, not in the RefLedger, which
+  // may forget the ref meanwhile.
+  std::vector<std::uint64_t> waiting_sessions;
   bool acked = false;
   bool delivered = false;
   std::chrono::steady_clock::time_point appended_at;
@@ -90,7 +94,7 @@ SendPipeline::SendPipeline(Broker& broker, BrokerParts& parts, runtime::Executor
       parts_(parts),
       loop_(loop),
       ids_(broker.settings().node_id),
-      refs_(100'000),
+      refs_(broker.settings().remembered_refs),
       received_(metrics.counter("natter_messages_received_total", "send commands accepted for processing")),
       stored_(metrics.counter("natter_messages_stored_total", "Messages storage committed")),
       store_failures_(metrics.counter("natter_store_failures_total",
@@ -110,8 +114,9 @@ void SendPipeline::send(Session& session, OwnedCommand command) {
   if (!command.ref.empty()) {
     if (RefLedger::Entry* seen = refs_.find(session.user, command.ref)) {
       duplicates_.add(1);
-      if (!seen->done) {
-        seen->waiting_sessions.push_back(session.id());
+      if (seen->in_flight != 0) {
+        // acknowledge() and fail() clear it before the send leaves pending_.
+        pending_.at(seen->in_flight)->waiting_sessions.push_back(session.id());
         return;
       }
       auto ack = EventBuffer::make(natter::EventKind::ack);
@@ -120,7 +125,6 @@ void SendPipeline::send(Session& session, OwnedCommand command) {
       session.send(ack);
       return;
     }
-    refs_.begin(session.user, command.ref, command.room);
   }
   received_.add(1);
   auto owned = std::make_unique<PendingSend>();
@@ -128,6 +132,7 @@ void SendPipeline::send(Session& session, OwnedCommand command) {
   p.pipeline = this;
   p.loop = &loop_;
   p.key = next_send_++;
+  if (!command.ref.empty()) refs_.begin(session.user, command.ref, command.room, p.key);
   p.session_id = session.id();
   p.user = session.user;
   p.remote_address = session.remote_address();
@@ -230,12 +235,11 @@ void SendPipeline::acknowledge(PendingSend& p) {
   ack->set_ref(p.ref).set_room(p.message.room);
   ack->set_message({p.message.id, p.message.ts_ms, p.message.room, p.message.sender, {}});
   reply(p.session_id, ack);
-  if (p.ref.empty()) return;
-  if (RefLedger::Entry* entry = refs_.find(p.user, p.ref)) {
-    entry->done = true;
+  for (std::uint64_t waiting : std::exchange(p.waiting_sessions, {})) reply(waiting, ack);
+  if (RefLedger::Entry* entry = own_ref(p)) {
+    entry->in_flight = 0;
     entry->id = p.message.id;
     entry->ts_ms = p.message.ts_ms;
-    for (std::uint64_t waiting : std::exchange(entry->waiting_sessions, {})) reply(waiting, ack);
   }
 }
 
@@ -245,13 +249,15 @@ void SendPipeline::fail(PendingSend& p, natter::ErrorCode code, std::string_view
   auto error = EventBuffer::make(natter::EventKind::error);
   error->set_ref(p.ref).set_error(code, message, retry_after_ms);
   reply(p.session_id, error);
-  if (!p.ref.empty()) {
-    if (RefLedger::Entry* entry = refs_.find(p.user, p.ref)) {
-      for (std::uint64_t waiting : entry->waiting_sessions) reply(waiting, error);
-    }
-    refs_.forget(p.user, p.ref);
-  }
+  for (std::uint64_t waiting : p.waiting_sessions) reply(waiting, error);
+  if (own_ref(p)) refs_.forget(p.user, p.ref);
   finish(p);
+}
+
+RefLedger::Entry* SendPipeline::own_ref(const PendingSend& p) {
+  if (p.ref.empty()) return nullptr;
+  RefLedger::Entry* entry = refs_.find(p.user, p.ref);
+  return entry && entry->in_flight == p.key ? entry : nullptr;
 }
 
 void SendPipeline::finish(PendingSend& p) { pending_.erase(p.key); }

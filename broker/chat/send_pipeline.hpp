@@ -45,6 +45,9 @@ class SendPipeline {
   void fail(PendingSend& send, natter::ErrorCode code, std::string_view message,
             std::uint32_t retry_after_ms = 0);
   void finish(PendingSend& send);
+  // The ledger's record of `send`'s ref, unless the ledger forgot it or
+  // now tracks a later send of the same ref (it forgot this one first).
+  RefLedger::Entry* own_ref(const PendingSend& send);
   void reply(std::uint64_t session_id, const EventRef& event);
 
   Broker& broker_;

@@ -28,6 +28,8 @@ constexpr natter::ConfigKey kBrokerKeys[] = {
     {"recent_per_room", KeyType::integer, "256",
      "Recent messages kept in memory per room, so recovery sees what storage has not committed"},
     {"max_rooms_per_session", KeyType::integer, "100", "Rooms one connection may join"},
+    {"remembered_refs", KeyType::integer, "100000",
+     "Recent send refs this node remembers, so a retried send is answered with its first id instead of being stored twice"},
     {"announce_max_members", KeyType::integer, "1000",
      "Rooms with more members on this node do not announce joins and leaves, nor list members to a joiner"},
     {"max_room_name_bytes", KeyType::integer, "128", "Longest room name, in UTF-8 bytes"},
@@ -111,6 +113,7 @@ BrokerSettings read_broker(const toml::value* table, std::vector<std::string>& p
   positive("recovery_max", s.recovery_max, 100'000);
   positive("recent_per_room", s.recent_per_room, 100'000);
   positive("max_rooms_per_session", s.max_rooms_per_session, 100'000);
+  positive("remembered_refs", s.remembered_refs, 10'000'000);
   positive("announce_max_members", s.announce_max_members, 10'000'000);
   positive("max_room_name_bytes", s.max_room_name_bytes, 1024);
   return s;

@@ -26,6 +26,8 @@ struct BrokerSettings {
   std::uint32_t recovery_max = 1000;
   std::uint32_t recent_per_room = 256;
   std::uint32_t max_rooms_per_session = 100;
+  // Sends whose refs are remembered, newest first: about 100 bytes each.
+  std::uint32_t remembered_refs = 100'000;
   // Announcing every join to every member costs O(members^2) events as a
   // big room fills; beyond this many members on this node, joins and leaves
   // go unannounced and a joiner gets no member list.

@@ -73,7 +73,10 @@ class StorageOutageTest(unittest.IsolatedAsyncioTestCase):
         return answers, live, live_during_outage
 
     def stored(self):
-        rows = self.db.sql("SELECT id, body FROM messages WHERE room = 'outage'", database="natter")
+        return self.stored_in("outage")
+
+    def stored_in(self, room):
+        rows = self.db.sql(f"SELECT id, body FROM messages WHERE room = '{room}'", database="natter")
         return [line.split("\t", 1) for line in rows.stdout.splitlines()]
 
     def assert_every_ack_stored_once(self, answers):
@@ -106,6 +109,38 @@ class StorageOutageTest(unittest.IsolatedAsyncioTestCase):
                 break
             await asyncio.sleep(0.1)
         self.assert_every_ack_stored_once(answers)
+
+    async def test_a_retry_waiting_on_a_frozen_send_gets_its_ack_after_the_ref_is_forgotten(self):
+        # The node remembers 2 refs: three later sends push the first ref out
+        # while its send, and a retry of it, wait for the frozen database.
+        self.server = Natterd(backend="mariadb", broker="remembered_refs = 2",
+                              storage="io_timeout_ms = 1000\nretry_max_ms = 400\n").start()
+        self.db = self.server.database
+        ann = await Client.connect(self.server, "ann")
+        again = await Client.connect(self.server, "ann")  # ann, reconnected
+        await ann.join("retry")
+        await again.join("retry")
+        self.db.pause()
+        await ann.say("retry", "first", ref="a")
+        await again.say("retry", "first", ref="a")
+        for ref in ("b", "c", "d"):
+            await ann.say("retry", f"later {ref}", ref=ref)
+        await asyncio.sleep(0.5)
+        self.db.resume()
+
+        async def acks(client, count):
+            got = {}
+            while len(got) < count:
+                event = await client.recv(timeout=30)
+                self.assertNotEqual(event["type"], "error", event)
+                if event["type"] == "ack":
+                    got[event["ref"]] = event["id"]
+            return got
+
+        first, retried = await asyncio.gather(acks(ann, 4), acks(again, 1))
+        self.assertEqual(retried, {"a": first["a"]})
+        bodies = [row[1] for row in self.stored_in("retry")]
+        self.assertEqual(sorted(bodies), ["first", "later b", "later c", "later d"])
 
     async def test_sigterm_with_mariadb_frozen_exits_instead_of_hanging(self):
         self.start("accepted")

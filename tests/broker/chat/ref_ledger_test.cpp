@@ -10,23 +10,23 @@ namespace natter::chat {
 
 TEST(RefLedger, RefsAreRememberedPerUser) {
   RefLedger refs(10);
-  refs.begin("ann", "c1", "lobby");
+  refs.begin("ann", "c1", "lobby", 1);
   EXPECT_NE(refs.find("ann", "c1"), nullptr);
   EXPECT_EQ(refs.find("bob", "c1"), nullptr);
 }
 
 TEST(RefLedger, AForgottenRefIsAFreshAttempt) {
   RefLedger refs(10);
-  refs.begin("ann", "c1", "lobby");
+  refs.begin("ann", "c1", "lobby", 1);
   refs.forget("ann", "c1");
   EXPECT_EQ(refs.find("ann", "c1"), nullptr);
 }
 
 TEST(RefLedger, TheOldestRefsGoFirstWhenFull) {
   RefLedger refs(2);
-  refs.begin("ann", "1", "r");
-  refs.begin("ann", "2", "r");
-  refs.begin("ann", "3", "r");
+  refs.begin("ann", "1", "r", 1);
+  refs.begin("ann", "2", "r", 1);
+  refs.begin("ann", "3", "r", 1);
   EXPECT_EQ(refs.find("ann", "1"), nullptr);
   EXPECT_NE(refs.find("ann", "2"), nullptr);
   EXPECT_NE(refs.find("ann", "3"), nullptr);
@@ -34,7 +34,7 @@ TEST(RefLedger, TheOldestRefsGoFirstWhenFull) {
 
 TEST(RefLedger, UserAndRefCannotBeConfusedByConcatenation) {
   RefLedger refs(10);
-  refs.begin("an", "nc1", "r");
+  refs.begin("an", "nc1", "r", 1);
   EXPECT_EQ(refs.find("ann", "c1"), nullptr);
 }
 
@@ -46,7 +46,7 @@ TEST(RefLedger, ARingOfManyTimesItsCapacityKeepsExactlyTheNewest) {
   for (int i = 0; i < kRefs; ++i) {
     const std::string ref = "m" + std::to_string(i);
     ASSERT_EQ(refs.find("ann", ref), nullptr) << ref;
-    refs.begin("ann", ref, "lobby").id = static_cast<std::uint64_t>(i);
+    refs.begin("ann", ref, "lobby", 1).id = static_cast<std::uint64_t>(i);
     if (i % 7 == 0) refs.forget("ann", ref);
   }
   for (int i = 0; i < kRefs; ++i) {
@@ -62,13 +62,13 @@ TEST(RefLedger, ARingOfManyTimesItsCapacityKeepsExactlyTheNewest) {
 
 TEST(RefLedger, AReusedRecordStartsClean) {
   RefLedger refs(1);
-  RefLedger::Entry& first = refs.begin("ann", "1", "lobby");
-  first.done = true;
-  first.waiting_sessions.push_back(7);
-  RefLedger::Entry& second = refs.begin("bob", "2", "hall");
+  RefLedger::Entry& first = refs.begin("ann", "1", "lobby", 7);
+  first.in_flight = 0;
+  first.id = 42;
+  RefLedger::Entry& second = refs.begin("bob", "2", "hall", 8);
   EXPECT_EQ(refs.find("ann", "1"), nullptr);
-  EXPECT_FALSE(second.done);
-  EXPECT_TRUE(second.waiting_sessions.empty());
+  EXPECT_EQ(second.in_flight, 8u);
+  EXPECT_EQ(second.id, 0u);
   EXPECT_EQ(second.room, "hall");
 }
 
@@ -95,7 +95,7 @@ TEST(RefLedger, AgreesWithASimpleModelUnderRandomTraffic) {
     const bool known = refs.find(user, ref) != nullptr;
     ASSERT_EQ(known, modelled(user, ref) != nullptr) << "step " << step << " " << user << "/" << ref;
     if (!known) {
-      refs.begin(user, ref, "room");
+      refs.begin(user, ref, "room", 1);
       model.push_back({user, ref, true});
       if (model.size() > kCapacity) model.pop_front();
     } else if (random() % 3 == 0) {
