@@ -76,11 +76,9 @@ bool FrameQueue::retire(std::size_t bytes) {
     }
     bytes -= left;
     head_written_ = 0;
-    const bool was_close = item.is_close;
-    item.release();
-    item = {};
+    item.release();  // the slot is dead from here on; clear() or drop_unstarted() never look at it
     ++front_;
-    if (was_close) return true;
+    if (item.is_close) return true;
   }
   if (front_ == items_.size()) {
     items_.clear();  // keeps its capacity for the next batch

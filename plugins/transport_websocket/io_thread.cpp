@@ -10,6 +10,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include "protocol_codec.hpp"
 #include "ws_connection.hpp"
 
 namespace natter::ws {
@@ -187,8 +188,16 @@ void IoThread::drain() {
     taken_after_.swap(after_);
     drain_posted_ = false;
   }
+  // Deliveries of one event come in a run (one per recipient): look its
+  // frame up once per run, not once per recipient.
+  const natter::SharedEvent* event = nullptr;
+  std::span<const std::byte> frame;
   for (const Delivery& d : taken_) {
-    if (d.connection->enqueue(*d.event)) to_flush_.push_back(d.connection);
+    if (d.event != event) {
+      event = d.event;
+      frame = event->encoded(FrameEncoder::instance());
+    }
+    if (d.connection->enqueue(*event, frame)) to_flush_.push_back(d.connection);
   }
   for (WsConnection* connection : to_flush_) {
     connection->flush();

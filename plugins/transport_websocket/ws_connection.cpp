@@ -208,10 +208,10 @@ void WsConnection::deliver(const natter::SharedEvent& event) noexcept {
   thread_.deliver({&self, 1}, event, true);
 }
 
-bool WsConnection::enqueue(const natter::SharedEvent& event) {
-  if (close_queued_) return false;
+bool WsConnection::enqueue(const natter::SharedEvent& event, std::span<const std::byte> frame) {
+  if (close_queued_ || frame.empty()) return false;  // empty: the encoder ran out of memory
   try {
-    queue_.push_event(event, event.encoded(FrameEncoder::instance()));
+    queue_.push_event(event, frame);
   } catch (...) {
     return false;  // out of memory or a frame over 4 GiB: missed, as by a lagging client
   }

@@ -38,11 +38,12 @@ class WsConnection final : public natter::ClientLink,
   void start(Upgraded upgraded);
   IoThread& thread() const noexcept { return thread_; }
 
-  // From the thread's inbox, I/O thread: queues `event` and returns true
-  // if the connection now needs a flush() it has not been promised yet.
-  // The event is not retained here: the inbox holds it until the end of
-  // the drain, and most are written by then.
-  bool enqueue(const natter::SharedEvent& event);
+  // From the thread's inbox, I/O thread: queues `event`, whose WebSocket
+  // frame is `frame`, and returns true if the connection now needs a
+  // flush() it has not been promised yet. The event is not retained here:
+  // the inbox holds it until the end of the drain, and most are written by
+  // then.
+  bool enqueue(const natter::SharedEvent& event, std::span<const std::byte> frame);
   // Writes what enqueue() queued, or disconnects a client that lags too
   // far behind. I/O thread.
   void flush();
