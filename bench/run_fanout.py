@@ -5,11 +5,14 @@ same arguments in the same run. Prints each server's JSON line, then a
 table with natter's figures as ratios to each peer.
 
     bench/run_fanout.py [--servers natter,websocketpp,node-ws,node-socketio] [--ack-after persisted|accepted]
-                        [--pin SERVER_CPU,GENERATOR_CPU] -- --subscribers 200 --messages 20000 --window 32
+                        [--generator-cpu CPU | --pin SERVER_CPU,GENERATOR_CPU]
+                        -- --subscribers 200 --messages 20000 --window 32
 
---pin keeps the generator on one CPU and the server's I/O on another:
-natterd's I/O thread through its `cpus` key (its other threads stay free),
-a peer's whole process (each has one busy thread).
+--generator-cpu keeps only the generator on one CPU; every server runs as
+configured (natterd on its default config), where the kernel puts it.
+--pin also keeps the server's I/O on another CPU: natterd's I/O thread
+through its `cpus` key (its other threads stay free), a peer's whole
+process (each has one busy thread).
 """
 
 import argparse
@@ -115,16 +118,23 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--servers", default="natter,websocketpp,node-ws,node-socketio")
     parser.add_argument("--ack-after", default="persisted", choices=["persisted", "accepted"])
-    parser.add_argument("--pin", metavar="SERVER_CPU,GENERATOR_CPU",
-                        help="keep the server's I/O and the generator on one CPU each")
+    placement = parser.add_mutually_exclusive_group()
+    placement.add_argument("--generator-cpu", type=int, metavar="CPU",
+                           help="keep the generator on this CPU; servers stay where the kernel puts them")
+    placement.add_argument("--pin", metavar="SERVER_CPU,GENERATOR_CPU",
+                           help="keep the server's I/O and the generator on one CPU each")
     parser.add_argument("loadgen_args", nargs="*")
     args = parser.parse_args()
-    args.server_cpu = args.generator_cpu = None
+    args.server_cpu = None
     if args.pin:
         try:
             args.server_cpu, args.generator_cpu = (int(cpu) for cpu in args.pin.split(","))
         except ValueError:
             parser.error(f"--pin wants two CPU numbers like 0,1 (got {args.pin!r})")
+    allowed = os.sched_getaffinity(0)
+    for cpu in (args.server_cpu, args.generator_cpu):
+        if cpu is not None and cpu not in allowed:
+            parser.error(f"CPU {cpu} is not one this process may use ({','.join(map(str, sorted(allowed)))})")
     results = [measure(name, args.loadgen_args, args) for name in args.servers.split(",")]
     for r in results:
         print(json.dumps(r))
