@@ -113,17 +113,23 @@ void SendPipeline::send(Session& session, OwnedCommand command) {
   }
   if (!command.ref.empty()) {
     if (RefLedger::Entry* seen = refs_.find(session.user, command.ref)) {
-      duplicates_.add(1);
-      if (seen->in_flight != 0) {
-        // acknowledge() and fail() clear it before the send leaves pending_.
-        pending_.at(seen->in_flight)->waiting_sessions.push_back(session.id());
+      if (seen->in_flight == 0) {
+        duplicates_.add(1);
+        auto ack = EventBuffer::make(natter::EventKind::ack);
+        ack->set_ref(command.ref).set_room(seen->room);
+        ack->set_message({seen->id, seen->ts_ms, seen->room, session.user, {}});
+        session.send(ack);
         return;
       }
-      auto ack = EventBuffer::make(natter::EventKind::ack);
-      ack->set_ref(command.ref).set_room(seen->room);
-      ack->set_message({seen->id, seen->ts_ms, seen->room, session.user, {}});
-      session.send(ack);
-      return;
+      // acknowledge() and fail() clear in_flight before a send leaves
+      // pending_; only an allocation failure between begin() and emplace()
+      // leaves a record naming no send, and then this is a fresh attempt.
+      if (auto first = pending_.find(seen->in_flight); first != pending_.end()) {
+        duplicates_.add(1);
+        first->second->waiting_sessions.push_back(session.id());
+        return;
+      }
+      refs_.forget(session.user, command.ref);
     }
   }
   received_.add(1);
