@@ -3,9 +3,10 @@
 // is retried (same user, same ref; e.g. after a reconnect) is acked with
 // the first id instead of being stored twice. Bounded: the oldest entries
 // are forgotten first, in flight or not, so nothing that must be answered
-// lives here (retries waiting on a send wait in the send itself). Every send asks it, so it is built to stay small in
-// cache and to allocate nothing in steady state: a ring of records and an
-// open-addressing index of 8-byte slots. Loop tasks only.
+// lives here (retries waiting on a send wait in the send itself). Every
+// send asks it, so it is built to stay small in cache and to allocate
+// nothing in steady state: a ring of records and an open-addressing index
+// of 8-byte slots. Loop tasks only.
 
 #include <cstdint>
 #include <string>
