@@ -153,7 +153,7 @@ class DebianPackagesTest(unittest.IsolatedAsyncioTestCase):
         kit = self.chroot("natter-conformance", "filter", "--plugin", plugin, "--config", "/tmp/tag.toml").stdout
         self.assertIn("[  PASSED  ] 6 tests.", kit)
 
-    def test_5_under_systemd_it_starts_as_natter_reloads_and_restarts_after_a_crash(self):
+    def test_5_under_systemd_it_starts_as_natter_reloads_restarts_after_a_crash_and_pins(self):
         self.apt_install("systemd", "systemd-sysv")
         report = os.path.join(self.root, "boot-report")
         with open(os.path.join(self.root, "usr", "local", "sbin", "natter-boot-check"), "w") as f:
@@ -178,6 +178,7 @@ class DebianPackagesTest(unittest.IsolatedAsyncioTestCase):
         self.assertEqual(lines.get("reloaded"), "yes", lines)
         self.assertEqual(lines.get("restarted"), "yes", lines)
         self.assertEqual(lines.get("active_after_crash"), "active", lines)
+        self.assertEqual(lines.get("ws_io_cpus"), "0", lines)  # `cpus` works under the unit's filters
 
     def test_9_purge_removes_package_config_state_and_user(self):
         self.chroot("apt-get", "purge", "-y", "-qq", "natterd", "natter-plugin-mariadb", "natter-dev")
@@ -207,6 +208,14 @@ wait_active() {
   new=$(systemctl show -p MainPID --value natter)
   if [ -n "$new" ] && [ "$new" != 0 ] && [ "$new" != "$pid" ]; then echo restarted=yes; else echo restarted=no; fi
   echo "active_after_crash=$(systemctl is-active natter)"
+  # The shipped config ends with the WebSocket transport's table.
+  echo 'cpus = "0"' >> /etc/natter/natter.toml
+  systemctl restart natter
+  wait_active
+  pid=$(systemctl show -p MainPID --value natter)
+  for task in /proc/"$pid"/task/*; do
+    [ "$(cat "$task"/comm)" = ws-io-0 ] && echo "ws_io_cpus=$(awk '/^Cpus_allowed_list:/ {print $2}' "$task"/status)"
+  done
   journalctl -u natter --no-pager | tail -n 20 | sed 's/^/log: /'
 } > "$out" 2>&1
 systemctl poweroff
