@@ -67,9 +67,11 @@ void IoThread::start(std::chrono::milliseconds tick, std::string name, int cpu) 
   CPU_SET(cpu, &only);
   if (const int rc = pthread_setaffinity_np(thread_.native_handle(), sizeof only, &only); rc != 0) {
     stop();
+    // EINVAL: a CPU outside this process's set; EPERM: a policy (a system
+    // call filter, say) forbids pinning at all.
+    const std::string hint = rc == EINVAL ? " (this process may use CPUs " + allowed_cpus() + ")" : "";
     throw std::system_error(rc, std::generic_category(),
-                            "cannot pin " + name + " to CPU " + std::to_string(cpu) +
-                                " (this process may use CPUs " + allowed_cpus() + ")");
+                            "cannot pin " + name + " to CPU " + std::to_string(cpu) + hint);
   }
 }
 
