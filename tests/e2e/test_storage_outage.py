@@ -120,12 +120,22 @@ class StorageOutageTest(unittest.IsolatedAsyncioTestCase):
         again = await Client.connect(self.server, "ann")  # ann, reconnected
         await ann.join("retry")
         await again.join("retry")
+
+        async def handled(client, ref):
+            # A connection's commands run in order: its pong means the
+            # commands before it were handled (acks wait for the thaw).
+            await client.send(op="ping", ref=ref)
+            while (event := await client.recv(timeout=10))["type"] != "pong":
+                self.assertIn(event["type"], ("message", "joined"), event)
+
         self.db.pause()
         await ann.say("retry", "first", ref="a")
+        await handled(ann, "p1")
         await again.say("retry", "first", ref="a")
+        await handled(again, "p2")
         for ref in ("b", "c", "d"):
             await ann.say("retry", f"later {ref}", ref=ref)
-        await asyncio.sleep(0.5)
+        await handled(ann, "p3")
         self.db.resume()
 
         async def acks(client, count):
