@@ -110,6 +110,7 @@ close_timeout_ms = {close_timeout_ms}
 
     def _start_once(self):
         self._log = open(self.log_path, "ab")
+        earlier = self._log.tell()  # a restart appends to the log of the last run
         self.process = subprocess.Popen([NATTERD, "--config", self.config_path],
                                         stdout=self._log, stderr=self._log)
         deadline = time.monotonic() + 15
@@ -119,13 +120,16 @@ close_timeout_ms = {close_timeout_ms}
                 self._log.close()
                 self.process = None
                 raise RuntimeError(f"natterd exited with {code}:\n{self.log()}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    self._started = True
-                    return self
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("natterd did not start listening:\n" + self.log())
+            # Its own log, not a connect: another test's server may be
+            # listening on the port this one failed to bind.
+            with open(self.log_path, "rb") as f:
+                f.seek(earlier)
+                ready = b" ready: node " in f.read()
+            if ready:
+                self._started = True
+                return self
+            time.sleep(0.05)
+        raise RuntimeError("natterd did not become ready:\n" + self.log())
 
     def stop(self, sig=signal.SIGTERM, timeout=20):
         """Sends `sig` and returns the exit code."""
