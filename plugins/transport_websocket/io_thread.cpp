@@ -10,7 +10,6 @@
 
 #include <boost/asio/post.hpp>
 
-#include "protocol_codec.hpp"
 #include "ws_connection.hpp"
 
 namespace natter::ws {
@@ -197,7 +196,7 @@ void IoThread::drain() {
   for (const Delivery& d : taken_) {
     if (d.event != event) {
       event = d.event;
-      frame = event->encoded(FrameEncoder::instance());
+      frame = WsConnection::frame_of(*event);
     }
     if (d.connection->enqueue(*event, frame)) to_flush_.push_back(d.connection);
   }

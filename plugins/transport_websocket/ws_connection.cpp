@@ -208,6 +208,10 @@ void WsConnection::deliver(const natter::SharedEvent& event) noexcept {
   thread_.deliver({&self, 1}, event, true);
 }
 
+std::span<const std::byte> WsConnection::frame_of(const natter::SharedEvent& event) noexcept {
+  return event.encoded(FrameEncoder::instance());
+}
+
 bool WsConnection::enqueue(const natter::SharedEvent& event, std::span<const std::byte> frame) {
   if (close_queued_ || frame.empty()) return false;  // empty: the encoder ran out of memory
   try {

@@ -38,6 +38,9 @@ class WsConnection final : public natter::ClientLink,
   void start(Upgraded upgraded);
   IoThread& thread() const noexcept { return thread_; }
 
+  // `event` as one WebSocket frame, encoded once and shared by every
+  // recipient; empty if memory ran out. Any thread.
+  static std::span<const std::byte> frame_of(const natter::SharedEvent& event) noexcept;
   // From the thread's inbox, I/O thread: queues `event`, whose WebSocket
   // frame is `frame`, and returns true if the connection now needs a
   // flush() it has not been promised yet. The event is not retained here:
