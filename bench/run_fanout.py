@@ -5,7 +5,7 @@ same arguments in the same run. Prints each server's JSON line, then a
 table with natter's figures as ratios to each peer.
 
     bench/run_fanout.py [--servers natter,websocketpp,node-ws,node-socketio] [--ack-after persisted|accepted]
-                        [--generator-cpu CPU | --pin SERVER_CPU,GENERATOR_CPU]
+                        [--generator-cpu CPU | --pin SERVER_CPU,GENERATOR_CPU] [--repeat N]
                         -- --subscribers 200 --messages 20000 --window 32
 
 --generator-cpu keeps only the generator on one CPU; every server runs as
@@ -13,12 +13,17 @@ configured (natterd on its default config), where the kernel puts it.
 --pin also keeps the server's I/O on another CPU: natterd's I/O thread
 through its `cpus` key (its other threads stay free), a peer's whole
 process (each has one busy thread).
+--repeat N measures every server N times, taking turns (natter, each peer,
+natter, ...), so drift of the machine spreads over all of them. The table
+then holds each figure's median over the N runs, the ratios compare
+medians, and a last block gives each server's range.
 """
 
 import argparse
 import json
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -114,6 +119,28 @@ def measure(name, loadgen_args, opts):
             server.wait()
 
 
+def medians(runs):
+    """One result per server: every number is the median over `runs`."""
+    summary = dict(runs[0])
+    for key, value in runs[0].items():
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            summary[key] = statistics.median(r[key] for r in runs)
+    return summary
+
+
+def print_ranges(runs_by_server, scenario):
+    """Each server's lowest and highest figures, when it ran more than once."""
+    fields = ([("bytes_per_connection", "bytes/conn", "{:.0f}"), ("open_seconds", "open s", "{:.2f}")]
+              if scenario == "idle" else
+              [("deliveries_per_s", "deliveries/s", "{:.0f}"), ("p99_ms", "p99 ms", "{:.3f}"),
+               ("server_cpu_ns_per_delivery", "srv ns/dlv", "{:.0f}")])
+    print()
+    for name, runs in runs_by_server.items():
+        ranges = ", ".join(f"{label} {fmt.format(min(r[key] for r in runs))}-{fmt.format(max(r[key] for r in runs))}"
+                           for key, label, fmt in fields)
+        print(f"{name} over {len(runs)} runs: {ranges}")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--servers", default="natter,websocketpp,node-ws,node-socketio")
@@ -123,8 +150,12 @@ def main():
                            help="keep the generator on this CPU; servers stay where the kernel puts them")
     placement.add_argument("--pin", metavar="SERVER_CPU,GENERATOR_CPU",
                            help="keep the server's I/O and the generator on one CPU each")
+    parser.add_argument("--repeat", type=int, default=1, metavar="N",
+                        help="measure every server N times, taking turns; report medians")
     parser.add_argument("loadgen_args", nargs="*")
     args = parser.parse_args()
+    if args.repeat < 1:
+        parser.error(f"--repeat wants a count of at least 1 (got {args.repeat})")
     args.server_cpu = None
     if args.pin:
         try:
@@ -135,9 +166,15 @@ def main():
     for cpu in (args.server_cpu, args.generator_cpu):
         if cpu is not None and cpu not in allowed:
             parser.error(f"CPU {cpu} is not one this process may use ({','.join(map(str, sorted(allowed)))})")
-    results = [measure(name, args.loadgen_args, args) for name in args.servers.split(",")]
-    for r in results:
-        print(json.dumps(r))
+    names = args.servers.split(",")
+    runs_by_server = {name: [] for name in names}
+    for run in range(args.repeat):
+        for name in names:
+            result = measure(name, args.loadgen_args, args)
+            result["run"] = run + 1
+            print(json.dumps(result), flush=True)
+            runs_by_server[name].append(result)
+    results = [medians(runs) for runs in runs_by_server.values()]
     natter = next((r for r in results if r["server"] == "natter"), None)
     peers = [r for r in results if r["server"] != "natter"]
     if results and results[0]["scenario"] == "idle":
@@ -147,18 +184,22 @@ def main():
         for peer in peers if natter else []:
             print(f"natter / {peer['server']}: {natter['bytes_per_connection'] / peer['bytes_per_connection']:.2f}x "
                   f"memory per connection, {natter['open_seconds'] / peer['open_seconds']:.2f}x time to open")
+        if args.repeat > 1:
+            print_ranges(runs_by_server, "idle")
         return
     print(f"\n{'server':<12} {'deliveries/s':>13} {'p50 ms':>8} {'p99 ms':>8} {'p99.9 ms':>9} {'1st p50':>8} "
           f"{'last p99':>9} {'ack p99':>8} {'srv ns/dlv':>11} {'gen cpu s':>10} {'rss KiB':>8}")
     for r in results:
         print(f"{r['server']:<12} {r['deliveries_per_s']:>13.0f} {r['p50_ms']:>8.3f} {r['p99_ms']:>8.3f} "
               f"{r['p999_ms']:>9.3f} {r['first_p50_ms']:>8.3f} {r['last_p99_ms']:>9.3f} {r['ack_p99_ms']:>8.3f} "
-              f"{r['server_cpu_ns_per_delivery']:>11.0f} {r['generator_cpu_s']:>10.2f} {r['server_rss_kib']:>8}")
+              f"{r['server_cpu_ns_per_delivery']:>11.0f} {r['generator_cpu_s']:>10.2f} {r['server_rss_kib']:>8.0f}")
     for peer in peers if natter else []:
         print(f"natter / {peer['server']}: {natter['deliveries_per_s'] / peer['deliveries_per_s']:.2f}x "
               f"deliveries/s, {natter['p99_ms'] / max(peer['p99_ms'], 0.001):.2f}x p99, "
               f"{natter['server_cpu_ns_per_delivery'] / max(peer['server_cpu_ns_per_delivery'], 1):.2f}x "
               f"server CPU per delivery")
+    if args.repeat > 1:
+        print_ranges(runs_by_server, "fanout")
 
 if __name__ == "__main__":
     main()
