@@ -12,6 +12,7 @@ from natter_harness import Client, Natterd
 
 MESSAGES = 5000
 PAUSE_AT, KILL_AT, RESTART_AT = 1000, 2000, 2500  # by messages sent
+SNOWFLAKE_EPOCH_MS = 1704067200000  # ids: 41 bits of ms since then, 10 of node, 12 of sequence
 
 
 class StorageOutageTest(unittest.IsolatedAsyncioTestCase):
@@ -84,11 +85,28 @@ class StorageOutageTest(unittest.IsolatedAsyncioTestCase):
         stored = self.stored()
         stored_ids = [row[0] for row in stored]
         bodies = [row[1] for row in stored]
-        self.assertEqual(len(bodies), len(set(bodies)), "a message was stored twice")
+        self.assertEqual(len(bodies), len(set(bodies)), self.describe_doubles(stored, answers))
         self.assertEqual(len(stored_ids), len(set(stored_ids)))
         missing = set(acked.values()) - set(stored_ids)
         self.assertEqual(missing, set(), f"{len(missing)} acked messages are not in MariaDB")
         return acked
+
+    def describe_doubles(self, stored, answers):
+        """Seen once under ASan, not explained: which node gave each copy its
+        id, and when, next to the id the sender was acked with."""
+        ids_by_body = {}
+        for id_, body in stored:
+            ids_by_body.setdefault(body, []).append(int(id_))
+        lines = ["a message was stored twice"]
+        for body, ids in ids_by_body.items():
+            if len(ids) > 1:
+                ref = "r" + body.removeprefix("message ")
+                copies = ", ".join(f"{i} (node {(i >> 12) & 1023}, {(i >> 22) + SNOWFLAKE_EPOCH_MS} ms)"
+                                   for i in sorted(ids))
+                lines.append(f"{body!r}: stored as {copies}; acked as {answers.get(ref)}")
+        lines.append("natterd's log, last 60 lines:")
+        lines.extend(self.server.log().splitlines()[-60:])
+        return "\n".join(lines)
 
     async def test_persisted_acks_all_land_in_mariadb_across_a_freeze_and_a_crash(self):
         self.start("persisted")
