@@ -48,11 +48,14 @@ class Natterd:
                              f'user = "{USER}"\npassword = "{PASSWORD}"\n')
         else:
             storage_table = f'plugin = "sqlite"\npath = "{workdir}/history.db"\nsynchronous = "normal"\n'
+        # Its own node id, so ids stored by another test's natterd (cross-talk
+        # between tests running alongside) show as such.
+        self.node_id = 1 + (os.getpid() * 31 + self.port) % 1023
         self.config_path = os.path.join(workdir, "natter.toml")
         self.log_path = os.path.join(workdir, "natterd.log")
         with open(self.config_path, "w") as f:
             f.write(f"""[broker]
-node_id = 7
+node_id = {self.node_id}
 log_level = "debug"
 admin_listen = "127.0.0.1:{self.admin_port}"
 {broker}

@@ -97,7 +97,7 @@ class StorageOutageTest(unittest.IsolatedAsyncioTestCase):
         ids_by_body = {}
         for id_, body in stored:
             ids_by_body.setdefault(body, []).append(int(id_))
-        lines = ["a message was stored twice"]
+        lines = [f"a message was stored twice (this natterd is node {self.server.node_id})"]
         for body, ids in ids_by_body.items():
             if len(ids) > 1:
                 ref = "r" + body.removeprefix("message ")
