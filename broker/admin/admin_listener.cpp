@@ -108,10 +108,8 @@ AdminListener::AdminListener(const std::string& host, unsigned port, const runti
   if (!ec) impl_->acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) throw std::runtime_error("cannot listen on " + host + ":" + std::to_string(port) + ": " + ec.message());
   impl_->accept();
-  impl_->thread = std::thread([this] {
-    pthread_setname_np(pthread_self(), "natter-admin");
-    impl_->context.run();
-  });
+  impl_->thread = std::thread([this] { impl_->context.run(); });
+  pthread_setname_np(impl_->thread.native_handle(), "natter-admin");  // before anyone can look
 }
 
 AdminListener::~AdminListener() {

@@ -29,10 +29,8 @@ void run_all(std::vector<Executor::Task>& tasks) noexcept {
 }  // namespace
 
 Executor::Executor() {
-  thread_ = std::thread([this] {
-    pthread_setname_np(pthread_self(), "natter-loop");
-    run_loop();
-  });
+  thread_ = std::thread([this] { run_loop(); });
+  pthread_setname_np(thread_.native_handle(), "natter-loop");  // before anyone can look
 }
 
 Executor::~Executor() {

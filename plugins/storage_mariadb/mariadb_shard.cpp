@@ -40,15 +40,13 @@ void Shard::start() {
     std::lock_guard lock(mutex_);
     accepting_ = true;
   }
-  writer_ = std::thread([this] {
-    pthread_setname_np(pthread_self(), "mariadb-write");
-    write_loop();
-  });
+  // Threads are named here, not by themselves, so they carry their
+  // names once start() returns.
+  writer_ = std::thread([this] { write_loop(); });
+  pthread_setname_np(writer_.native_handle(), "mariadb-write");
   for (unsigned i = 0; i < settings_.readers; ++i) {
-    readers_.emplace_back([this] {
-      pthread_setname_np(pthread_self(), "mariadb-read");
-      read_loop();
-    });
+    readers_.emplace_back([this] { read_loop(); });
+    pthread_setname_np(readers_.back().native_handle(), "mariadb-read");
   }
 }
 

@@ -69,10 +69,8 @@ bool SqliteStore::start(natter::Diagnostic& error) noexcept {
       std::lock_guard lock(mutex_);
       accepting_ = true;
     }
-    worker_ = std::thread([this] {
-      pthread_setname_np(pthread_self(), "sqlite-store");
-      run();
-    });
+    worker_ = std::thread([this] { run(); });
+    pthread_setname_np(worker_.native_handle(), "sqlite-store");  // named by the time start() returns
   } catch (const std::exception& e) {
     error.report(e.what());
     return false;

@@ -56,10 +56,11 @@ std::string allowed_cpus() {
 void IoThread::start(std::chrono::milliseconds tick, std::string name, int cpu) {
   if (tick.count() > 0) sweep_after(tick);
   wait_for_events();
-  thread_ = std::thread([this, name] {
-    pthread_setname_np(pthread_self(), name.c_str());
-    context_.run();
-  });
+  thread_ = std::thread([this] { context_.run(); });
+  // Named here, not by the thread itself, so it carries its name once
+  // start() returns: natterd says "ready" after that, and whoever looks
+  // at its threads then (an operator, a test) must find ws-io-N.
+  pthread_setname_np(thread_.native_handle(), name.c_str());
   if (cpu < 0) return;
   cpu_set_t only;
   CPU_ZERO(&only);
