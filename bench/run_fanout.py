@@ -180,7 +180,7 @@ def main():
     if results and results[0]["scenario"] == "idle":
         print(f"\n{'server':<12} {'connections':>11} {'open s':>7} {'bytes/conn':>10}")
         for r in results:
-            print(f"{r['server']:<12} {r['connections']:>11} {r['open_seconds']:>7.2f} {r['bytes_per_connection']:>10.0f}")
+            print(f"{r['server']:<12} {r['connections']:>11.0f} {r['open_seconds']:>7.2f} {r['bytes_per_connection']:>10.0f}")
         for peer in peers if natter else []:
             print(f"natter / {peer['server']}: {natter['bytes_per_connection'] / peer['bytes_per_connection']:.2f}x "
                   f"memory per connection, {natter['open_seconds'] / peer['open_seconds']:.2f}x time to open")
