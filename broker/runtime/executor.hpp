@@ -38,8 +38,10 @@ class Executor {
   void run_loop();
   // Whether a task just queued must wake the loop thread: none is running
   // the queue and no wakeup is on its way. A plugin completing a batch
-  // (a commit's acks) then costs one wakeup, not one per task. With
-  // mutex_ held.
+  // (a commit's acks) then costs one wakeup while the loop has not run yet.
+  // It is not always one: on a CPU the two threads share, the woken loop
+  // can pre-empt the plugin after the first task and is woken again for
+  // the next (bench/README.md measures it). With mutex_ held.
   bool needs_wake();
 
   std::mutex mutex_;
