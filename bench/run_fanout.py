@@ -4,7 +4,7 @@ after commit) and each peer, driven by the same natter_loadgen with the
 same arguments in the same run. Prints each server's JSON line, then a
 table with natter's figures as ratios to each peer.
 
-    bench/run_fanout.py [--servers natter,websocketpp,node-ws,node-socketio] [--ack-after persisted|accepted]
+    bench/run_fanout.py [--servers natter,websocketpp,node-ws,node-socketio,ceiling] [--ack-after persisted|accepted]
                         [--generator-cpu CPU | --pin SERVER_CPU,GENERATOR_CPU] [--repeat N]
                         -- --subscribers 200 --messages 20000 --window 32
 
@@ -66,6 +66,10 @@ def start_websocketpp(work, port, opts):
     return subprocess.Popen([os.path.join(BUILD, "bin", "natter_peer_websocketpp"), str(port)])
 
 
+def start_ceiling(work, port, opts):
+    return subprocess.Popen([os.path.join(BUILD, "bin", "natter_peer_ceiling"), str(port)])
+
+
 def start_node_peer(folder, port):
     """A peer in bench/peers/<folder>, its npm dependencies installed the first time."""
     peer = os.path.join(HERE, "peers", folder)
@@ -83,7 +87,7 @@ def start_node_socketio(work, port, opts):
 
 
 SERVERS = {"natter": start_natter, "websocketpp": start_websocketpp, "node-ws": start_node_ws,
-           "node-socketio": start_node_socketio}
+           "node-socketio": start_node_socketio, "ceiling": start_ceiling}
 # Peers whose protocol wraps natter.v1's commands and events differently.
 PROTOCOL = {"node-socketio": ["--protocol", "socketio"]}
 
@@ -143,7 +147,7 @@ def print_ranges(runs_by_server, scenario):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--servers", default="natter,websocketpp,node-ws,node-socketio")
+    parser.add_argument("--servers", default="natter,websocketpp,node-ws,node-socketio,ceiling")
     parser.add_argument("--ack-after", default="persisted", choices=["persisted", "accepted"])
     placement = parser.add_mutually_exclusive_group()
     placement.add_argument("--generator-cpu", type=int, metavar="CPU",
