@@ -10,6 +10,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include "idle_poll.hpp"
 #include "ws_connection.hpp"
 
 namespace natter::ws {
@@ -53,10 +54,12 @@ std::string allowed_cpus() {
 
 }  // namespace
 
-void IoThread::start(std::chrono::milliseconds tick, std::string name, int cpu) {
+void IoThread::start(std::chrono::milliseconds tick, std::string name, int cpu,
+                     std::chrono::microseconds idle_poll) {
+  idle_poll_ = idle_poll;
   if (tick.count() > 0) sweep_after(tick);
   wait_for_events();
-  thread_ = std::thread([this] { context_.run(); });
+  thread_ = std::thread([this] { run(); });
   // Named here, not by the thread itself, so it carries its name once
   // start() returns: natterd says "ready" after that, and whoever looks
   // at its threads then (an operator, a test) must find ws-io-N.
@@ -73,6 +76,41 @@ void IoThread::start(std::chrono::milliseconds tick, std::string name, int cpu) 
     throw std::system_error(rc, std::generic_category(),
                             "cannot pin " + name + " to CPU " + std::to_string(cpu) + hint);
   }
+}
+
+void IoThread::run() {
+  if (idle_poll_.count() == 0) {
+    context_.run();
+    return;
+  }
+  using Clock = std::chrono::steady_clock;
+  IdlePoll idle(idle_poll_);
+  while (!context_.stopped()) {
+    if (context_.poll() > 0) continue;
+    const Clock::time_point out_of_work = Clock::now();
+    if (look_for_work(out_of_work + idle.window())) continue;
+    asleep_ = true;
+    context_.run_one();
+    // Only the work the window is for (sockets, deliveries) clears asleep_.
+    if (!asleep_) idle.slept(std::chrono::duration_cast<std::chrono::microseconds>(woke_at_ - out_of_work));
+    asleep_ = false;
+  }
+}
+
+bool IoThread::look_for_work(std::chrono::steady_clock::time_point until) {
+  // Yielding between looks leaves the CPU to any thread that wants it, so
+  // looking only takes time nobody else is asking for.
+  while (std::chrono::steady_clock::now() < until) {
+    sched_yield();
+    if (context_.poll() > 0) return true;
+  }
+  return false;
+}
+
+void IoThread::note_woken() noexcept {
+  if (!asleep_) return;
+  asleep_ = false;
+  woke_at_ = std::chrono::steady_clock::now();
 }
 
 void IoThread::sweep_after(std::chrono::milliseconds tick) {
@@ -121,6 +159,7 @@ void IoThread::wait_for_events() {
 }
 
 void IoThread::dispatch_events() {
+  note_woken();
   constexpr int kBatch = 256;
   epoll_event events[kBatch];
   const int ready = ::epoll_wait(epoll_fd_, events, kBatch, 0);
@@ -183,6 +222,7 @@ void IoThread::post_drain() noexcept {
 }
 
 void IoThread::drain() {
+  note_woken();
   {
     std::lock_guard lock(mutex_);
     taken_.swap(inbox_);

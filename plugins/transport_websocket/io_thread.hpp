@@ -38,9 +38,12 @@ class IoThread {
 
   // Runs the context on a new thread called `name` (as top -H shows it, at
   // most 15 bytes), sweeping the watched connections every `tick` (zero:
-  // never), only on `cpu` if that is not -1. Owner's thread; throws
-  // std::system_error (a CPU this process may not use, say).
-  void start(std::chrono::milliseconds tick, std::string name, int cpu = -1);
+  // never), only on `cpu` if that is not -1. Once out of work the thread
+  // keeps looking for more for `idle_poll` before it sleeps (see run()).
+  // Owner's thread; throws std::system_error (a CPU this process may not
+  // use, say).
+  void start(std::chrono::milliseconds tick, std::string name, int cpu = -1,
+             std::chrono::microseconds idle_poll = std::chrono::microseconds(0));
   boost::asio::io_context& context() noexcept { return context_; }
   // Its place among the transport's threads.
   std::size_t index() const noexcept { return index_; }
@@ -82,10 +85,20 @@ class IoThread {
   // by run_after_queued() in this batch.
   void drain();
   void sweep_after(std::chrono::milliseconds tick);
+  // The thread's body: the context's handlers until stop(), looking for
+  // work a while before each sleep (IdlePoll).
+  void run();
+  // Runs what is ready until `until`; false if nothing was.
+  bool look_for_work(std::chrono::steady_clock::time_point until);
+  // The first handler of work after a sleep notes when it came.
+  void note_woken() noexcept;
   void wait_for_events();
   void dispatch_events();
 
   const std::size_t index_;
+  std::chrono::microseconds idle_poll_{0};  // set by start(), before the thread exists
+  bool asleep_ = false;                     // this thread only: run() is in a sleep
+  std::chrono::steady_clock::time_point woke_at_;  // this thread only
   boost::asio::io_context context_{1};
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> keep_running_;
   boost::asio::steady_timer sweep_timer_{context_};

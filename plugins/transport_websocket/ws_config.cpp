@@ -19,6 +19,9 @@ constexpr natter::ConfigKey kKeys[] = {
     {"max_outbound_queue", KeyType::integer, "4096", "Events queued for one slow client before it is disconnected"},
     {"close_timeout_ms", KeyType::integer, "5000", "On shutdown, time allowed for clients to take their close frame"},
     {"threads", KeyType::integer, "1", "I/O threads"},
+    {"idle_poll_us", KeyType::integer, "200",
+     "How long an I/O thread out of work keeps looking for more before it sleeps, yielding its CPU to any "
+     "other thread meanwhile; 0: sleep at once"},
     {"cpus", KeyType::string, "",
      "CPUs the I/O threads are pinned to, one each in turn (\"2,3\" or \"2-3\"); empty: wherever the kernel "
      "puts them"},
@@ -68,6 +71,7 @@ WsSettings read_ws_settings(const natter::PluginConfig& config) {
   s.max_outbound_queue = ranged(config, "max_outbound_queue", 1, 1'000'000);
   s.close_timeout_ms = ranged(config, "close_timeout_ms", 0, 600'000);
   s.threads = ranged(config, "threads", 1, 64);
+  s.idle_poll = std::chrono::microseconds(ranged(config, "idle_poll_us", 0, 100'000));
   try {
     s.cpus = parse_cpu_list(config.get_string("cpus"));
   } catch (const std::invalid_argument& e) {

@@ -2,6 +2,7 @@
 // The WebSocket transport's settings, read once from its config table and
 // immutable afterwards (shared read-only by every connection).
 
+#include <chrono>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -22,6 +23,8 @@ struct WsSettings {
   std::size_t max_outbound_queue = 0;
   std::uint32_t close_timeout_ms = 0;
   unsigned threads = 1;
+  // How long an I/O thread looks for work before it sleeps.
+  std::chrono::microseconds idle_poll{0};
   // I/O thread i runs only on cpus[i % size]; empty: not pinned.
   std::vector<int> cpus;
 };

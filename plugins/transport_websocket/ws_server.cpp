@@ -71,7 +71,7 @@ bool WsServer::start(natter::BrokerEntry& broker, natter::Diagnostic& error) noe
     for (auto& thread : threads_) {
       const std::size_t i = thread->index();
       const int cpu = settings_.cpus.empty() ? -1 : settings_.cpus[i % settings_.cpus.size()];
-      thread->start(sweep_tick(settings_), "ws-io-" + std::to_string(i), cpu);
+      thread->start(sweep_tick(settings_), "ws-io-" + std::to_string(i), cpu, settings_.idle_poll);
     }
     upgrades_.start(std::chrono::milliseconds(0), "ws-upgrade");
   } catch (const std::exception& e) {
