@@ -4,10 +4,11 @@
 // (a busy room's next round): the thread then skips a sleep and a wakeup,
 // which on a virtual machine cost more than the gap itself. It is waste
 // when the gaps are longer (a steady trickle of messages), and there it
-// costs latency too (bench/README.md). So the window adapts the way the
+// costs latency too (bench/README.md). So the window adapts, much as the
 // kernel's cpuidle-haltpoll governor adapts its own: a sleep that ended
-// within the limit grows it, a longer one shrinks it. Owned by one I/O
-// thread; that thread only.
+// within the limit grows it, a longer one halves it, and once closed it
+// opens again only after a run of short sleeps. Owned by one I/O thread;
+// that thread only.
 
 #include <chrono>
 
@@ -25,8 +26,12 @@ class IdlePoll {
   void slept(std::chrono::microseconds gap) noexcept;
 
  private:
+  // Sleeps in a row that ended within the limit before a closed window opens.
+  static constexpr int kShortSleepsToOpen = 4;
+
   std::chrono::microseconds limit_;
   std::chrono::microseconds window_{0};
+  int short_sleeps_ = 0;
 };
 
 }  // namespace natter::ws

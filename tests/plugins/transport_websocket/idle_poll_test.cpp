@@ -11,12 +11,18 @@ namespace {
 
 using std::chrono::microseconds;
 
+void sleeps(IdlePoll& idle, int times, microseconds gap) {
+  for (int i = 0; i < times; ++i) idle.slept(gap);
+}
+
 TEST(IdlePoll, StartsBySleepingAtOnce) {
   EXPECT_EQ(IdlePoll(microseconds(200)).window(), microseconds(0));
 }
 
-TEST(IdlePoll, ShortGapsGrowTheWindowUpToTheLimit) {
+TEST(IdlePoll, ARunOfShortGapsOpensTheWindowThenGrowsItToTheLimit) {
   IdlePoll idle(microseconds(200));
+  sleeps(idle, 3, microseconds(40));
+  EXPECT_EQ(idle.window(), microseconds(0));
   idle.slept(microseconds(40));
   EXPECT_EQ(idle.window(), microseconds(50));
   idle.slept(microseconds(120));
@@ -27,32 +33,41 @@ TEST(IdlePoll, ShortGapsGrowTheWindowUpToTheLimit) {
   EXPECT_EQ(idle.window(), microseconds(200));
 }
 
-TEST(IdlePoll, GapsBeyondTheLimitShrinkItToNothing) {
+TEST(IdlePoll, GapsBeyondTheLimitHalveItThenCloseIt) {
   IdlePoll idle(microseconds(200));
-  for (int i = 0; i < 3; ++i) idle.slept(microseconds(10));
+  sleeps(idle, 10, microseconds(10));
   ASSERT_EQ(idle.window(), microseconds(200));
-  idle.slept(microseconds(1500));  // a message every 2 ms: out of reach
+  idle.slept(microseconds(1500));
   EXPECT_EQ(idle.window(), microseconds(100));
-  idle.slept(microseconds(1500));
+  idle.slept(microseconds(10));  // open: one short gap is enough to grow
+  EXPECT_EQ(idle.window(), microseconds(200));
+  sleeps(idle, 2, microseconds(1500));
   EXPECT_EQ(idle.window(), microseconds(50));
-  idle.slept(microseconds(1500));
-  EXPECT_EQ(idle.window(), microseconds(0));
   idle.slept(microseconds(1500));
   EXPECT_EQ(idle.window(), microseconds(0));
 }
 
-TEST(IdlePoll, ABusySpellAfterATrickleGrowsItAgain) {
+TEST(IdlePoll, ATrickleOfAlternatingGapsNeverOpensIt) {
+  // 500 messages a second: the fan-out, a short wait for the ack, then
+  // most of 2 ms for the next message.
   IdlePoll idle(microseconds(200));
-  idle.slept(microseconds(5000));
-  ASSERT_EQ(idle.window(), microseconds(0));
-  idle.slept(microseconds(30));
+  for (int i = 0; i < 100; ++i) {
+    idle.slept(microseconds(150));
+    idle.slept(microseconds(1300));
+    EXPECT_EQ(idle.window(), microseconds(0));
+  }
+}
+
+TEST(IdlePoll, ABusySpellAfterATrickleOpensItAgain) {
+  IdlePoll idle(microseconds(200));
+  sleeps(idle, 10, microseconds(5000));
+  sleeps(idle, 4, microseconds(30));
   EXPECT_EQ(idle.window(), microseconds(50));
 }
 
 TEST(IdlePoll, ALimitOfZeroNeverLooks) {
   IdlePoll idle(microseconds(0));
-  idle.slept(microseconds(0));
-  idle.slept(microseconds(10));
+  sleeps(idle, 10, microseconds(0));
   EXPECT_EQ(idle.window(), microseconds(0));
 }
 
