@@ -88,7 +88,8 @@ class IoThread {
   // The thread's body: the context's handlers until stop(), looking for
   // work a while before each sleep (IdlePoll).
   void run();
-  // Runs what is ready until `until`; false if nothing was.
+  // Looks for ready work until `until` and runs it: true as soon as some
+  // ran, false if none came.
   bool look_for_work(std::chrono::steady_clock::time_point until);
   // The first handler of work after a sleep notes when it came.
   void note_woken() noexcept;
