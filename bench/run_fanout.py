@@ -33,10 +33,15 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 BUILD = os.environ.get("NATTER_BUILD_DIR", os.path.join(HERE, "..", "build"))
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def free_port(taken=()):
+    """A loopback port free a moment ago and not in `taken` (the kernel may
+    hand the same free port out twice in a row)."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in taken:
+            return port
 
 
 def wait_listening(port, process):
@@ -56,7 +61,7 @@ def start_natter(work, port, opts):
     cpus = f'cpus = "{opts.server_cpu}"\n' if opts.server_cpu is not None else ""
     with open(config, "w") as f:
         f.write(f'[broker]\nlog_level = "warn"\nack_after = "{opts.ack_after}"\n'
-                f'admin_listen = "127.0.0.1:{free_port()}"\n'
+                f'admin_listen = "127.0.0.1:{free_port(taken={port})}"\n'
                 f'[storage]\nplugin = "sqlite"\npath = "{work}/bench.db"\n'
                 f'[[transport]]\nplugin = "websocket"\nlisten = "127.0.0.1:{port}"\n{cpus}')
     return subprocess.Popen([os.path.join(BUILD, "bin", "natterd"), "--config", config])

@@ -5,6 +5,7 @@ nobody here wrote."""
 import asyncio
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -22,10 +23,18 @@ NATTERD = os.environ.get("NATTERD", "natterd")
 STORAGE = os.environ.get("NATTER_TEST_STORAGE", "sqlite")
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def free_ports(count):
+    """`count` loopback ports free a moment ago, all different: each is held
+    while the next is chosen (one at a time, the kernel may hand the same
+    port out twice, and natterd then cannot bind its second listener)."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
 
 
 class Natterd:
@@ -38,8 +47,7 @@ class Natterd:
             self._own_dir = tempfile.TemporaryDirectory(prefix="natter-e2e-")
             workdir = self._own_dir.name
         self.workdir = workdir
-        self.port = free_port()
-        self.admin_port = free_port()
+        self.port, self.admin_port = free_ports(2)
         self.database = None
         if (backend or STORAGE) == "mariadb":
             from mariadb_server import MariaDB, PASSWORD, USER
@@ -103,10 +111,12 @@ close_timeout_ms = {close_timeout_ms}
     def _choose_new_ports(self):
         with open(self.config_path) as f:
             text = f.read()
-        for name in ("port", "admin_port"):
-            old, new = getattr(self, name), free_port()
-            text = text.replace(f"127.0.0.1:{old}\"", f"127.0.0.1:{new}\"")
-            setattr(self, name, new)
+        new_port, new_admin_port = free_ports(2)
+        # In one pass: a new port may equal the other old one.
+        moves = {f'127.0.0.1:{self.port}"': f'127.0.0.1:{new_port}"',
+                 f'127.0.0.1:{self.admin_port}"': f'127.0.0.1:{new_admin_port}"'}
+        text = re.sub("|".join(map(re.escape, moves)), lambda m: moves[m.group(0)], text)
+        self.port, self.admin_port = new_port, new_admin_port
         with open(self.config_path, "w") as f:
             f.write(text)
         os.truncate(self.log_path, 0)
