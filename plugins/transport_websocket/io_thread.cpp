@@ -89,11 +89,12 @@ void IoThread::run() {
     if (context_.poll() > 0) continue;
     const Clock::time_point out_of_work = Clock::now();
     if (look_for_work(out_of_work + idle.window())) continue;
-    asleep_ = true;
+    woke_at_ = {};
     context_.run_one();
-    // Only the work the window is for (sockets, deliveries) clears asleep_.
-    if (!asleep_) idle.slept(std::chrono::duration_cast<std::chrono::microseconds>(woke_at_ - out_of_work));
-    asleep_ = false;
+    // Only the work the window is for (sockets, deliveries) sets woke_at_.
+    if (woke_at_ != Clock::time_point{}) {
+      idle.slept(std::chrono::duration_cast<std::chrono::microseconds>(woke_at_ - out_of_work));
+    }
   }
 }
 
@@ -108,9 +109,7 @@ bool IoThread::look_for_work(std::chrono::steady_clock::time_point until) {
 }
 
 void IoThread::note_woken() noexcept {
-  if (!asleep_) return;
-  asleep_ = false;
-  woke_at_ = std::chrono::steady_clock::now();
+  if (woke_at_ == std::chrono::steady_clock::time_point{}) woke_at_ = std::chrono::steady_clock::now();
 }
 
 void IoThread::sweep_after(std::chrono::milliseconds tick) {

@@ -98,8 +98,9 @@ class IoThread {
 
   const std::size_t index_;
   std::chrono::microseconds idle_poll_{0};  // set by start(), before the thread exists
-  bool asleep_ = false;                     // this thread only: run() is in a sleep
-  std::chrono::steady_clock::time_point woke_at_;  // this thread only
+  // This thread only: when the first work after run()'s last sleep came;
+  // zero until it has.
+  std::chrono::steady_clock::time_point woke_at_;
   boost::asio::io_context context_{1};
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> keep_running_;
   boost::asio::steady_timer sweep_timer_{context_};
