@@ -1,16 +1,16 @@
 #include "frame_queue.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
-#include <stdexcept>
 
 namespace natter::ws {
 
-void FrameQueue::Item::release() const {
-  if (!event) {
-    delete[] data;
-  } else if (retained) {
-    event->release();
+void FrameQueue::Item::release() const noexcept {
+  if (run) {
+    run->drop_user();
+  } else {
+    delete[] own;
   }
 }
 
@@ -18,38 +18,31 @@ FrameQueue::~FrameQueue() {
   for (std::size_t i = front_; i < items_.size(); ++i) items_[i].release();
 }
 
-void FrameQueue::push_event(const natter::SharedEvent& event, std::span<const std::byte> frame) {
-  // Sizes are 32 bits to keep items small; a bigger frame (a history page
-  // of huge messages) is refused rather than cut.
-  if (frame.size() > std::numeric_limits<std::uint32_t>::max()) throw std::length_error("frame over 4 GiB");
-  items_.push_back({&event, frame.data(), static_cast<std::uint32_t>(frame.size()), false, false});
+void FrameQueue::push_run(FrameRun& run) {
+  if (run.frames() == 0) return;
+  items_.push_back({&run, nullptr, 0, run.frames(), 0, false});
+  run.add_user();
+  frames_ += run.frames();
 }
 
 bool FrameQueue::push_own(std::string_view bytes, bool is_close) {
+  // Sizes are 32 bits to keep items small; our own frames are control
+  // frames and errors, far below that.
+  if (bytes.size() > std::numeric_limits<std::uint32_t>::max()) return false;
   try {
     auto* copy = new std::byte[bytes.size()];
     std::memcpy(copy, bytes.data(), bytes.size());
-    const Item item{nullptr, copy, static_cast<std::uint32_t>(bytes.size()), is_close, false};
+    const Item item{nullptr, copy, 0, 0, static_cast<std::uint32_t>(bytes.size()), is_close};
     try {
       items_.push_back(item);
     } catch (...) {
       item.release();
       throw;
     }
+    ++frames_;
     return true;
   } catch (...) {
     return false;
-  }
-}
-
-void FrameQueue::keep_unretained() {
-  // Unretained events are the newest: walk back to the first retained one.
-  for (std::size_t i = items_.size(); i > front_; --i) {
-    Item& item = items_[i - 1];
-    if (!item.event) continue;
-    if (item.retained) break;
-    item.event->retain();
-    item.retained = true;
   }
 }
 
@@ -58,9 +51,21 @@ std::size_t FrameQueue::gather(iovec* parts, std::size_t max, std::size_t& bytes
   bytes = 0;
   for (std::size_t i = front_; i < items_.size() && count < max; ++i) {
     const Item& item = items_[i];
-    const std::size_t skip = i == front_ ? head_written_ : 0;
-    parts[count++] = {const_cast<std::byte*>(item.data + skip), item.size - skip};
-    bytes += item.size - skip;
+    std::size_t taken = 1;
+    if (item.run) {
+      taken = std::min<std::size_t>(item.last - item.first, max - count);
+      std::memcpy(parts + count, item.run->parts() + item.first, taken * sizeof(iovec));
+      bytes += item.run->bytes(item.first, static_cast<std::uint32_t>(item.first + taken));
+    } else {
+      parts[count] = {const_cast<std::byte*>(item.own), item.own_size};
+      bytes += item.own_size;
+    }
+    if (i == front_) {
+      parts[count].iov_base = static_cast<std::byte*>(parts[count].iov_base) + head_written_;
+      parts[count].iov_len -= head_written_;
+      bytes -= head_written_;
+    }
+    count += taken;
     if (item.is_close) break;
   }
   return count;
@@ -69,13 +74,24 @@ std::size_t FrameQueue::gather(iovec* parts, std::size_t max, std::size_t& bytes
 bool FrameQueue::retire(std::size_t bytes) {
   while (bytes > 0) {
     Item& item = items_[front_];
-    const std::size_t left = item.size - head_written_;
+    const std::size_t left =
+        (item.run ? item.run->bytes(item.first, item.last) : item.own_size) - head_written_;
     if (bytes < left) {
+      // Partly written: move on by whole frames, then into the one cut short.
+      if (item.run) {
+        while (bytes >= item.run->parts()[item.first].iov_len - head_written_) {
+          bytes -= item.run->parts()[item.first].iov_len - head_written_;
+          head_written_ = 0;
+          ++item.first;
+          --frames_;
+        }
+      }
       head_written_ += bytes;
       return false;
     }
     bytes -= left;
     head_written_ = 0;
+    frames_ -= item.frames();
     item.release();  // the slot is dead from here on; clear() or drop_unstarted() never look at it
     ++front_;
     if (item.is_close) return true;
@@ -88,10 +104,18 @@ bool FrameQueue::retire(std::size_t bytes) {
 }
 
 void FrameQueue::drop_unstarted() {
-  const std::size_t keep = front_ + (head_written_ > 0 ? 1 : 0);
+  const bool started = head_written_ > 0;
+  const std::size_t keep = front_ + (started ? 1 : 0);
   while (items_.size() > keep) {
+    frames_ -= items_.back().frames();
     items_.back().release();
     items_.pop_back();
+  }
+  if (started && items_[front_].run) {
+    // Only the frame on the wire stays of a run.
+    Item& item = items_[front_];
+    frames_ -= item.last - item.first - 1;
+    item.last = item.first + 1;
   }
 }
 

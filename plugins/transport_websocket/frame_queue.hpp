@@ -1,21 +1,20 @@
 #pragma once
-// The frames one WebSocket connection has yet to write, in order: shared
-// broker events (their encoding lives as long as the event) and bytes of
-// the connection's own (a pong, a ping, a close, an error). A vector with
-// a moving front: a busy connection keeps its capacity between writes, an
-// idle one gives it back (shrink_if_empty()); a deque would always hold
-// memory. Entries are 24 bytes, as a busy connection queues hundreds.
-// Owned by its connection; its I/O thread only.
+// The frames one WebSocket connection has yet to write, in order: runs of
+// shared broker events (FrameRun: a room's fan-out, one entry for many
+// frames) and bytes of the connection's own (a pong, a ping, a close, an
+// error). A vector with a moving front: a busy connection keeps its
+// capacity between writes, an idle one gives it back (shrink_if_empty());
+// a deque would always hold memory. Owned by its connection; its I/O
+// thread only.
 
 #include <sys/uio.h>
 
 #include <cstddef>
 #include <cstdint>
-#include <span>
 #include <string_view>
 #include <vector>
 
-#include <natter/transport.hpp>
+#include "frame_run.hpp"
 
 namespace natter::ws {
 
@@ -27,18 +26,14 @@ class FrameQueue {
   FrameQueue& operator=(const FrameQueue&) = delete;
 
   // Frames not yet fully written.
-  std::size_t size() const noexcept { return items_.size() - front_; }
-  bool empty() const noexcept { return size() == 0; }
+  std::size_t size() const noexcept { return frames_; }
+  bool empty() const noexcept { return frames_ == 0; }
 
-  // Queues `event`'s `frame` without retaining the event: the caller holds
-  // it until keep_unretained() runs. Throws std::bad_alloc, or
-  // std::length_error for a frame over 4 GiB.
-  void push_event(const natter::SharedEvent& event, std::span<const std::byte> frame);
+  // Queues every frame of `run`, which it uses until they are written or
+  // dropped. Throws std::bad_alloc.
+  void push_run(FrameRun& run);
   // Queues a copy of `bytes`; false if memory ran out.
   bool push_own(std::string_view bytes, bool is_close);
-  // Retains the queued events that are not retained yet (the newest), so
-  // they outlive the caller's hold.
-  void keep_unretained();
 
   // Points `parts` at the unwritten bytes, at most `max` frames and none
   // past a close frame; returns how many parts and their total size.
@@ -52,19 +47,22 @@ class FrameQueue {
   void shrink_if_empty();
 
  private:
+  // Frames [first, last) of a run, or bytes of our own.
   struct Item {
-    const natter::SharedEvent* event = nullptr;  // null for bytes of our own
-    const std::byte* data = nullptr;
-    std::uint32_t size = 0;
+    FrameRun* run = nullptr;           // null for bytes of our own
+    const std::byte* own = nullptr;    // ours: new[]-allocated, `own_size` bytes
+    std::uint32_t first = 0, last = 0;  // a run's frames not yet fully written
+    std::uint32_t own_size = 0;
     bool is_close = false;
-    bool retained = false;
 
-    void release() const;  // exactly once per item, when written or dropped
+    std::uint32_t frames() const noexcept { return run ? last - first : 1; }
+    void release() const noexcept;  // exactly once per item, when written or dropped
   };
 
   std::vector<Item> items_;
   std::size_t front_ = 0;
-  std::size_t head_written_ = 0;  // of the front item, already on the wire
+  std::size_t frames_ = 0;
+  std::size_t head_written_ = 0;  // of the front item's first frame, already on the wire
 };
 
 }  // namespace natter::ws

@@ -4,12 +4,14 @@
 #include <sched.h>
 #include <sys/epoll.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <string>
 #include <system_error>
 
 #include <boost/asio/post.hpp>
 
+#include "frame_run.hpp"
 #include "idle_poll.hpp"
 #include "ws_connection.hpp"
 
@@ -30,7 +32,9 @@ IoThread::~IoThread() {
   stop();
   watched_.clear();
   retired_.clear();
-  for (const auto* event : held_) event->release();
+  for (std::size_t i = 0; i < inbox_used_; ++i) {
+    for (const auto* event : inbox_[i].events) event->release();
+  }
 }
 
 void IoThread::stop() noexcept {
@@ -178,9 +182,19 @@ void IoThread::deliver(std::span<natter::ClientLink* const> connections, const n
   {
     std::lock_guard lock(mutex_);
     try {
-      held_.push_back(&event);
+      // A room's messages reach the same connections one after another:
+      // they join the batch before, and go out as one run.
+      Batch* batch = inbox_used_ > 0 ? &inbox_[inbox_used_ - 1] : nullptr;
+      if (batch && std::ranges::equal(batch->connections, connections)) {
+        batch->events.push_back(&event);
+      } else {
+        if (inbox_used_ == inbox_.size()) inbox_.emplace_back();
+        batch = &inbox_[inbox_used_];
+        batch->connections.assign(connections.begin(), connections.end());
+        batch->events.assign(1, &event);
+        ++inbox_used_;
+      }
       event.retain();
-      for (natter::ClientLink* link : connections) inbox_.push_back({static_cast<WsConnection*>(link), &event});
     } catch (...) {
       // Out of memory: these recipients miss the event, as a client that
       // lagged would; recovery with `since` closes the gap.
@@ -208,7 +222,7 @@ void IoThread::run_after_queued(std::function<void()> task) noexcept {
 
 bool IoThread::should_post_drain() {
   // One wakeup per batch, however many events and connections it holds.
-  if (drain_posted_ || (inbox_.empty() && after_.empty())) return false;
+  if (drain_posted_ || (inbox_used_ == 0 && after_.empty())) return false;
   drain_posted_ = true;
   return true;
 }
@@ -225,32 +239,42 @@ void IoThread::drain() {
   {
     std::lock_guard lock(mutex_);
     taken_.swap(inbox_);
-    taken_held_.swap(held_);
+    std::swap(taken_used_, inbox_used_);
     taken_after_.swap(after_);
     drain_posted_ = false;
   }
-  // Deliveries of one event come in a run (one per recipient): look its
-  // frame up once per run, not once per recipient.
-  const natter::SharedEvent* event = nullptr;
-  std::span<const std::byte> frame;
-  for (const Delivery& d : taken_) {
-    if (d.event != event) {
-      event = d.event;
-      frame = WsConnection::frame_of(*event);
-    }
-    if (d.connection->enqueue(*event, frame)) to_flush_.push_back(d.connection);
-  }
-  for (WsConnection* connection : to_flush_) {
-    connection->flush();
-    connection->keep_queued();  // before the events' batch retains go below
-  }
-  for (const auto* event : taken_held_) event->release();
+  for (std::size_t i = 0; i < taken_used_; ++i) hand_over(taken_[i]);
+  for (WsConnection* connection : to_flush_) connection->flush();
   for (auto& task : taken_after_) task();
   retired_.clear();
-  taken_.clear();
-  taken_held_.clear();
+  taken_used_ = 0;
   taken_after_.clear();
   to_flush_.clear();
+}
+
+void IoThread::hand_over(Batch& batch) {
+  FrameRun* run = nullptr;
+  try {
+    run = FrameRun::make(batch.events, &WsConnection::frame_of);
+  } catch (...) {
+    // Out of memory: these recipients miss the events, as a lagging client would.
+    for (const auto* event : batch.events) event->release();
+  }
+  if (run) {
+    run->add_user();  // until every connection has queued it
+    for (natter::ClientLink* link : batch.connections) {
+      auto* connection = static_cast<WsConnection*>(link);
+      if (!connection->enqueue(*run)) continue;
+      try {
+        to_flush_.push_back(connection);
+      } catch (...) {
+        connection->flush();  // out of memory for the list: write now
+      }
+    }
+    run->drop_user();  // the queues hold it now; if none took it, its events go here
+  }
+  batch.connections.clear();
+  batch.events.clear();
 }
 
 }  // namespace natter::ws

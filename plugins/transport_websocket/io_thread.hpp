@@ -72,10 +72,14 @@ class IoThread {
   bool register_socket(int fd, WsConnection& connection);
 
  private:
-  struct Delivery {
-    WsConnection* connection;
-    const natter::SharedEvent* event;
+  // Events from consecutive deliver() calls for the same connections, in
+  // call order: the drain hands them to those connections as one FrameRun.
+  struct Batch {
+    std::vector<natter::ClientLink*> connections;
+    std::vector<const natter::SharedEvent*> events;  // one retain each
   };
+  // Queues `batch` as one FrameRun on each of its connections, and empties it.
+  void hand_over(Batch& batch);
   // Whether to post drain(): none is pending and there is work. With
   // mutex_ held, as is post_drain().
   bool should_post_drain();
@@ -114,15 +118,17 @@ class IoThread {
   std::vector<std::shared_ptr<WsConnection>> retired_;
 
   std::mutex mutex_;
-  std::vector<Delivery> inbox_;                  // guarded by mutex_
-  std::vector<const natter::SharedEvent*> held_;  // guarded: one retain per deliver() call
-  std::vector<std::function<void()>> after_;      // guarded: run_after_queued()'s tasks
-  bool drain_posted_ = false;                     // guarded
+  // Guarded by mutex_. Only the first inbox_used_ batches hold anything:
+  // the rest keep their memory for later ones.
+  std::vector<Batch> inbox_;
+  std::size_t inbox_used_ = 0;
+  std::vector<std::function<void()>> after_;  // run_after_queued()'s tasks
+  bool drain_posted_ = false;
 
   // This thread only; swapped with the above so steady traffic reuses
   // their memory instead of allocating.
-  std::vector<Delivery> taken_;
-  std::vector<const natter::SharedEvent*> taken_held_;
+  std::vector<Batch> taken_;
+  std::size_t taken_used_ = 0;
   std::vector<std::function<void()>> taken_after_;
   std::vector<WsConnection*> to_flush_;
 };

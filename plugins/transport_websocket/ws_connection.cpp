@@ -212,17 +212,15 @@ std::span<const std::byte> WsConnection::frame_of(const natter::SharedEvent& eve
   return event.encoded(FrameEncoder::instance());
 }
 
-bool WsConnection::enqueue(const natter::SharedEvent& event, std::span<const std::byte> frame) {
-  if (close_queued_ || frame.empty()) return false;  // empty: the encoder ran out of memory
+bool WsConnection::enqueue(FrameRun& run) {
+  if (close_queued_) return false;
   try {
-    queue_.push_event(event, frame);
+    queue_.push_run(run);
   } catch (...) {
-    return false;  // out of memory or a frame over 4 GiB: missed, as by a lagging client
+    return false;  // out of memory: missed, as by a lagging client
   }
   return !std::exchange(flush_promised_, true);
 }
-
-void WsConnection::keep_queued() { queue_.keep_unretained(); }
 
 void WsConnection::flush() {
   flush_promised_ = false;

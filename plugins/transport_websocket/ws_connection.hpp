@@ -41,18 +41,13 @@ class WsConnection final : public natter::ClientLink,
   // `event` as one WebSocket frame, encoded once and shared by every
   // recipient; empty if memory ran out. Any thread.
   static std::span<const std::byte> frame_of(const natter::SharedEvent& event) noexcept;
-  // From the thread's inbox, I/O thread: queues `event`, whose WebSocket
-  // frame is `frame`, and returns true if the connection now needs a
-  // flush() it has not been promised yet. The event is not retained here:
-  // the inbox holds it until the end of the drain, and most are written by
-  // then.
-  bool enqueue(const natter::SharedEvent& event, std::span<const std::byte> frame);
+  // From the thread's inbox, I/O thread: queues the frames of `run`, and
+  // returns true if the connection now needs a flush() it has not been
+  // promised yet.
+  bool enqueue(FrameRun& run);
   // Writes what enqueue() queued, or disconnects a client that lags too
   // far behind. I/O thread.
   void flush();
-  // After flush(), before the drain lets go of its events: retains the
-  // queued events still waiting for the socket. I/O thread.
-  void keep_queued();
   // Readiness from the thread's epoll set. I/O thread.
   void on_events(std::uint32_t events);
   // The thread's periodic sweep: pings a quiet client, closes a silent one

@@ -1,11 +1,14 @@
-// FrameQueue: what a connection has yet to write. Frames go out whole and
-// in order across partial writes, nothing follows a close frame, and every
-// event retained for the queue is released exactly once.
+// FrameQueue and FrameRun: what a connection has yet to write. Frames go
+// out whole and in order across partial writes, also within a run shared
+// by many connections; nothing follows a close frame; and every event of a
+// run is released exactly once, when the last queue naming it lets go.
 
 #include "frame_queue.hpp"
 
+#include <initializer_list>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -28,6 +31,27 @@ class CountedEvent final : public natter::SharedEvent {
   natter::Event event_;
 };
 
+std::span<const std::byte> frame_of(const natter::SharedEvent& event) {
+  return static_cast<const CountedEvent&>(event).frame();
+}
+
+// A run of `events`, retained once each as the I/O thread's inbox does.
+FrameRun& run_of(std::initializer_list<CountedEvent*> events) {
+  std::vector<const natter::SharedEvent*> held;
+  for (CountedEvent* event : events) {
+    event->retain();
+    held.push_back(event);
+  }
+  return *FrameRun::make(held, &frame_of);
+}
+
+// Queues `run` as the drain does: holding it while queueing.
+void push(FrameQueue& queue, FrameRun& run) {
+  run.add_user();
+  queue.push_run(run);
+  run.drop_user();
+}
+
 // What gather() would hand to sendmsg, as one string.
 std::string gathered(const FrameQueue& queue, std::size_t max = 16) {
   iovec parts[16];
@@ -42,14 +66,28 @@ std::string gathered(const FrameQueue& queue, std::size_t max = 16) {
 TEST(FrameQueue, APartialWriteResumesMidFrame) {
   CountedEvent a("aaaa"), b("bbbb");
   FrameQueue queue;
-  queue.push_event(a, a.frame());
+  push(queue, run_of({&a}));
   queue.push_own("pong", false);
-  queue.push_event(b, b.frame());
+  push(queue, run_of({&b}));
   EXPECT_EQ(gathered(queue), "aaaapongbbbb");
   EXPECT_FALSE(queue.retire(6));
   EXPECT_EQ(gathered(queue), "ngbbbb");
   EXPECT_EQ(queue.size(), 2u);
   EXPECT_FALSE(queue.retire(6));
+  EXPECT_TRUE(queue.empty());
+}
+
+TEST(FrameQueue, APartialWriteResumesMidFrameWithinARun) {
+  CountedEvent a("aa"), b("bb"), c("cc");
+  FrameQueue queue;
+  push(queue, run_of({&a, &b, &c}));
+  EXPECT_EQ(queue.size(), 3u);
+  EXPECT_FALSE(queue.retire(3));
+  EXPECT_EQ(gathered(queue), "bcc");
+  EXPECT_EQ(queue.size(), 2u);
+  EXPECT_FALSE(queue.retire(1));
+  EXPECT_EQ(gathered(queue), "cc");
+  EXPECT_FALSE(queue.retire(2));
   EXPECT_TRUE(queue.empty());
 }
 
@@ -62,52 +100,56 @@ TEST(FrameQueue, NothingIsGatheredPastACloseFrame) {
   EXPECT_TRUE(queue.retire(9));  // the close frame is out
 }
 
-TEST(FrameQueue, GatherStopsAtTheLimit) {
+TEST(FrameQueue, GatherStopsAtTheLimitEvenWithinARun) {
+  CountedEvent a("0"), b("1"), c("2"), d("3");
   FrameQueue queue;
-  for (int i = 0; i < 5; ++i) queue.push_own(std::to_string(i), false);
-  EXPECT_EQ(gathered(queue, 3), "012");
+  queue.push_own("x", false);
+  push(queue, run_of({&a, &b, &c, &d}));
+  EXPECT_EQ(gathered(queue, 3), "x01");
+  EXPECT_FALSE(queue.retire(3));
+  EXPECT_EQ(gathered(queue, 3), "23");
 }
 
-TEST(FrameQueue, DroppingKeepsTheFrameAlreadyOnTheWire) {
-  CountedEvent a("aaaa"), b("bbbb");
+TEST(FrameQueue, DroppingKeepsOnlyTheFrameAlreadyOnTheWire) {
+  CountedEvent a("aaaa"), b("bbbb"), c("cccc");
   FrameQueue queue;
-  queue.push_event(a, a.frame());
-  queue.push_event(b, b.frame());
-  queue.keep_unretained();
+  push(queue, run_of({&a, &b}));
+  push(queue, run_of({&c}));
   ASSERT_FALSE(queue.retire(2));
   queue.drop_unstarted();
   EXPECT_EQ(gathered(queue), "aa");
-  EXPECT_EQ(b.releases, 1);  // dropped
+  EXPECT_EQ(queue.size(), 1u);
+  EXPECT_EQ(c.releases, 1);  // its run was dropped whole
   EXPECT_FALSE(queue.retire(2));
-  EXPECT_EQ(a.releases, 1);  // written
-}
-
-TEST(FrameQueue, EachEventIsRetainedOnceAndReleasedOnce) {
-  CountedEvent a("a"), b("b"), c("c");
-  {
-    FrameQueue queue;
-    queue.push_event(a, a.frame());
-    queue.push_event(b, b.frame());
-    queue.keep_unretained();
-    queue.push_event(c, c.frame());
-    queue.keep_unretained();  // only c is new
-    EXPECT_EQ(a.retains + b.retains + c.retains, 3);
-    EXPECT_FALSE(queue.retire(1));  // a written
-    EXPECT_EQ(a.releases, 1);
-  }  // b and c still queued: released by the queue
+  EXPECT_TRUE(queue.empty());
+  EXPECT_EQ(a.releases, 1);  // written, and b dropped, with their run
   EXPECT_EQ(b.releases, 1);
-  EXPECT_EQ(c.releases, 1);
-  EXPECT_EQ(a.retains, 1);
 }
 
-TEST(FrameQueue, AnUnretainedEventIsNotReleased) {
-  // Written within the drain that queued it: the drain's hold covered it.
+TEST(FrameQueue, ARunSharedByManyQueuesIsReleasedWhenTheLastLetsGo) {
+  CountedEvent a("a"), b("b");
+  FrameRun& run = run_of({&a, &b});
+  run.add_user();
+  {
+    FrameQueue written, still_queued;
+    written.push_run(run);
+    still_queued.push_run(run);
+    run.drop_user();
+    EXPECT_FALSE(written.retire(2));
+    EXPECT_EQ(a.releases + b.releases, 0);  // still_queued still needs them
+  }
+  EXPECT_EQ(a.retains, 1);
+  EXPECT_EQ(a.releases, 1);
+  EXPECT_EQ(b.releases, 1);
+}
+
+TEST(FrameQueue, ARunNobodyQueuedLetsGoOfItsEvents) {
+  // Every recipient had closed: the drain's own hold was the last.
   CountedEvent a("a");
-  FrameQueue queue;
-  queue.push_event(a, a.frame());
-  EXPECT_FALSE(queue.retire(1));
-  EXPECT_EQ(a.retains, 0);
-  EXPECT_EQ(a.releases, 0);
+  FrameRun& run = run_of({&a});
+  run.add_user();
+  run.drop_user();
+  EXPECT_EQ(a.releases, 1);
 }
 
 }  // namespace
