@@ -5,14 +5,17 @@ same arguments in the same run. Prints each server's JSON line, then a
 table with natter's figures as ratios to each peer.
 
     bench/run_fanout.py [--servers natter,websocketpp,node-ws,node-socketio,ceiling] [--ack-after persisted|accepted]
-                        [--generator-cpu CPU | --pin SERVER_CPU,GENERATOR_CPU] [--repeat N]
+                        [--generator-cpu CPU | --server-cpu CPU | --pin SERVER_CPU,GENERATOR_CPU]
+                        [--repeat N]
                         -- --subscribers 200 --messages 20000 --window 32
 
 --generator-cpu keeps only the generator on one CPU; every server runs as
 configured (natterd on its default config), where the kernel puts it.
---pin also keeps the server's I/O on another CPU: natterd's I/O thread
+--server-cpu keeps only the server's I/O on one CPU: natterd's I/O thread
 through its `cpus` key (its other threads stay free), a peer's whole
-process (each has one busy thread).
+process (each has one busy thread); the generator runs where the kernel
+puts it. --pin does both: the server's I/O on one CPU, the generator on
+another.
 --repeat N measures every server N times, taking turns (natter, each peer,
 natter, ...), so drift of the machine spreads over all of them. The table
 then holds each figure's median over the N runs, the ratios compare
@@ -157,6 +160,8 @@ def main():
     placement = parser.add_mutually_exclusive_group()
     placement.add_argument("--generator-cpu", type=int, metavar="CPU",
                            help="keep the generator on this CPU; servers stay where the kernel puts them")
+    placement.add_argument("--server-cpu", type=int, metavar="CPU",
+                           help="keep the server's I/O on this CPU; the generator stays where the kernel puts it")
     placement.add_argument("--pin", metavar="SERVER_CPU,GENERATOR_CPU",
                            help="keep the server's I/O and the generator on one CPU each")
     parser.add_argument("--repeat", type=int, default=1, metavar="N",
@@ -165,7 +170,6 @@ def main():
     args = parser.parse_args()
     if args.repeat < 1:
         parser.error(f"--repeat wants a count of at least 1 (got {args.repeat})")
-    args.server_cpu = None
     if args.pin:
         try:
             args.server_cpu, args.generator_cpu = (int(cpu) for cpu in args.pin.split(","))
