@@ -30,6 +30,12 @@ IoThread::IoThread(std::size_t index)
 
 IoThread::~IoThread() {
   stop();
+  // The thread is gone, maybe before it got to these (a backlog at
+  // shutdown): run them here, or a connection whose detached() task is
+  // among them keeps its hold on itself and is never freed. The events
+  // still in the inbox are let go below, unsent.
+  for (auto& task : after_) task();
+  after_.clear();
   watched_.clear();
   retired_.clear();
   for (std::size_t i = 0; i < inbox_used_; ++i) {
