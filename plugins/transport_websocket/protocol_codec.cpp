@@ -173,51 +173,60 @@ void decode_command(std::string_view text, DecodedCommand& out) {
   }
 }
 
+namespace {
+
+// The event as natter.v1 JSON, appended to `text`. Throws std::bad_alloc.
+void write_event(const natter::Event& e, std::string& text) {
+  JsonWriter w(text);
+  w.begin_object().member("type", event_type(e.kind));
+  if (!e.ref.empty()) w.member("ref", e.ref);
+  switch (e.kind) {
+    case natter::EventKind::welcome:
+      w.member("user", e.user).member("node", std::uint64_t{e.node_id}).member("protocol", kSubprotocol);
+      break;
+    case natter::EventKind::joined:
+    case natter::EventKind::left:
+      w.member("room", e.room).member("user", e.user);
+      if (!e.members.empty()) {
+        w.key("members").begin_array();
+        for (auto m : e.members) w.string(m);
+        w.end_array();
+      }
+      break;
+    case natter::EventKind::message:
+      write_message_members(w, e.message, true);
+      break;
+    case natter::EventKind::ack:
+      w.member("room", e.room);
+      write_id(w, e.message.id);
+      w.member("ts", e.message.ts_ms);
+      break;
+    case natter::EventKind::history:
+      w.member("room", e.room).key("messages").begin_array();
+      for (const auto& m : e.messages) {
+        w.begin_object();
+        write_message_members(w, m, false);
+        w.end_object();
+      }
+      w.end_array();
+      break;
+    case natter::EventKind::error:
+      w.member("code", natter::to_string(e.error)).member("message", e.error_message);
+      if (e.retry_after_ms) w.member("retry_after_ms", std::uint64_t{e.retry_after_ms});
+      break;
+    case natter::EventKind::pong:
+      break;
+  }
+  w.end_object();
+}
+
+}  // namespace
+
 void JsonEncoder::encode(const natter::Event& e, natter::ByteSink& out) const noexcept {
   try {
     std::string text;
     text.reserve(128 + e.message.body.size());
-    JsonWriter w(text);
-    w.begin_object().member("type", event_type(e.kind));
-    if (!e.ref.empty()) w.member("ref", e.ref);
-    switch (e.kind) {
-      case natter::EventKind::welcome:
-        w.member("user", e.user).member("node", std::uint64_t{e.node_id}).member("protocol", kSubprotocol);
-        break;
-      case natter::EventKind::joined:
-      case natter::EventKind::left:
-        w.member("room", e.room).member("user", e.user);
-        if (!e.members.empty()) {
-          w.key("members").begin_array();
-          for (auto m : e.members) w.string(m);
-          w.end_array();
-        }
-        break;
-      case natter::EventKind::message:
-        write_message_members(w, e.message, true);
-        break;
-      case natter::EventKind::ack:
-        w.member("room", e.room);
-        write_id(w, e.message.id);
-        w.member("ts", e.message.ts_ms);
-        break;
-      case natter::EventKind::history:
-        w.member("room", e.room).key("messages").begin_array();
-        for (const auto& m : e.messages) {
-          w.begin_object();
-          write_message_members(w, m, false);
-          w.end_object();
-        }
-        w.end_array();
-        break;
-      case natter::EventKind::error:
-        w.member("code", natter::to_string(e.error)).member("message", e.error_message);
-        if (e.retry_after_ms) w.member("retry_after_ms", std::uint64_t{e.retry_after_ms});
-        break;
-      case natter::EventKind::pong:
-        break;
-    }
-    w.end_object();
+    write_event(e, text);
     out.append(std::as_bytes(std::span(text.data(), text.size())));
   } catch (...) {
     // Out of memory: the recipient gets an empty frame's worth of nothing.
@@ -230,19 +239,21 @@ const JsonEncoder& JsonEncoder::instance() {
 }
 
 void FrameEncoder::encode(const natter::Event& event, natter::ByteSink& out) const noexcept {
-  struct Collect final : natter::ByteSink {
-    std::string json;
-    void append(std::span<const std::byte> bytes) noexcept override {
-      json.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-    }
-  } collected;
-  JsonEncoder::instance().encode(event, collected);
+  // The JSON goes behind room for the longest header, and the header right
+  // in front of it: one buffer, handed over whole.
+  constexpr std::size_t kLongestHeader = 10;
   try {
+    std::string frame;
+    frame.reserve(kLongestHeader + 128 + event.message.body.size());
+    frame.assign(kLongestHeader, '\0');
+    write_event(event, frame);
     std::string header;
-    append_server_header(header, Opcode::text, collected.json.size());
-    out.append(std::as_bytes(std::span(header.data(), header.size())));
-    out.append(std::as_bytes(std::span(collected.json.data(), collected.json.size())));
+    append_server_header(header, Opcode::text, frame.size() - kLongestHeader);
+    const std::size_t start = kLongestHeader - header.size();
+    frame.replace(start, header.size(), header);
+    out.append(std::as_bytes(std::span(frame.data() + start, frame.size() - start)));
   } catch (...) {
+    // Out of memory: as JsonEncoder.
   }
 }
 

@@ -122,3 +122,38 @@ TEST(ProtocolCodec, EveryOtherEventKindHasItsDocumentedShape) {
 }
 
 }  // namespace natter::ws
+
+namespace natter::ws {
+
+// A server frame is one unmasked text frame holding the event's JSON, with
+// each of the three length encodings RFC 6455 has (7, 16 and 64 bits).
+TEST(ProtocolCodec, AFrameIsTheJsonBehindAServerHeaderOfTheRightLength) {
+  for (const std::size_t body_bytes : {10u, 300u, 70000u}) {
+    natter::Event e;
+    e.kind = natter::EventKind::message;
+    e.room = "lobby";
+    const std::string body(body_bytes, 'x');
+    e.message = {1, 2, "lobby", "ann", body};
+    StringSink sink;
+    FrameEncoder::instance().encode(e, sink);
+    const std::string& frame = sink.text;
+    const std::string json = encoded(e);
+    const auto byte = [&](std::size_t i) { return static_cast<std::uint64_t>(static_cast<unsigned char>(frame[i])); };
+    ASSERT_GT(frame.size(), json.size()) << body_bytes << "-byte body";
+    EXPECT_EQ(byte(0), 0x81u);  // FIN and text
+    std::size_t header = 2;
+    std::uint64_t length = byte(1);  // no mask bit: server frames are unmasked
+    if (length == 126) {
+      length = byte(2) << 8 | byte(3);
+      header = 4;
+    } else if (length == 127) {
+      length = 0;
+      for (std::size_t i = 2; i < 10; ++i) length = length << 8 | byte(i);
+      header = 10;
+    }
+    EXPECT_EQ(length, json.size()) << body_bytes << "-byte body";
+    EXPECT_EQ(frame.substr(header), json) << body_bytes << "-byte body";
+  }
+}
+
+}  // namespace natter::ws
