@@ -9,6 +9,7 @@
 
 #include "admin/admin_listener.hpp"
 #include "chat/broker.hpp"
+#include "chat/loop_completions.hpp"
 #include "chat/transport_entry.hpp"
 #include "plugins/captured_text.hpp"
 #include "reload.hpp"
@@ -47,6 +48,8 @@ struct Daemon::Parts {
   std::unique_ptr<chat::Broker> broker;
   std::vector<std::unique_ptr<chat::TransportEntry>> entries;  // one per transport
   std::unique_ptr<runtime::Executor> loop;
+  // Handed to storage plugins; outlives them (destroyed with Parts).
+  std::unique_ptr<chat::LoopCompletionRuns> completion_runs;
   // Instances that started, in order, with how to stop them.
   std::vector<plugins::PluginInstance*> started;
 };
@@ -80,6 +83,7 @@ int Daemon::run() {
              p.admin->port());
   }
   p.loop = std::make_unique<runtime::Executor>();
+  p.completion_runs = std::make_unique<chat::LoopCompletionRuns>(*p.loop);
   const auto& set = *p.plugins;
   chat::BrokerParts wiring{set.storage(),
                            set.pubsub(),
@@ -107,7 +111,10 @@ int Daemon::run() {
     plugins::CapturedText why;
     bool ok = false;
     switch (instance->kind()) {
-      case PluginKind::storage: ok = instance->as<natter::Storage>().start(why); break;
+      case PluginKind::storage:
+        if (auto* batches = instance->query<natter::BatchesCompletions>()) batches->use(*p.completion_runs);
+        ok = instance->as<natter::Storage>().start(why);
+        break;
       case PluginKind::pubsub: ok = instance->as<natter::PubSub>().start(*p.broker, why); break;
       case PluginKind::auth: ok = instance->as<natter::Authenticator>().start(why); break;
       case PluginKind::ratelimit: ok = instance->as<natter::RateLimiter>().start(why); break;

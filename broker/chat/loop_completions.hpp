@@ -15,6 +15,17 @@
 
 namespace natter::chat {
 
+// A storage plugin's runs of completions: each run wakes the loop once.
+class LoopCompletionRuns final : public natter::CompletionRuns {
+ public:
+  explicit LoopCompletionRuns(runtime::Executor& loop) : loop_(loop) {}
+  void begin() noexcept override { loop_.hold_wakes(); }
+  void end() noexcept override { loop_.release_wakes(); }
+
+ private:
+  runtime::Executor& loop_;
+};
+
 class PageRead final : public natter::HistoryDone {
  public:
   using Continuation = std::function<void(natter::ErrorCode, std::string, std::vector<StoredMessage>)>;

@@ -3,6 +3,7 @@
 #include <pthread.h>
 
 #include <future>
+#include <utility>
 
 namespace natter::runtime {
 
@@ -11,6 +12,11 @@ namespace {
 // Set while this thread runs loop tasks: a task that hands over another
 // must not run it inside itself.
 thread_local bool running_loop_tasks = false;
+
+// This thread's hold_wakes() depth, and the executor it queued tasks on
+// without waking it.
+thread_local int wake_holds = 0;
+thread_local Executor* unwoken = nullptr;
 
 // How many times an inline runner picks up what was handed over while it
 // ran (the broker's flush, acks) before it leaves the rest to the loop
@@ -53,9 +59,29 @@ void Executor::post(Task task) {
   {
     std::lock_guard lock(mutex_);
     queue_.push_back(std::move(task));
-    wake = needs_wake();
+    if (wake_holds == 0) wake = needs_wake();
   }
   if (wake) work_.notify_one();
+  if (wake_holds > 0 && unwoken != this) {
+    if (unwoken) unwoken->wake_if_needed();  // one held executor at a time
+    unwoken = this;
+  }
+}
+
+void Executor::wake_if_needed() {
+  bool wake = false;
+  {
+    std::lock_guard lock(mutex_);
+    wake = !queue_.empty() && needs_wake();
+  }
+  if (wake) work_.notify_one();
+}
+
+void Executor::hold_wakes() noexcept { ++wake_holds; }
+
+void Executor::release_wakes() noexcept {
+  if (wake_holds == 0 || --wake_holds > 0) return;
+  if (Executor* held = std::exchange(unwoken, nullptr)) held->wake_if_needed();
 }
 
 void Executor::run_or_post(Task task) {

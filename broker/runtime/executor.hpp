@@ -33,6 +33,13 @@ class Executor {
   // Blocks until every task handed over before this call has run. Not from
   // inside a loop task.
   void barrier();
+  // From hold_wakes() to the matching release_wakes() (they nest), what the
+  // calling thread hands over is queued without waking the loop thread;
+  // the release wakes it once if anything came. A plugin thread completing
+  // a batch (a commit's acks) then costs one wakeup, not one per ack. Any
+  // thread but the loop's own.
+  void hold_wakes() noexcept;
+  void release_wakes() noexcept;
 
  private:
   void run_loop();
@@ -41,8 +48,10 @@ class Executor {
   // (a commit's acks) then costs one wakeup while the loop has not run yet.
   // It is not always one: on a CPU the two threads share, the woken loop
   // can pre-empt the plugin after the first task and is woken again for
-  // the next (bench/README.md measures it). With mutex_ held.
+  // the next, unless the plugin holds wakes. With mutex_ held.
   bool needs_wake();
+  // Wakes the loop thread if it sleeps with tasks queued.
+  void wake_if_needed();
 
   std::mutex mutex_;
   std::condition_variable work_;

@@ -93,9 +93,7 @@ void Shard::commit(std::vector<Write>& batch) {
   std::vector<Row> rows;
   rows.reserve(batch.size());
   for (auto& w : batch) rows.push_back(std::move(w.row));
-  auto fail_all = [&](const std::string& why) {
-    for (auto& w : batch) w.done->appended({natter::ErrorCode::unavailable, why});
-  };
+  auto fail_all = [&](const std::string& why) { complete(batch, {natter::ErrorCode::unavailable, why}); };
   if (unreachable_at_stop_) {
     fail_all("storage unreachable while stopping");
     return;
@@ -115,7 +113,7 @@ void Shard::commit(std::vector<Write>& batch) {
           std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count());
       metrics_.batches.add(1);
       metrics_.committed.add(rows.size());
-      for (auto& w : batch) w.done->appended({});
+      complete(batch, {});
       return;
     } catch (const DbError& e) {
       metrics_.write_errors.add(1);
@@ -143,6 +141,12 @@ void Shard::commit(std::vector<Write>& batch) {
       pause_ms = std::min(pause_ms * 2, settings_.retry_max_ms);
     }
   }
+}
+
+void Shard::complete(std::vector<Write>& batch, natter::Status status) {
+  if (runs_) runs_->begin();
+  for (auto& w : batch) w.done->appended(status);
+  if (runs_) runs_->end();
 }
 
 bool Shard::back_off(std::uint32_t pause_ms) {

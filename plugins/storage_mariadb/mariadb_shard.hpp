@@ -57,6 +57,8 @@ class Shard {
   void stop();
 
   const ServerAddress& server() const noexcept { return server_; }
+  // The broker's runs for the writer's completions. Before start().
+  void use(natter::CompletionRuns& runs) noexcept { runs_ = &runs; }
 
  private:
   struct Write {
@@ -66,6 +68,8 @@ class Shard {
 
   void write_loop();
   void commit(std::vector<Write>& batch);
+  // Completes every write of `batch` with `status`, as one run.
+  void complete(std::vector<Write>& batch, natter::Status status);
   void read_loop();
   // Sleeps `pause_ms` scaled by a random factor in [0.5, 1); false if
   // stop() was called meanwhile.
@@ -75,6 +79,7 @@ class Shard {
   const MariadbSettings& settings_;
   natter::Host& host_;
   StoreMetrics& metrics_;
+  natter::CompletionRuns* runs_ = nullptr;  // set before start(); null with a pre-1.3 broker
 
   std::unique_ptr<Connection> writer_connection_;  // writer thread only
   // Set when stop() found the server unreachable: the rest of the queue is

@@ -35,6 +35,10 @@ bool MariadbStore::start(natter::Diagnostic& error) noexcept {
   return true;
 }
 
+void MariadbStore::use(natter::CompletionRuns& runs) noexcept {
+  for (auto& shard : shards_) shard->use(runs);
+}
+
 Shard& MariadbStore::shard_for(std::string_view room) { return *shards_[ring_.shard_of(room)]; }
 
 void MariadbStore::append(const natter::MessageView& m, natter::AppendDone& done) noexcept {

@@ -13,7 +13,7 @@
 
 namespace natter::mariadb {
 
-class MariadbStore final : public natter::Storage {
+class MariadbStore final : public natter::Storage, public natter::BatchesCompletions {
  public:
   MariadbStore(natter::Host& host, const natter::PluginConfig& config);
   ~MariadbStore();
@@ -22,6 +22,7 @@ class MariadbStore final : public natter::Storage {
   void append(const natter::MessageView& message, natter::AppendDone& done) noexcept override;
   void history(const natter::HistoryQuery& query, natter::HistoryDone& done) noexcept override;
   void stop() noexcept override;
+  void use(natter::CompletionRuns& runs) noexcept override;
 
  private:
   Shard& shard_for(std::string_view room);

@@ -144,7 +144,7 @@ void SqliteStore::commit(std::vector<Write>& batch) {
   rows.reserve(batch.size());
   for (auto& w : batch) rows.push_back(std::move(w.row));
   if (failing_at_stop_) {
-    for (auto& w : batch) w.done->appended({natter::ErrorCode::unavailable, "storage failed while stopping"});
+    complete(batch, {natter::ErrorCode::unavailable, "storage failed while stopping"});
     return;
   }
   std::uint32_t pause_ms = 50;
@@ -155,7 +155,7 @@ void SqliteStore::commit(std::vector<Write>& batch) {
       commit_seconds_.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count());
       batches_.add(1);
       committed_.add(batch.size());
-      for (auto& w : batch) w.done->appended({});
+      complete(batch, {});
       return;
     } catch (const std::exception& e) {
       write_errors_.add(1);
@@ -167,7 +167,7 @@ void SqliteStore::commit(std::vector<Write>& batch) {
         failing_at_stop_ = true;
         lock.unlock();
         const std::string why = std::string("storage failed while stopping: ") + e.what();
-        for (auto& w : batch) w.done->appended({natter::ErrorCode::unavailable, why});
+        complete(batch, {natter::ErrorCode::unavailable, why});
         return;
       }
       // Back off, but wake at once if stop() is called.
@@ -175,6 +175,12 @@ void SqliteStore::commit(std::vector<Write>& batch) {
       pause_ms = std::min(pause_ms * 2, retry_max_ms_);
     }
   }
+}
+
+void SqliteStore::complete(std::vector<Write>& batch, natter::Status status) {
+  if (runs_) runs_->begin();
+  for (auto& w : batch) w.done->appended(status);
+  if (runs_) runs_->end();
 }
 
 void SqliteStore::answer(Read& read) {

@@ -15,7 +15,7 @@
 
 namespace natter::sqlite {
 
-class SqliteStore final : public natter::Storage {
+class SqliteStore final : public natter::Storage, public natter::BatchesCompletions {
  public:
   SqliteStore(natter::Host& host, const natter::PluginConfig& config);
   ~SqliteStore();
@@ -24,6 +24,7 @@ class SqliteStore final : public natter::Storage {
   void append(const natter::MessageView& message, natter::AppendDone& done) noexcept override;
   void history(const natter::HistoryQuery& query, natter::HistoryDone& done) noexcept override;
   void stop() noexcept override;
+  void use(natter::CompletionRuns& runs) noexcept override { runs_ = &runs; }
 
   static std::span<const natter::ConfigKey> keys();
 
@@ -41,6 +42,8 @@ class SqliteStore final : public natter::Storage {
 
   void run();
   void commit(std::vector<Write>& batch);
+  // Completes every write of `batch` with `status`, as one run.
+  void complete(std::vector<Write>& batch, natter::Status status);
   void answer(Read& read);
 
   natter::Host& host_;
@@ -50,6 +53,7 @@ class SqliteStore final : public natter::Storage {
   bool synchronous_full_;
   int busy_timeout_ms_;
   std::uint32_t retry_max_ms_;
+  natter::CompletionRuns* runs_ = nullptr;  // set before start(); null with a pre-1.3 broker
 
   std::unique_ptr<SqliteDb> db_;  // worker thread only, once started
   // Set when commits still failed after stop(): the rest of the queue is

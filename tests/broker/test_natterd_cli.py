@@ -265,7 +265,7 @@ class PluginRefusalTest(unittest.TestCase):
     def test_abi_it_does_not_speak(self):
         so = f"{FIXTURES}/fixture_wrong_abi.so"
         self.assert_refused(self.run_with_filter(so),
-                            f"{so}: plugin 'from_the_future' speaks plugin ABI 99.0, this broker speaks 1.2")
+                            f"{so}: plugin 'from_the_future' speaks plugin ABI 99.0, this broker speaks 1.3")
 
     def test_a_plugin_built_for_abi_1_0_still_loads(self):
         result = self.run_with_filter(f"{FIXTURES}/fixture_abi_1_0_filter.so", "", "--check-config")
@@ -354,7 +354,7 @@ class OtherFlagsTest(unittest.TestCase):
     def test_version_names_the_plugin_abi(self):
         result = subprocess.run([NATTERD, "--version"], capture_output=True, text=True, timeout=10)
         self.assertEqual(result.returncode, 0)
-        self.assertRegex(result.stdout, r"^natterd \d+\.\d+\.\d+ \(plugin ABI 1\.2\)")
+        self.assertRegex(result.stdout, r"^natterd \d+\.\d+\.\d+ \(plugin ABI 1\.3\)")
 
     def test_list_plugins_shows_every_bundled_plugin_and_its_keys(self):
         result = subprocess.run([NATTERD, "--list-plugins", "--config", "/nonexistent.toml"],

@@ -20,7 +20,8 @@ inline constexpr std::uint32_t kAbiMajor = 1;
 // A plugin built for a newer minor than the broker's is refused.
 // 1.1: the descriptor's query() and the Fanout interface.
 // 1.2: the InlineCommands interface.
-inline constexpr std::uint32_t kAbiMinor = 2;
+// 1.3: the BatchesCompletions and CompletionRuns interfaces.
+inline constexpr std::uint32_t kAbiMinor = 3;
 
 // Numbers are ABI and never reused.
 enum class PluginKind : std::uint32_t {

@@ -78,6 +78,9 @@ void* query_plugin(Plugin* instance, const char* name) {
   if constexpr (std::is_base_of_v<InlineCommands, Impl>) {
     if (std::string_view(name) == InlineCommands::kInterface) return static_cast<InlineCommands*>(impl);
   }
+  if constexpr (std::is_base_of_v<BatchesCompletions, Impl>) {
+    if (std::string_view(name) == BatchesCompletions::kInterface) return static_cast<BatchesCompletions*>(impl);
+  }
   return nullptr;
 }
 

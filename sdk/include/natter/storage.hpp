@@ -42,6 +42,34 @@ class HistoryDone {
   ~HistoryDone() = default;
 };
 
+// ABI 1.3, broker-owned: brackets a run of completions that one plugin
+// thread makes together, such as a commit's appended() calls. From begin()
+// to end() on a thread, the completions that thread makes reach the broker
+// in one hand-over at end() (in call order), instead of waking it once per
+// completion. Runs nest. Call end() before the thread waits or blocks:
+// until then the broker may not see what it completed. Any thread; the
+// object outlives the instance it was handed to.
+class CompletionRuns {
+ public:
+  virtual void begin() noexcept = 0;
+  virtual void end() noexcept = 0;
+
+ protected:
+  ~CompletionRuns() = default;
+};
+
+// ABI 1.3, optional: a storage plugin that also derives from
+// BatchesCompletions is handed the broker's CompletionRuns once, on the
+// main thread, before start().
+class BatchesCompletions {
+ public:
+  static constexpr const char* kInterface = "natter.batches_completions.1";
+  virtual void use(CompletionRuns& runs) noexcept = 0;
+
+ protected:
+  ~BatchesCompletions() = default;
+};
+
 class Storage : public Plugin {
  public:
   // Open, create or migrate the schema. Main thread.
