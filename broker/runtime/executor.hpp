@@ -34,10 +34,11 @@ class Executor {
   // inside a loop task.
   void barrier();
   // From hold_wakes() to the matching release_wakes() (they nest), what the
-  // calling thread hands over is queued without waking the loop thread;
-  // the release wakes it once if anything came. A plugin thread completing
-  // a batch (a commit's acks) then costs one wakeup, not one per ack. Any
-  // thread but the loop's own.
+  // calling thread hands over (to any Executor; the hold is the thread's)
+  // is queued without waking the loop thread, which may still take it if
+  // it runs meanwhile; the release wakes it once if anything is waiting. A
+  // plugin thread completing a batch (a commit's acks) then costs one
+  // wakeup, not one per ack. Any thread but the loop's own.
   void hold_wakes() noexcept;
   void release_wakes() noexcept;
 

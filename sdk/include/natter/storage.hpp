@@ -44,11 +44,11 @@ class HistoryDone {
 
 // ABI 1.3, broker-owned: brackets a run of completions that one plugin
 // thread makes together, such as a commit's appended() calls. From begin()
-// to end() on a thread, the completions that thread makes reach the broker
-// in one hand-over at end() (in call order), instead of waking it once per
-// completion. Runs nest. Call end() before the thread waits or blocks:
-// until then the broker may not see what it completed. Any thread; the
-// object outlives the instance it was handed to.
+// to end() on a thread, the completions that thread makes are handed over
+// in call order without waking the broker, and end() wakes it once,
+// instead of once per completion. Runs nest. Call end() before the thread
+// waits or blocks: until then the broker may not see what it completed.
+// Any thread; the object outlives the instance it was handed to.
 class CompletionRuns {
  public:
   virtual void begin() noexcept = 0;
