@@ -49,7 +49,7 @@ struct Daemon::Parts {
   std::vector<std::unique_ptr<chat::TransportEntry>> entries;  // one per transport
   std::unique_ptr<runtime::Executor> loop;
   // Handed to storage plugins; outlives them (destroyed with Parts).
-  std::unique_ptr<chat::LoopCompletionRuns> completion_runs;
+  chat::LoopCompletionRuns completion_runs;
   // Instances that started, in order, with how to stop them.
   std::vector<plugins::PluginInstance*> started;
 };
@@ -83,7 +83,6 @@ int Daemon::run() {
              p.admin->port());
   }
   p.loop = std::make_unique<runtime::Executor>();
-  p.completion_runs = std::make_unique<chat::LoopCompletionRuns>(*p.loop);
   const auto& set = *p.plugins;
   chat::BrokerParts wiring{set.storage(),
                            set.pubsub(),
@@ -112,7 +111,7 @@ int Daemon::run() {
     bool ok = false;
     switch (instance->kind()) {
       case PluginKind::storage:
-        if (auto* batches = instance->query<natter::BatchesCompletions>()) batches->use(*p.completion_runs);
+        if (auto* batches = instance->query<natter::BatchesCompletions>()) batches->use(p.completion_runs);
         ok = instance->as<natter::Storage>().start(why);
         break;
       case PluginKind::pubsub: ok = instance->as<natter::PubSub>().start(*p.broker, why); break;

@@ -16,14 +16,11 @@
 namespace natter::chat {
 
 // A storage plugin's runs of completions: each run wakes the loop once.
+// Stateless: the hold belongs to the thread that calls begin().
 class LoopCompletionRuns final : public natter::CompletionRuns {
  public:
-  explicit LoopCompletionRuns(runtime::Executor& loop) : loop_(loop) {}
-  void begin() noexcept override { loop_.hold_wakes(); }
-  void end() noexcept override { loop_.release_wakes(); }
-
- private:
-  runtime::Executor& loop_;
+  void begin() noexcept override { runtime::Executor::hold_wakes(); }
+  void end() noexcept override { runtime::Executor::release_wakes(); }
 };
 
 class PageRead final : public natter::HistoryDone {

@@ -39,8 +39,8 @@ class Executor {
   // it runs meanwhile; the release wakes it once if anything is waiting. A
   // plugin thread completing a batch (a commit's acks) then costs one
   // wakeup, not one per ack. Any thread but the loop's own.
-  void hold_wakes() noexcept;
-  void release_wakes() noexcept;
+  static void hold_wakes() noexcept;
+  static void release_wakes() noexcept;
 
  private:
   void run_loop();

@@ -146,14 +146,14 @@ TEST(Executor, AHeldBurstRunsInOrderOnceTheHoldIsReleased) {
   std::vector<int> order;  // loop tasks only
   for (int burst = 1; burst <= 200; ++burst) {
     std::thread plugin([&] {
-      loop.hold_wakes();
+      Executor::hold_wakes();
       for (int i = 0; i < 20; ++i) {
         loop.post([&, i] {
           order.push_back(i);
           ran.fetch_add(1);
         });
       }
-      loop.release_wakes();
+      Executor::release_wakes();
     });
     plugin.join();
     ASSERT_TRUE(reaches(ran, burst * 20)) << "burst " << burst;
@@ -166,12 +166,12 @@ TEST(Executor, NestedHoldsWakeTheLoopAtTheOutermostRelease) {
   Executor loop;
   std::atomic<int> ran{0};
   std::thread plugin([&] {
-    loop.hold_wakes();
-    loop.hold_wakes();
+    Executor::hold_wakes();
+    Executor::hold_wakes();
     loop.post([&] { ran.fetch_add(1); });
-    loop.release_wakes();
+    Executor::release_wakes();
     loop.post([&] { ran.fetch_add(1); });
-    loop.release_wakes();
+    Executor::release_wakes();
   });
   plugin.join();
   EXPECT_TRUE(reaches(ran, 2));
