@@ -13,6 +13,7 @@
 #include "daemon.hpp"
 #include "plugins/plugin_loader.hpp"
 #include "plugins/plugin_set.hpp"
+#include "runtime/allocator.hpp"
 #include "runtime/logging.hpp"
 #include "runtime/metrics.hpp"
 
@@ -74,7 +75,7 @@ int main(int argc, char** argv) {
   app.add_option("-c,--config", config_path, "Config file")->capture_default_str();
   app.add_flag("--check-config", check, "Validate the config and its plugins, then exit");
   app.add_flag("--list-plugins", list, "List installed plugins and their config keys, then exit");
-  app.add_flag("-V,--version", version, "Print the version and plugin ABI, then exit");
+  app.add_flag("-V,--version", version, "Print the version, plugin ABI and malloc in use, then exit");
   app.add_option("--reload", reload_pid,
                  "Ask the natterd with this PID to reload its config (SIGHUP), then exit")
       ->check(CLI::PositiveNumber);
@@ -91,7 +92,8 @@ int main(int argc, char** argv) {
 
   if (version) {
     std::cout << "natterd " << NATTER_VERSION << " (plugin ABI " << natter::kAbiMajor << "."
-              << natter::kAbiMinor << ")\n";
+              << natter::kAbiMinor << ")\n"
+              << "allocator: " << natter::runtime::allocator_in_use() << "\n";
     return 0;
   }
   natter::runtime::init_logging();

@@ -356,6 +356,13 @@ class OtherFlagsTest(unittest.TestCase):
         self.assertEqual(result.returncode, 0)
         self.assertRegex(result.stdout, r"^natterd \d+\.\d+\.\d+ \(plugin ABI 1\.3\)")
 
+    def test_version_names_the_malloc_the_build_chose(self):
+        result = subprocess.run([NATTERD, "--version"], capture_output=True, text=True, timeout=10)
+        expected = {"jemalloc": r"\nallocator: jemalloc 5\.\d+\.\d+",
+                    "glibc": r"\nallocator: glibc malloc 2\.\d+",
+                    "sanitizer": r"\nallocator: malloc of \S*libasan"}[os.environ["NATTER_EXPECT_ALLOCATOR"]]
+        self.assertRegex(result.stdout, expected)
+
     def test_list_plugins_shows_every_bundled_plugin_and_its_keys(self):
         result = subprocess.run([NATTERD, "--list-plugins", "--config", "/nonexistent.toml"],
                                 capture_output=True, text=True, timeout=30)
