@@ -7,8 +7,8 @@
 
 namespace natter::runtime {
 
-// "jemalloc <version>" when jemalloc's malloc is the process's, else
-// "glibc malloc <version>". Any thread.
+// "jemalloc <version>" or "glibc malloc <version>" for the malloc the
+// process runs on, "malloc of <library path>" for any other. Any thread.
 std::string allocator_in_use();
 
 }  // namespace natter::runtime
