@@ -5,7 +5,8 @@ same arguments in the same run. Prints each server's JSON line, then a
 table with natter's figures as ratios to each peer.
 
     bench/run_fanout.py [--servers natter,websocketpp,node-ws,node-socketio,ceiling] [--ack-after persisted|accepted]
-                        [--generator-cpu CPU | --server-cpu CPU | --pin SERVER_CPU,GENERATOR_CPU]
+                        [--generator-cpu CPU | --server-cpu CPU | --pin SERVER_CPU,GENERATOR_CPU |
+                         --isolate IO_CPU,OTHER_CPU]
                         [--repeat N]
                         -- --subscribers 200 --messages 20000 --window 32
 
@@ -15,7 +16,10 @@ configured (natterd on its default config), where the kernel puts it.
 through its `cpus` key (its other threads stay free), a peer's whole
 process (each has one busy thread); the generator runs where the kernel
 puts it. --pin does both: the server's I/O on one CPU, the generator on
-another.
+another. --isolate is --server-cpu IO_CPU that also keeps natterd's other
+threads (broker loop, commit thread, ...) on OTHER_CPU, as an operator
+would with `cpus` and systemd's CPUAffinity= (docs/configuration.md); the
+generator runs where the kernel puts it.
 --repeat N measures every server N times, taking turns (natter, each peer,
 natter, ...), so drift of the machine spreads over all of them. The table
 then holds each figure's median over the N runs, the ratios compare
@@ -67,7 +71,10 @@ def start_natter(work, port, opts):
                 f'admin_listen = "127.0.0.1:{free_port(taken={port})}"\n'
                 f'[storage]\nplugin = "sqlite"\npath = "{work}/bench.db"\n'
                 f'[[transport]]\nplugin = "websocket"\nlisten = "127.0.0.1:{port}"\n{cpus}')
-    return subprocess.Popen([os.path.join(BUILD, "bin", "natterd"), "--config", config])
+    # Threads inherit their creator's CPUs, and the I/O thread then pins
+    # itself to `cpus`: so natterd starts on the CPU its other threads keep.
+    others_only = None if opts.other_cpu is None else lambda: os.sched_setaffinity(0, {opts.other_cpu})
+    return subprocess.Popen([os.path.join(BUILD, "bin", "natterd"), "--config", config], preexec_fn=others_only)
 
 
 def start_websocketpp(work, port, opts):
@@ -164,19 +171,28 @@ def main():
                            help="keep the server's I/O on this CPU; the generator stays where the kernel puts it")
     placement.add_argument("--pin", metavar="SERVER_CPU,GENERATOR_CPU",
                            help="keep the server's I/O and the generator on one CPU each")
+    placement.add_argument("--isolate", metavar="IO_CPU,OTHER_CPU",
+                           help="keep the server's I/O on IO_CPU and natterd's other threads on OTHER_CPU; "
+                                "the generator stays where the kernel puts it")
     parser.add_argument("--repeat", type=int, default=1, metavar="N",
                         help="measure every server N times, taking turns; report medians")
     parser.add_argument("loadgen_args", nargs="*")
     args = parser.parse_args()
     if args.repeat < 1:
         parser.error(f"--repeat wants a count of at least 1 (got {args.repeat})")
-    if args.pin:
+    args.other_cpu = None
+    for option, pair, names in (("--pin", args.pin, ("server_cpu", "generator_cpu")),
+                                ("--isolate", args.isolate, ("server_cpu", "other_cpu"))):
+        if not pair:
+            continue
         try:
-            args.server_cpu, args.generator_cpu = (int(cpu) for cpu in args.pin.split(","))
+            first, second = (int(cpu) for cpu in pair.split(","))
         except ValueError:
-            parser.error(f"--pin wants two CPU numbers like 0,1 (got {args.pin!r})")
+            parser.error(f"{option} wants two CPU numbers like 0,1 (got {pair!r})")
+        setattr(args, names[0], first)
+        setattr(args, names[1], second)
     allowed = os.sched_getaffinity(0)
-    for cpu in (args.server_cpu, args.generator_cpu):
+    for cpu in (args.server_cpu, args.generator_cpu, args.other_cpu):
         if cpu is not None and cpu not in allowed:
             parser.error(f"CPU {cpu} is not one this process may use ({','.join(map(str, sorted(allowed)))})")
     names = args.servers.split(",")

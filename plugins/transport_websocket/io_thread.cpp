@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <fstream>
 #include <string>
 #include <system_error>
 
@@ -51,15 +52,23 @@ void IoThread::stop() noexcept {
 
 namespace {
 
-// The CPUs this process may run on, comma-separated, for an error message.
-std::string allowed_cpus() {
+// The CPUs natterd's threads start on, comma-separated, and those the
+// machine has online, as the kernel writes them, for an error message: an
+// I/O thread may be pinned outside the first (natterd started with
+// `taskset` or CPUAffinity=, to keep its other threads off the I/O CPUs)
+// but not outside the second.
+std::string cpus_hint() {
   cpu_set_t allowed;
-  if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) return "?";
   std::string list;
-  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
-    if (CPU_ISSET(cpu, &allowed)) list += (list.empty() ? "" : ",") + std::to_string(cpu);
+  if (sched_getaffinity(0, sizeof allowed, &allowed) == 0) {
+    for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+      if (CPU_ISSET(cpu, &allowed)) list += (list.empty() ? "" : ",") + std::to_string(cpu);
+    }
   }
-  return list;
+  std::string online;
+  std::ifstream("/sys/devices/system/cpu/online") >> online;
+  return "natterd runs on CPUs " + (list.empty() ? "?" : list) + " of this machine's " +
+         (online.empty() ? "?" : online);
 }
 
 }  // namespace
@@ -80,9 +89,9 @@ void IoThread::start(std::chrono::milliseconds tick, std::string name, int cpu,
   CPU_SET(cpu, &only);
   if (const int rc = pthread_setaffinity_np(thread_.native_handle(), sizeof only, &only); rc != 0) {
     stop();
-    // EINVAL: a CPU outside this process's set; EPERM: a policy (a system
+    // EINVAL: a CPU the machine (or its cpuset) does not offer; EPERM: a policy (a system
     // call filter, say) forbids pinning at all.
-    const std::string hint = rc == EINVAL ? " (this process may use CPUs " + allowed_cpus() + ")" : "";
+    const std::string hint = rc == EINVAL ? " (" + cpus_hint() + ")" : "";
     throw std::system_error(rc, std::generic_category(),
                             "cannot pin " + name + " to CPU " + std::to_string(cpu) + hint);
   }

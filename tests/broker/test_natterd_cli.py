@@ -314,10 +314,12 @@ class PinnedIoThreadsTest(unittest.TestCase):
             f.write(f'[broker]\nadmin_listen = ""\n[storage]\nplugin = "sqlite"\npath = "{self.dir.name}/h.db"\n'
                     f'{GOOD_TRANSPORT}cpus = "{cpus}"\n')
 
-    def test_each_io_thread_runs_only_on_its_cpu(self):
-        cpu = self.allowed[-1]
-        self.write_config(cpu)
-        process = subprocess.Popen([NATTERD, "--config", self.path], stderr=subprocess.PIPE, text=True)
+    def thread_cpus(self, started_on=None):
+        """Each thread's allowed CPUs once natterd is ready, natterd started
+        on `started_on` (a set of CPUs) if given."""
+        on_cpus = None if started_on is None else lambda: os.sched_setaffinity(0, started_on)
+        process = subprocess.Popen([NATTERD, "--config", self.path], stderr=subprocess.PIPE, text=True,
+                                   preexec_fn=on_cpus)
         try:
             while True:
                 line = process.stderr.readline()
@@ -334,9 +336,26 @@ class PinnedIoThreadsTest(unittest.TestCase):
         finally:
             process.terminate()
             process.communicate(timeout=30)
+        return pinned
+
+    def test_each_io_thread_runs_only_on_its_cpu(self):
+        cpu = self.allowed[-1]
+        self.write_config(cpu)
+        pinned = self.thread_cpus()
         self.assertEqual(pinned["ws-io-0"], str(cpu))
         if len(self.allowed) > 1:
             self.assertNotEqual(pinned["natter-loop"], str(cpu), "only the I/O threads are pinned")
+
+    def test_natterd_started_on_other_cpus_keeps_its_other_threads_there(self):
+        # docs/configuration.md's way to keep the I/O CPUs to the I/O threads.
+        if len(self.allowed) < 2:
+            self.skipTest("needs two CPUs")
+        io_cpu, other_cpu = self.allowed[-1], self.allowed[0]
+        self.write_config(io_cpu)
+        pinned = self.thread_cpus(started_on={other_cpu})
+        self.assertEqual(pinned.pop("ws-io-0"), str(io_cpu))
+        self.assertEqual(set(pinned.values()), {str(other_cpu)}, pinned)
+        self.assertIn("sqlite-store", pinned)
 
     def test_a_cpu_this_process_may_not_use_stops_the_start(self):
         cpu = self.allowed[-1] + 1
@@ -345,8 +364,11 @@ class PinnedIoThreadsTest(unittest.TestCase):
         self.write_config(cpu)
         result = subprocess.run([NATTERD, "--config", self.path], capture_output=True, text=True, timeout=30)
         self.assertEqual(result.returncode, 1, result.stderr)
+        with open("/sys/devices/system/cpu/online") as f:
+            online = f.read().strip()
         self.assertIn(f"start failed: cannot start I/O threads: cannot pin ws-io-0 to CPU {cpu} "
-                      f"(this process may use CPUs {','.join(map(str, self.allowed))})", result.stderr)
+                      f"(natterd runs on CPUs {','.join(map(str, self.allowed))} of this machine's {online})",
+                      result.stderr)
         self.assertNotIn(" ready: ", result.stderr)
 
 
