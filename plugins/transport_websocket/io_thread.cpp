@@ -89,8 +89,8 @@ void IoThread::start(std::chrono::milliseconds tick, std::string name, int cpu,
   CPU_SET(cpu, &only);
   if (const int rc = pthread_setaffinity_np(thread_.native_handle(), sizeof only, &only); rc != 0) {
     stop();
-    // EINVAL: a CPU the machine (or its cpuset) does not offer; EPERM: a policy (a system
-    // call filter, say) forbids pinning at all.
+    // EINVAL: a CPU the machine (or its cpuset) does not offer; EPERM: a
+    // policy (a system call filter, say) forbids pinning at all.
     const std::string hint = rc == EINVAL ? " (" + cpus_hint() + ")" : "";
     throw std::system_error(rc, std::generic_category(),
                             "cannot pin " + name + " to CPU " + std::to_string(cpu) + hint);
