@@ -87,12 +87,10 @@ int Daemon::run() {
   chat::BrokerParts wiring{set.storage(),
                            set.pubsub(),
                            set.auth(),
-                           set.limiters(),
-                           set.filters(),
                            set.names(PluginKind::storage).front(),
                            set.names(PluginKind::auth).front(),
-                           set.names(PluginKind::ratelimit),
-                           set.names(PluginKind::filter)};
+                           {set.limiters(), set.filters(), set.names(PluginKind::ratelimit),
+                            set.names(PluginKind::filter)}};
   p.broker = std::make_unique<chat::Broker>(p.settings.broker, std::move(wiring), *p.loop, p.metrics);
 
   auto stop_started = [&] {
@@ -114,7 +112,7 @@ int Daemon::run() {
         if (auto* batches = instance->query<natter::BatchesCompletions>()) batches->use(p.completion_runs);
         ok = instance->as<natter::Storage>().start(why);
         break;
-      case PluginKind::pubsub: ok = instance->as<natter::PubSub>().start(*p.broker, why); break;
+      case PluginKind::pubsub: ok = instance->as<natter::PubSub>().start(p.broker->bus(), why); break;
       case PluginKind::auth: ok = instance->as<natter::Authenticator>().start(why); break;
       case PluginKind::ratelimit: ok = instance->as<natter::RateLimiter>().start(why); break;
       case PluginKind::filter: ok = instance->as<natter::Filter>().start(why); break;

@@ -106,8 +106,8 @@ bool reload(Running& running) {
     log.info("reload: filters {} -> {}, rate limiters {} -> {}",
              names(running.plugins.names(PluginKind::filter)), names(filter_names),
              names(running.plugins.names(PluginKind::ratelimit)), names(limiter_names));
-    running.broker.replace_chains(std::move(limiters), std::move(limiter_names), std::move(filters),
-                                  std::move(filter_names));
+    running.broker.replace_chains(
+        {std::move(limiters), std::move(filters), std::move(limiter_names), std::move(filter_names)});
     // The loop no longer calls the old chain: stop it and let it go.
     auto& started = running.started;
     std::erase_if(started, [](auto* p) { return is_chain(p->kind()); });

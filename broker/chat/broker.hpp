@@ -1,109 +1,77 @@
 #pragma once
-// The chat broker: sessions, rooms and membership, replay and history, and
-// the bus between nodes. Transports enter through a TransportEntry each, the pub/sub
-// plugin through BusListener; both hop onto the broker loop, which is the
-// only thread that touches the state below. Sending lives in SendPipeline.
+// The chat broker: the top of broker/chat. It owns the chat state and the
+// services, and dispatches each client command to the service that owns
+// its concern; it does no chat work itself. Transports enter through a
+// TransportEntry each (open_session), the pub/sub plugin through bus().
+// Both hop onto the broker loop, the only thread that touches chat state.
+// docs/architecture.md draws the layers.
 
-#include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <memory>
-#include <unordered_map>
+#include <string>
 #include <vector>
 
 #include <natter/plugin.hpp>
 
 #include "chat/broker_metrics.hpp"
-#include "chat/fanout_batch.hpp"
+#include "chat/broker_parts.hpp"
+#include "chat/bus_inbox.hpp"
+#include "chat/history_service.hpp"
+#include "chat/membership.hpp"
+#include "chat/outbox.hpp"
+#include "chat/room_delivery.hpp"
 #include "chat/room_directory.hpp"
+#include "chat/send_pipeline.hpp"
 #include "chat/session.hpp"
+#include "chat/session_table.hpp"
+#include "chat/sign_in.hpp"
 #include "config/settings.hpp"
 #include "runtime/executor.hpp"
 #include "runtime/metrics.hpp"
 
 namespace natter::chat {
 
-class SendPipeline;
-
-// The plugins the broker works through. All outlive the broker.
-struct BrokerParts {
-  natter::Storage& storage;
-  natter::PubSub& pubsub;
-  natter::Authenticator& auth;
-  std::vector<natter::RateLimiter*> limiters;
-  std::vector<natter::Filter*> filters;
-  // Names, for metrics: one per plugin above, limiters and filters in order.
-  std::string storage_name, auth_name;
-  std::vector<std::string> limiter_names, filter_names;
-  // Bumped whenever a reload replaces the limiter and filter chains.
-  std::uint64_t chain_generation = 0;
-};
-
-class Broker final : public natter::BusListener {
+class Broker final : public CommandSink {
  public:
+  // The plugins in `parts`, `loop` and `metrics` outlive the broker.
   Broker(const config::BrokerSettings& settings, BrokerParts parts, runtime::Executor& loop,
          runtime::MetricsRegistry& metrics);
-  ~Broker();
 
-  // For TransportEntry, any thread: BrokerEntry's calls, for a link whose
-  // transport also takes events through `fanout` (nullptr: it does not)
-  // and, with `inline_commands`, lets its commands run on its own thread.
+  // For TransportEntry, any thread: see SignIn::open.
   natter::SessionPort* open_session(natter::ClientLink& link, const natter::ConnectInfo& info,
                                     natter::Fanout* fanout, bool inline_commands) noexcept;
   void count_bad_request() noexcept;
-  // BusListener: any thread.
-  void received(std::string_view topic, std::span<const std::byte> payload) noexcept override;
+  // What the pub/sub plugin is started with; lives as long as the broker.
+  natter::BusListener& bus() noexcept { return bus_inbox_; }
 
   // Main thread, after every transport stopped: waits until no send is in
   // flight or `deadline` passes. Returns how many were still in flight.
   std::size_t drain(std::chrono::milliseconds deadline);
   // Main thread: from the next message on, use these chains (a reload).
   // Returns once the loop uses them; the old plugins may then be stopped.
-  void replace_chains(std::vector<natter::RateLimiter*> limiters, std::vector<std::string> limiter_names,
-                      std::vector<natter::Filter*> filters, std::vector<std::string> filter_names);
+  void replace_chains(PolicyChains chains);
 
-  // Loop thread only from here on.
-  void handle(Session& session, OwnedCommand command);
-  void end_session(Session& session);
-  Session* find_session(std::uint64_t id);
-  bool is_member(const Session& session, std::string_view room) const;
-  // Keeps `message` among its room's recent ones and delivers it to the
-  // room's members on this node.
-  void deliver_message(const StoredMessage& message);
-  const config::BrokerSettings& settings() const noexcept { return settings_; }
-  BrokerMetrics& metrics() noexcept { return metrics_; }
-  FanoutBatch& fanout() noexcept { return fanout_; }
+  // CommandSink: loop thread.
+  void handle(Session& session, OwnedCommand command) override;
+  void end_session(Session& session) override;
 
  private:
-  void authenticated(std::uint64_t session_id, std::string user);
-  void auth_refused(std::uint64_t session_id, std::string reason);
-  void join(Session& session, const OwnedCommand& command);
-  void leave(Session& session, const OwnedCommand& command);
-  void history(Session& session, const OwnedCommand& command);
-  void replay(Session& session, const OwnedCommand& command);
-  void remove_from_room(Session& session, const std::string& room, std::string_view ref);
-  // Whether joins and leaves in `room` are announced (it is small enough).
-  bool announces(std::string_view room);
-  // A storage page merged with the room's recent, maybe uncommitted, messages.
-  std::vector<StoredMessage> page_with_recent(natter::HistoryQuery query, const std::string& room,
-                                              const std::vector<StoredMessage>& stored);
   // Validates the command's room name; false after telling the client.
   bool room_name_ok(Session& session, const OwnedCommand& command);
 
+  // Declared in dependency order: each part borrows only those above it.
   const config::BrokerSettings settings_;
-  BrokerParts parts_;
   runtime::Executor& loop_;
   BrokerMetrics metrics_;
-  std::atomic<std::uint64_t> next_session_id_{1};
-  std::unordered_map<std::uint64_t, std::unique_ptr<Session>> sessions_;
+  SessionTable sessions_;
   RoomDirectory rooms_;
-  FanoutBatch fanout_;
-  std::unique_ptr<SendPipeline> sends_;
-
-  runtime::GaugeMetric& connections_;
-  runtime::GaugeMetric& rooms_gauge_;
-  runtime::CounterMetric& deliveries_;
-  runtime::CounterMetric& bus_received_;
+  Outbox outbox_;
+  RoomDelivery room_delivery_;
+  Membership membership_;
+  HistoryService history_;
+  SendPipeline sends_;
+  SignIn sign_in_;
+  BusInbox bus_inbox_;
 };
 
 }  // namespace natter::chat

@@ -1,7 +1,5 @@
 #include "chat/broker_metrics.hpp"
 
-#include "chat/broker.hpp"
-
 namespace natter::chat {
 
 namespace {
@@ -15,23 +13,24 @@ runtime::HistogramMetric& call(runtime::MetricsRegistry& r, const std::string& p
 
 }  // namespace
 
-BrokerMetrics::BrokerMetrics(runtime::MetricsRegistry& r, const BrokerParts& parts)
-    : append(call(r, parts.storage_name, "append")),
-      history(call(r, parts.storage_name, "history")),
-      authenticate(call(r, parts.auth_name, "authenticate")),
+BrokerMetrics::BrokerMetrics(runtime::MetricsRegistry& r, const std::string& storage_name,
+                             const std::string& auth_name)
+    : append(call(r, storage_name, "append")),
+      history(call(r, storage_name, "history")),
+      authenticate(call(r, auth_name, "authenticate")),
       registry_(r) {
-  set_chains(parts);
   for (std::size_t code = 1; code < errors_.size(); ++code) {
     errors_[code] = &r.counter("natter_errors_total", "Errors sent to clients, by code",
                                {{"code", std::string(natter::to_string(static_cast<natter::ErrorCode>(code)))}});
   }
 }
 
-void BrokerMetrics::set_chains(const BrokerParts& parts) {
+void BrokerMetrics::set_chains(const std::vector<std::string>& limiter_names,
+                               const std::vector<std::string>& filter_names) {
   admit.clear();
   inspect.clear();
-  for (const auto& name : parts.limiter_names) admit.push_back(&call(registry_, name, "admit"));
-  for (const auto& name : parts.filter_names) inspect.push_back(&call(registry_, name, "inspect"));
+  for (const auto& name : limiter_names) admit.push_back(&call(registry_, name, "admit"));
+  for (const auto& name : filter_names) inspect.push_back(&call(registry_, name, "inspect"));
 }
 
 void BrokerMetrics::error(natter::ErrorCode code) noexcept {

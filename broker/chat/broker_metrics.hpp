@@ -13,15 +13,15 @@
 
 namespace natter::chat {
 
-struct BrokerParts;
-
 class BrokerMetrics {
  public:
-  BrokerMetrics(runtime::MetricsRegistry& registry, const BrokerParts& parts);
+  BrokerMetrics(runtime::MetricsRegistry& registry, const std::string& storage_name,
+                const std::string& auth_name);
 
-  // Registers call histograms for the chains in `parts` (after a reload).
-  // Loop thread, like every reader of admit and inspect.
-  void set_chains(const BrokerParts& parts);
+  // Registers call histograms for the limiter and filter chains, in chain
+  // order (at start and after a reload). Loop thread, like every reader of
+  // admit and inspect.
+  void set_chains(const std::vector<std::string>& limiter_names, const std::vector<std::string>& filter_names);
 
   // A client was answered with `code`.
   void error(natter::ErrorCode code) noexcept;

@@ -3,7 +3,6 @@
 #include <atomic>
 #include <chrono>
 
-#include "chat/broker.hpp"
 #include "chat/bus_codec.hpp"
 #include "runtime/logging.hpp"
 
@@ -88,25 +87,38 @@ class Verdict final : public natter::FilterVerdict {
 
 }  // namespace
 
-SendPipeline::SendPipeline(Broker& broker, BrokerParts& parts, runtime::Executor& loop,
-                           runtime::MetricsRegistry& metrics)
-    : broker_(broker),
-      parts_(parts),
+SendPipeline::SendPipeline(const config::BrokerSettings& settings, PolicyChains chains, SendTargets targets,
+                           SessionTable& sessions, Outbox& outbox, BrokerMetrics& broker_metrics,
+                           runtime::Executor& loop, runtime::MetricsRegistry& metrics)
+    : settings_(settings),
+      chains_(std::move(chains)),
+      targets_(targets),
+      sessions_(sessions),
+      outbox_(outbox),
+      broker_metrics_(broker_metrics),
       loop_(loop),
-      ids_(broker.settings().node_id),
-      refs_(broker.settings().remembered_refs),
+      ids_(settings.node_id),
+      refs_(settings.remembered_refs),
       received_(metrics.counter("natter_messages_received_total", "send commands accepted for processing")),
       stored_(metrics.counter("natter_messages_stored_total", "Messages storage committed")),
       store_failures_(metrics.counter("natter_store_failures_total",
                                       "Messages storage could not take or keep")),
       duplicates_(metrics.counter("natter_duplicate_sends_total",
-                                  "Retried sends answered with their first id")) {}
+                                  "Retried sends answered with their first id")) {
+  broker_metrics_.set_chains(chains_.limiter_names, chains_.filter_names);
+}
 
 SendPipeline::~SendPipeline() = default;
 
+void SendPipeline::replace_chains(PolicyChains chains) {
+  chains_ = std::move(chains);
+  ++chain_generation_;
+  broker_metrics_.set_chains(chains_.limiter_names, chains_.filter_names);
+}
+
 void SendPipeline::send(Session& session, OwnedCommand command) {
-  if (!broker_.is_member(session, command.room)) {
-    session.send_error(command.ref, natter::ErrorCode::not_member,
+  if (!session.joined(command.room)) {
+    outbox_.send_error(session, command.ref, natter::ErrorCode::not_member,
                        command.room.empty() ? std::string("missing room")
                                             : "join room '" + command.room + "' before sending to it");
     return;
@@ -118,7 +130,7 @@ void SendPipeline::send(Session& session, OwnedCommand command) {
         auto ack = EventBuffer::make(natter::EventKind::ack);
         ack->set_ref(command.ref).set_room(seen->room);
         ack->set_message({seen->id, seen->ts_ms, seen->room, session.user, {}});
-        session.send(ack);
+        outbox_.send(session, ack);
         return;
       }
       // acknowledge() and fail() clear in_flight before a send leaves
@@ -146,29 +158,29 @@ void SendPipeline::send(Session& session, OwnedCommand command) {
   p.message.room = std::move(command.room);
   p.message.sender = session.user;
   p.message.body = std::move(command.body);
-  p.chain_generation = parts_.chain_generation;
+  p.chain_generation = chain_generation_;
   pending_.emplace(p.key, std::move(owned));
   admit_next(p);
 }
 
 void SendPipeline::admit_next(PendingSend& p) {
-  if (p.chain_generation != parts_.chain_generation) {
+  if (p.chain_generation != chain_generation_) {
     // A reload replaced the chain meanwhile: the new limits apply, from the start.
-    p.chain_generation = parts_.chain_generation;
+    p.chain_generation = chain_generation_;
     p.next_limiter = 0;
   }
-  if (p.next_limiter == parts_.limiters.size()) {
+  if (p.next_limiter == chains_.limiters.size()) {
     filter_and_store(p);
     return;
   }
   natter::AdmitRequest request{p.user, p.message.room, p.remote_address, 1};
   p.admit_asked = std::chrono::steady_clock::now();
-  parts_.limiters[p.next_limiter++]->admit(request, p);
+  chains_.limiters[p.next_limiter++]->admit(request, p);
 }
 
 void SendPipeline::observe_admit(PendingSend& p) {
-  if (p.chain_generation != parts_.chain_generation) return;  // timed a replaced limiter
-  broker_.metrics().admit[p.next_limiter - 1]->observe(
+  if (p.chain_generation != chain_generation_) return;  // timed a replaced limiter
+  broker_metrics_.admit[p.next_limiter - 1]->observe(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - p.admit_asked).count());
 }
 
@@ -184,11 +196,11 @@ void SendPipeline::refused(PendingSend& p, std::uint32_t retry_after_ms) {
 }
 
 void SendPipeline::filter_and_store(PendingSend& p) {
-  for (std::size_t i = 0; i < parts_.filters.size(); ++i) {
+  for (std::size_t i = 0; i < chains_.filters.size(); ++i) {
     Verdict verdict;
     const auto began = std::chrono::steady_clock::now();
-    parts_.filters[i]->inspect({p.message.room, p.message.sender, p.message.body}, verdict);
-    broker_.metrics().inspect[i]->observe(
+    chains_.filters[i]->inspect({p.message.room, p.message.sender, p.message.body}, verdict);
+    broker_metrics_.inspect[i]->observe(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count());
     if (verdict.rejected) {
       fail(p, natter::ErrorCode::rejected, verdict.reason.empty() ? "rejected by a filter" : verdict.reason);
@@ -201,24 +213,23 @@ void SendPipeline::filter_and_store(PendingSend& p) {
   p.message.id = id.id;
   p.message.ts_ms = id.unix_ms;
   p.appended_at = std::chrono::steady_clock::now();
-  parts_.storage.append(p.message.view(), p);
+  targets_.storage.append(p.message.view(), p);
   // A plugin that cannot take the message says so before append() returns;
   // then nothing was delivered and the sender hears `unavailable` from
   // appended(). A commit this quick is a success like any other.
   if (p.append_settled.load(std::memory_order_acquire) && p.append_code != natter::ErrorCode::none) {
     return;
   }
-  parts_.pubsub.publish(room_topic(p.message.room),
-                        encode_bus_message(broker_.settings().node_id, p.message.view()));
-  broker_.deliver_message(p.message);
+  targets_.bus.publish(room_topic(p.message.room), encode_bus_message(settings_.node_id, p.message.view()));
+  targets_.rooms.deliver(p.message);
   p.delivered = true;
-  if (broker_.settings().ack_after == config::AckAfter::accepted) acknowledge(p);
+  if (settings_.ack_after == config::AckAfter::accepted) acknowledge(p);
 }
 
 void SendPipeline::appended(PendingSend& p) {
   if (p.append_code == natter::ErrorCode::none) {
     stored_.add(1);
-    broker_.metrics().append.observe(
+    broker_metrics_.append.observe(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - p.appended_at).count());
     if (!p.acked) acknowledge(p);
     finish(p);
@@ -251,7 +262,7 @@ void SendPipeline::acknowledge(PendingSend& p) {
 
 void SendPipeline::fail(PendingSend& p, natter::ErrorCode code, std::string_view message,
                         std::uint32_t retry_after_ms) {
-  broker_.metrics().error(code);
+  broker_metrics_.error(code);
   auto error = EventBuffer::make(natter::EventKind::error);
   error->set_ref(p.ref).set_error(code, message, retry_after_ms);
   reply(p.session_id, error);
@@ -269,7 +280,7 @@ RefLedger::Entry* SendPipeline::own_ref(const PendingSend& p) {
 void SendPipeline::finish(PendingSend& p) { pending_.erase(p.key); }
 
 void SendPipeline::reply(std::uint64_t session_id, const EventRef& event) {
-  if (Session* session = broker_.find_session(session_id)) session->send(event);
+  if (Session* session = sessions_.find(session_id)) outbox_.send(*session, event);
 }
 
 }  // namespace natter::chat

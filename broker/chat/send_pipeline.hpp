@@ -1,5 +1,5 @@
 #pragma once
-// The path of one message (DESIGN.md, "Messages and delivery"):
+// The path of one message (docs/architecture.md, "One message's trip"):
 // membership > rate limiters > filters > id and timestamp > storage append
 // > pub/sub publish > local delivery > ack. The ack waits for the storage
 // commit with ack_after = "persisted", and only for the append to be queued
@@ -10,27 +10,46 @@
 #include <memory>
 #include <unordered_map>
 
+#include <natter/plugin.hpp>
+
+#include "chat/broker_metrics.hpp"
+#include "chat/broker_parts.hpp"
+#include "chat/outbox.hpp"
 #include "chat/ref_ledger.hpp"
+#include "chat/room_delivery.hpp"
 #include "chat/session.hpp"
+#include "chat/session_table.hpp"
 #include "chat/snowflake.hpp"
+#include "config/settings.hpp"
 #include "runtime/executor.hpp"
 #include "runtime/metrics.hpp"
 
 namespace natter::chat {
 
-class Broker;
-struct BrokerParts;
 struct PendingSend;
+
+// Where a sent message goes once admitted and given an id. All borrowed;
+// all outlive the pipeline.
+struct SendTargets {
+  natter::Storage& storage;
+  natter::PubSub& bus;
+  RoomDelivery& rooms;
+};
 
 class SendPipeline {
  public:
-  SendPipeline(Broker& broker, BrokerParts& parts, runtime::Executor& loop,
+  // Borrows everything but `chains`; all of it outlives the pipeline.
+  SendPipeline(const config::BrokerSettings& settings, PolicyChains chains, SendTargets targets,
+               SessionTable& sessions, Outbox& outbox, BrokerMetrics& broker_metrics, runtime::Executor& loop,
                runtime::MetricsRegistry& metrics);
   ~SendPipeline();
 
   void send(Session& session, OwnedCommand command);
   // Sends between acceptance and their final storage answer.
   std::size_t in_flight() const noexcept { return pending_.size(); }
+  // From the next message on, these chains apply (a reload); a message
+  // between limiters starts over with the new ones.
+  void replace_chains(PolicyChains chains);
 
   // Continuations, posted to the loop by PendingSend's completions.
   void admitted(PendingSend& send);
@@ -50,8 +69,13 @@ class SendPipeline {
   RefLedger::Entry* own_ref(const PendingSend& send);
   void reply(std::uint64_t session_id, const EventRef& event);
 
-  Broker& broker_;
-  BrokerParts& parts_;
+  const config::BrokerSettings& settings_;
+  PolicyChains chains_;
+  std::uint64_t chain_generation_ = 0;  // bumped by replace_chains()
+  SendTargets targets_;
+  SessionTable& sessions_;
+  Outbox& outbox_;
+  BrokerMetrics& broker_metrics_;
   runtime::Executor& loop_;
   SnowflakeGenerator ids_;
   RefLedger refs_;

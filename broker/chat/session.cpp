@@ -1,6 +1,5 @@
 #include "chat/session.hpp"
 
-#include "chat/broker.hpp"
 #include "runtime/executor.hpp"
 #include "runtime/logging.hpp"
 
@@ -11,10 +10,9 @@ OwnedCommand OwnedCommand::copy_of(const natter::Command& c) {
           std::string(c.password), c.since, c.has_since, c.before, c.limit};
 }
 
-Session::Session(Broker& broker, runtime::Executor& loop, std::uint64_t id,
-                 natter::ClientLink& link, natter::Fanout* fanout, bool inline_commands,
-                 std::string remote_address)
-    : broker_(broker),
+Session::Session(CommandSink& sink, runtime::Executor& loop, std::uint64_t id, natter::ClientLink& link,
+                 natter::Fanout* fanout, bool inline_commands, std::string remote_address)
+    : sink_(sink),
       loop_(loop),
       id_(id),
       link_(link),
@@ -24,7 +22,7 @@ Session::Session(Broker& broker, runtime::Executor& loop, std::uint64_t id,
 
 void Session::submit(const natter::Command& command) noexcept {
   try {
-    auto task = [this, c = OwnedCommand::copy_of(command)]() mutable { broker_.handle(*this, std::move(c)); };
+    auto task = [this, c = OwnedCommand::copy_of(command)]() mutable { sink_.handle(*this, std::move(c)); };
     if (inline_commands_) {
       loop_.run_or_post(std::move(task));
     } else {
@@ -37,33 +35,12 @@ void Session::submit(const natter::Command& command) noexcept {
 
 void Session::close() noexcept {
   try {
-    loop_.post([this] { broker_.end_session(*this); });
+    loop_.post([this] { sink_.end_session(*this); });
   } catch (const std::exception& e) {
     // Without the post the session would leak and its link never detach.
     runtime::log().critical("cannot end session {}: {}", id_, e.what());
     std::terminate();
   }
-}
-
-void Session::send(const EventRef& event, std::string_view room) {
-  if (closed) return;
-  if (!room.empty() && holds_back(room)) {
-    replaying.find(room)->second.push_back(event);
-    return;
-  }
-  if (fanout_) {
-    broker_.fanout().deliver(link_, *fanout_, event);
-  } else {
-    link_.deliver(*event);
-  }
-}
-
-void Session::send_error(std::string_view ref, natter::ErrorCode code, std::string_view message,
-                         std::uint32_t retry_after_ms) {
-  broker_.metrics().error(code);
-  auto event = EventBuffer::make(natter::EventKind::error);
-  event->set_ref(ref).set_error(code, message, retry_after_ms);
-  send(event);
 }
 
 }  // namespace natter::chat

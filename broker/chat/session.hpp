@@ -1,9 +1,11 @@
 #pragma once
-// One client connection as the broker sees it. The transport calls the
-// SessionPort methods from its own thread; they copy the command and hand
-// it to the broker loop, which runs it right there if the transport allows
-// (natter::InlineCommands) and the loop is idle. Everything else here is
-// loop state.
+// One client connection as the broker sees it: a plain record of who it
+// is and what it joined, plus the natter::SessionPort its transport calls.
+// The port's methods may run on the transport's thread: they copy the
+// command and hand it up through the session's CommandSink on the broker
+// loop (right there, if the transport allows inline commands and the loop
+// is idle). Everything else here is loop state. A session knows nothing
+// above it but its CommandSink.
 
 #include <cstdint>
 #include <map>
@@ -21,7 +23,7 @@ class Executor;
 
 namespace natter::chat {
 
-class Broker;
+class Session;
 
 // A Command with owned strings, so it can cross to the loop thread.
 struct OwnedCommand {
@@ -35,31 +37,40 @@ struct OwnedCommand {
   static OwnedCommand copy_of(const natter::Command& c);
 };
 
+// Where a session's commands and its end go: the broker's dispatcher.
+// Loop thread only.
+class CommandSink {
+ public:
+  virtual void handle(Session& session, OwnedCommand command) = 0;
+  // The transport closed the session; the sink detaches its link.
+  virtual void end_session(Session& session) = 0;
+
+ protected:
+  ~CommandSink() = default;
+};
+
 class Session final : public natter::SessionPort {
  public:
   // `fanout`: the link's transport's, or nullptr if it offers none.
   // `inline_commands`: the transport lets submit() run the command.
-  Session(Broker& broker, runtime::Executor& loop, std::uint64_t id, natter::ClientLink& link,
+  // `sink` and `loop` outlive the session.
+  Session(CommandSink& sink, runtime::Executor& loop, std::uint64_t id, natter::ClientLink& link,
           natter::Fanout* fanout, bool inline_commands, std::string remote_address);
 
+  // SessionPort: the transport's thread.
   void submit(const natter::Command& command) noexcept override;
   void close() noexcept override;
 
-  // Loop tasks only from here on.
+  // Loop thread only from here on.
   std::uint64_t id() const noexcept { return id_; }
   natter::ClientLink& link() const noexcept { return link_; }
   natter::Fanout* fanout() const noexcept { return fanout_; }
+  const std::string& remote_address() const noexcept { return remote_address_; }
+  bool joined(std::string_view room) const { return rooms.find(room) != rooms.end(); }
   // Whether live events for `room` are held back behind its replay.
   bool holds_back(std::string_view room) const {
     return !replaying.empty() && replaying.find(room) != replaying.end();
   }
-  const std::string& remote_address() const noexcept { return remote_address_; }
-
-  // Queues `event` for the client, or holds it back while `room` (if
-  // given) is replaying missed messages, so replay comes first.
-  void send(const EventRef& event, std::string_view room = {});
-  void send_error(std::string_view ref, natter::ErrorCode code, std::string_view message,
-                  std::uint32_t retry_after_ms = 0);
 
   std::string user;             // empty until authenticated
   bool closed = false;          // the transport closed the port
@@ -70,7 +81,7 @@ class Session final : public natter::SessionPort {
   std::vector<OwnedCommand> early_commands;
 
  private:
-  Broker& broker_;
+  CommandSink& sink_;
   runtime::Executor& loop_;
   std::uint64_t id_;
   natter::ClientLink& link_;

@@ -1,9 +1,9 @@
-// FanoutBatch: how one event reaches a room's members. Transports with a
+// Outbox: how one event reaches a room's members. Transports with a
 // Fanout get one call per event for all their links and one flush per run
 // of the loop; transports without (ABI 1.0) get one deliver() per link; a
 // member replaying the room gets the event after its replay.
 
-#include "chat/fanout_batch.hpp"
+#include "chat/outbox.hpp"
 
 #include <functional>
 #include <memory>
@@ -11,7 +11,7 @@
 
 #include <gtest/gtest.h>
 
-#include "chat/broker.hpp"
+#include "chat/broker_metrics.hpp"
 #include "chat/session.hpp"
 #include "runtime/executor.hpp"
 #include "runtime/metrics.hpp"
@@ -41,35 +41,19 @@ class RecordingFanout final : public natter::Fanout {
   int flushes = 0;
 };
 
-// The broker's other plugins, never reached by these tests.
-class NoStorage final : public natter::Storage {
+// The broker's dispatcher, never reached by these tests.
+class NoCommands final : public CommandSink {
  public:
-  bool start(natter::Diagnostic&) noexcept override { return true; }
-  void stop() noexcept override {}
-  void append(const natter::MessageView&, natter::AppendDone&) noexcept override {}
-  void history(const natter::HistoryQuery&, natter::HistoryDone&) noexcept override {}
-};
-class NoBus final : public natter::PubSub {
- public:
-  bool start(natter::BusListener&, natter::Diagnostic&) noexcept override { return true; }
-  void stop() noexcept override {}
-  void subscribe(std::string_view) noexcept override {}
-  void unsubscribe(std::string_view) noexcept override {}
-  void publish(std::string_view, std::span<const std::byte>) noexcept override {}
-};
-class NoAuth final : public natter::Authenticator {
- public:
-  bool start(natter::Diagnostic&) noexcept override { return true; }
-  void stop() noexcept override {}
-  void authenticate(const natter::ConnectInfo&, natter::AuthDone&) noexcept override {}
+  void handle(Session&, OwnedCommand) override {}
+  void end_session(Session&) override {}
 };
 
-class FanoutBatchTest : public ::testing::Test {
+class OutboxTest : public ::testing::Test {
  protected:
-  FanoutBatchTest() : broker_(config::BrokerSettings{}, BrokerParts{storage_, bus_, auth_, {}, {}, "s", "a", {}, {}}, loop_, metrics_) {}
+  OutboxTest() : broker_metrics_(metrics_, "s", "a"), outbox_(loop_, broker_metrics_) {}
 
   Session& member(RecordingLink& link, natter::Fanout* fanout) {
-    sessions_.push_back(std::make_unique<Session>(broker_, loop_, sessions_.size() + 1, link, fanout, false, "test"));
+    sessions_.push_back(std::make_unique<Session>(commands_, loop_, sessions_.size() + 1, link, fanout, false, "test"));
     return *sessions_.back();
   }
   // Runs `body` on the broker loop, as the broker does, and waits for it.
@@ -84,21 +68,20 @@ class FanoutBatchTest : public ::testing::Test {
   }
 
   runtime::MetricsRegistry metrics_;
-  NoStorage storage_;
-  NoBus bus_;
-  NoAuth auth_;
+  BrokerMetrics broker_metrics_;
+  NoCommands commands_;
   runtime::Executor loop_;
-  Broker broker_;
+  Outbox outbox_;
   std::vector<std::unique_ptr<Session>> sessions_;
 };
 
-TEST_F(FanoutBatchTest, OneCallPerTransportAndOneFlushAfterTheLoopsQueuedTasks) {
+TEST_F(OutboxTest, OneCallPerTransportAndOneFlushAfterTheLoopsQueuedTasks) {
   RecordingFanout ws, other;
   RecordingLink a, b, c;
   std::vector<Session*> room{&member(a, &ws), &member(b, &other), &member(c, &ws)};
   on_loop([&] {
-    broker_.fanout().deliver(room, message(), "lobby");
-    broker_.fanout().deliver(room, message(), "lobby");
+    outbox_.deliver(room, message(), "lobby");
+    outbox_.deliver(room, message(), "lobby");
     EXPECT_EQ(ws.flushes, 0);  // held back until the loop has run what is queued
   });
   loop_.barrier();
@@ -111,34 +94,34 @@ TEST_F(FanoutBatchTest, OneCallPerTransportAndOneFlushAfterTheLoopsQueuedTasks) 
   EXPECT_TRUE(a.delivered.empty());
 }
 
-TEST_F(FanoutBatchTest, ATransportWithoutFanoutGetsOneDeliverPerLink) {
+TEST_F(OutboxTest, ATransportWithoutFanoutGetsOneDeliverPerLink) {
   RecordingLink a, b;
   std::vector<Session*> room{&member(a, nullptr), &member(b, nullptr)};
   EventRef event = message();
-  on_loop([&] { broker_.fanout().deliver(room, event, "lobby"); });
+  on_loop([&] { outbox_.deliver(room, event, "lobby"); });
   ASSERT_EQ(a.delivered.size(), 1u);
   ASSERT_EQ(b.delivered.size(), 1u);
   EXPECT_EQ(a.delivered[0], b.delivered[0]);  // one shared event, encoded once
 }
 
-TEST_F(FanoutBatchTest, AMemberReplayingTheRoomGetsLiveEventsAfterItsReplay) {
+TEST_F(OutboxTest, AMemberReplayingTheRoomGetsLiveEventsAfterItsReplay) {
   RecordingFanout ws;
   RecordingLink replaying, live;
   Session& late = member(replaying, &ws);
   late.replaying["lobby"];
   std::vector<Session*> room{&late, &member(live, &ws)};
-  on_loop([&] { broker_.fanout().deliver(room, message(), "lobby"); });
+  on_loop([&] { outbox_.deliver(room, message(), "lobby"); });
   ASSERT_EQ(ws.calls.size(), 1u);
   EXPECT_EQ(ws.calls[0].links, (std::vector<natter::ClientLink*>{&live}));
   EXPECT_EQ(late.replaying["lobby"].size(), 1u);  // held for after the replay
 }
 
-TEST_F(FanoutBatchTest, AnAckToOneLinkIsCorkedWithTheFanout) {
+TEST_F(OutboxTest, AnAckToOneLinkIsCorkedWithTheFanout) {
   RecordingFanout ws;
   RecordingLink publisher;
   Session& sender = member(publisher, &ws);
   on_loop([&] {
-    sender.send(EventBuffer::make(natter::EventKind::ack));
+    outbox_.send(sender, EventBuffer::make(natter::EventKind::ack));
     EXPECT_EQ(ws.flushes, 0);
   });
   loop_.barrier();

@@ -1,0 +1,29 @@
+#pragma once
+// The plugins the chat services work through. The daemon owns every
+// plugin and keeps it alive until the broker is gone; these are borrowed.
+
+#include <string>
+#include <vector>
+
+#include <natter/plugin.hpp>
+
+namespace natter::chat {
+
+// The rate limiters and filters every message passes, in config order.
+// A reload replaces them whole (SendPipeline::replace_chains).
+struct PolicyChains {
+  std::vector<natter::RateLimiter*> limiters;
+  std::vector<natter::Filter*> filters;
+  // For metrics: one name per plugin above, in the same order.
+  std::vector<std::string> limiter_names, filter_names;
+};
+
+struct BrokerParts {
+  natter::Storage& storage;
+  natter::PubSub& pubsub;
+  natter::Authenticator& auth;
+  std::string storage_name, auth_name;  // for metrics
+  PolicyChains chains;
+};
+
+}  // namespace natter::chat

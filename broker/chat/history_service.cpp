@@ -1,0 +1,88 @@
+#include "chat/history_service.hpp"
+
+#include <chrono>
+
+#include "chat/history_merge.hpp"
+#include "chat/loop_completions.hpp"
+
+namespace natter::chat {
+
+namespace {
+constexpr std::uint32_t kDefaultHistoryPage = 50;
+}  // namespace
+
+HistoryService::HistoryService(const config::BrokerSettings& settings, natter::Storage& storage,
+                               SessionTable& sessions, RoomDirectory& rooms, Outbox& outbox, BrokerMetrics& metrics,
+                               runtime::Executor& loop)
+    : settings_(settings),
+      storage_(storage),
+      sessions_(sessions),
+      rooms_(rooms),
+      outbox_(outbox),
+      metrics_(metrics),
+      loop_(loop) {}
+
+void HistoryService::page(Session& session, const OwnedCommand& command) {
+  if (!session.joined(command.room)) {
+    outbox_.send_error(session, command.ref, natter::ErrorCode::not_member,
+                       "join room '" + command.room + "' to read its history");
+    return;
+  }
+  std::uint32_t limit = command.limit ? command.limit : kDefaultHistoryPage;
+  if (limit > settings_.history_page_max) limit = settings_.history_page_max;
+  read(session, {command.room, command.before, 0, limit},
+       [this, room = command.room, ref = command.ref](Session& s, natter::ErrorCode code, const std::string& detail,
+                                                      std::vector<StoredMessage> messages) {
+         if (code != natter::ErrorCode::none) {
+           outbox_.send_error(s, ref, natter::ErrorCode::unavailable, "history is unavailable: " + detail);
+           return;
+         }
+         auto page = EventBuffer::make(natter::EventKind::history);
+         page->set_ref(ref).set_room(room);
+         page->set_messages(std::move(messages));
+         outbox_.send(s, page);
+       });
+}
+
+void HistoryService::replay(Session& session, const OwnedCommand& command) {
+  session.replaying[command.room];
+  read(session, {command.room, 0, command.since, settings_.recovery_max},
+       [this, room = command.room, ref = command.ref, since = command.since](
+           Session& s, natter::ErrorCode code, const std::string& detail, std::vector<StoredMessage> missed) {
+         auto held = s.replaying.find(room);
+         if (held == s.replaying.end()) return;  // left meanwhile
+         std::vector<EventRef> live = std::move(held->second);
+         s.replaying.erase(held);
+         if (code != natter::ErrorCode::none) {
+           outbox_.send_error(s, ref, natter::ErrorCode::unavailable, "could not replay missed messages: " + detail);
+         }
+         std::uint64_t last = since;
+         for (const auto& m : missed) {
+           auto event = EventBuffer::make(natter::EventKind::message);
+           event->set_message(m.view());
+           outbox_.send(s, event);
+           last = m.id;
+         }
+         for (const auto& event : live) {
+           if (event->event().message.id > last) outbox_.send(s, event);
+         }
+       });
+}
+
+void HistoryService::read(const Session& session, const natter::HistoryQuery& query, PageHandler then) {
+  const auto asked = std::chrono::steady_clock::now();
+  auto* read = new PageRead(loop_, [this, id = session.id(), query = natter::HistoryQuery(query), room = std::string(query.room), asked,
+                                    then = std::move(then)](natter::ErrorCode code, std::string detail,
+                                                            std::vector<StoredMessage> stored) mutable {
+    metrics_.history.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - asked).count());
+    Session* s = sessions_.find(id);
+    if (!s) return;
+    // The captured query's room view pointed into a string that has moved.
+    query.room = room;
+    Room* recent = rooms_.find(room);
+    then(*s, code, detail, merge_history_page(query, stored, recent ? &recent->recent : nullptr));
+  });
+  storage_.history(query, *read);
+}
+
+}  // namespace natter::chat

@@ -1,0 +1,70 @@
+#include "chat/outbox.hpp"
+
+#include <utility>
+
+namespace natter::chat {
+
+Outbox::Group& Outbox::group_of(natter::Fanout* fanout) {
+  for (Group& group : groups_) {
+    if (group.fanout == fanout) return group;
+  }
+  return groups_.emplace_back(Group{fanout, {}});
+}
+
+void Outbox::deliver(std::span<Session* const> members, const EventRef& event, std::string_view room) {
+  for (Session* member : members) {
+    if (member->closed) continue;
+    if (!member->fanout() || member->holds_back(room)) {
+      send(*member, event, room);
+      continue;
+    }
+    group_of(member->fanout()).links.push_back(&member->link());
+  }
+  for (Group& group : groups_) {
+    if (group.links.empty()) continue;
+    group.fanout->deliver(group.links, *event);
+    group.links.clear();
+    flush_later(group);
+  }
+}
+
+void Outbox::send(Session& session, const EventRef& event, std::string_view room) {
+  if (session.closed) return;
+  if (!room.empty() && session.holds_back(room)) {
+    session.replaying.find(room)->second.push_back(event);
+    return;
+  }
+  natter::Fanout* fanout = session.fanout();
+  if (!fanout) {
+    session.link().deliver(*event);
+    return;
+  }
+  natter::ClientLink* const links[] = {&session.link()};
+  fanout->deliver(links, *event);
+  flush_later(group_of(fanout));
+}
+
+void Outbox::send_error(Session& session, std::string_view ref, natter::ErrorCode code, std::string_view message,
+                        std::uint32_t retry_after_ms) {
+  metrics_.error(code);
+  auto event = EventBuffer::make(natter::EventKind::error);
+  event->set_ref(ref).set_error(code, message, retry_after_ms);
+  send(session, event);
+}
+
+void Outbox::flush_later(Group& group) {
+  group.unflushed = true;
+  if (!flush_posted_) {
+    flush_posted_ = true;
+    loop_.post([this] { flush(); });  // after the tasks already queued
+  }
+}
+
+void Outbox::flush() {
+  flush_posted_ = false;
+  for (Group& group : groups_) {
+    if (std::exchange(group.unflushed, false)) group.fanout->flush();
+  }
+}
+
+}  // namespace natter::chat

@@ -1,0 +1,58 @@
+#include "chat/sign_in.hpp"
+
+#include <chrono>
+#include <memory>
+
+#include "chat/loop_completions.hpp"
+
+namespace natter::chat {
+
+SignIn::SignIn(std::uint32_t node_id, natter::Authenticator& auth, SessionTable& sessions, Outbox& outbox,
+               CommandSink& commands, BrokerMetrics& metrics, runtime::Executor& loop)
+    : node_id_(node_id),
+      auth_(auth),
+      sessions_(sessions),
+      outbox_(outbox),
+      commands_(commands),
+      metrics_(metrics),
+      loop_(loop) {}
+
+natter::SessionPort* SignIn::open(natter::ClientLink& link, const natter::ConnectInfo& info,
+                                  natter::Fanout* fanout, bool inline_commands) noexcept {
+  // Allocation failure here leaves no way to answer the transport; the
+  // contract says never nullptr, so terminate() (noexcept) is the outcome.
+  const std::uint64_t id = next_session_id_.fetch_add(1, std::memory_order_relaxed);
+  auto* session = new Session(commands_, loop_, id, link, fanout, inline_commands, std::string(info.remote_address));
+  // Tasks run in order, so this lands before anything the session posts.
+  loop_.post([this, session] { sessions_.add(std::unique_ptr<Session>(session)); });
+  const auto asked = std::chrono::steady_clock::now();
+  auth_.authenticate(info, *new AuthAttempt(loop_, [this, id, asked](bool ok, std::string text) {
+    metrics_.authenticate.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - asked).count());
+    if (ok) {
+      authenticated(id, std::move(text));
+    } else {
+      refused(id, std::move(text));
+    }
+  }));
+  return session;
+}
+
+void SignIn::authenticated(std::uint64_t session_id, std::string user) {
+  Session* session = sessions_.find(session_id);
+  if (!session) return;
+  session->user = std::move(user);
+  auto welcome = EventBuffer::make(natter::EventKind::welcome);
+  welcome->set_user(session->user).set_node(node_id_);
+  outbox_.send(*session, welcome);
+  auto early = std::move(session->early_commands);
+  for (auto& command : early) commands_.handle(*session, std::move(command));
+}
+
+void SignIn::refused(std::uint64_t session_id, std::string reason) {
+  Session* session = sessions_.find(session_id);
+  if (!session) return;
+  outbox_.send_error(*session, {}, natter::ErrorCode::unauthorized, reason);
+  session->link().close(natter::CloseCode::unauthorized, reason);
+}
+
+}  // namespace natter::chat

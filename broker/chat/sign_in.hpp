@@ -1,0 +1,49 @@
+#pragma once
+// A connection becomes a session: the session is opened for the
+// transport, the auth plugin decides who it is, and the client hears
+// `welcome` (then the commands it sent meanwhile run) or is refused and
+// closed. open() runs on the transport's thread; the rest on the loop.
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+#include <natter/plugin.hpp>
+
+#include "chat/broker_metrics.hpp"
+#include "chat/outbox.hpp"
+#include "chat/session.hpp"
+#include "chat/session_table.hpp"
+#include "runtime/executor.hpp"
+
+namespace natter::chat {
+
+class SignIn {
+ public:
+  // Borrows everything; all of it outlives the service. Commands that
+  // arrive before authentication ends are kept on the session and handed
+  // to `commands` once it has.
+  SignIn(std::uint32_t node_id, natter::Authenticator& auth, SessionTable& sessions, Outbox& outbox,
+         CommandSink& commands, BrokerMetrics& metrics, runtime::Executor& loop);
+
+  // Any thread: BrokerEntry::open_session for a link whose transport also
+  // takes events through `fanout` (nullptr: it does not) and, with
+  // `inline_commands`, lets its commands run on its own thread.
+  natter::SessionPort* open(natter::ClientLink& link, const natter::ConnectInfo& info, natter::Fanout* fanout,
+                            bool inline_commands) noexcept;
+
+ private:
+  void authenticated(std::uint64_t session_id, std::string user);
+  void refused(std::uint64_t session_id, std::string reason);
+
+  std::uint32_t node_id_;
+  natter::Authenticator& auth_;
+  SessionTable& sessions_;
+  Outbox& outbox_;
+  CommandSink& commands_;
+  BrokerMetrics& metrics_;
+  runtime::Executor& loop_;
+  std::atomic<std::uint64_t> next_session_id_{1};
+};
+
+}  // namespace natter::chat
