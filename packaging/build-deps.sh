@@ -3,16 +3,26 @@
 # everything is already there.
 #   packaging/build-deps.sh          to build and run natterd
 #   packaging/build-deps.sh --test   also the servers and tools the tests use
+#   packaging/build-deps.sh --bench  also the peers bench/ measures natter against
 set -eu
 packages="cmake ninja-build ccache g++ pkg-config
   libboost1.81-dev libboost-json1.81-dev libtoml11-dev libspdlog-dev libcli11-dev
   libsqlite3-dev libssl-dev libgtest-dev libmariadb-dev libsystemd-dev libjemalloc-dev
   python3 python3-websockets"
-if [ "${1:-}" = "--test" ]; then
-  packages="$packages
-  mariadb-server python3-prometheus-client
-  debhelper dpkg-dev fakeroot lintian debootstrap systemd systemd-container"
-fi
+case "${1:-}" in
+  --test)
+    # clang and libc++: a plugin author's other toolchains (tests/sdk).
+    packages="$packages
+  mariadb-server python3-prometheus-client clang libc++-dev libc++abi-dev
+  debhelper dpkg-dev fakeroot lintian debootstrap systemd systemd-container" ;;
+  --bench)
+    # Node.js runs the npm peers (bench/peers/node_*); a node already on
+    # PATH is used as it is.
+    packages="$packages mariadb-server libwebsocketpp-dev"
+    command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || packages="$packages nodejs npm" ;;
+  "") ;;
+  *) echo "usage: $0 [--test | --bench]" >&2; exit 2 ;;
+esac
 missing=""
 for p in $packages; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -27,6 +27,15 @@ bool known_kind(std::uint32_t kind) { return kind >= 1 && kind <= 6; }
 constexpr std::uint32_t kMinDescriptorSize =
     offsetof(natter_plugin_descriptor, destroy) + sizeof(natter_plugin_descriptor::destroy);
 
+// Whether the plugin was built against the broker's standard library, as
+// far as its descriptor says.
+bool same_standard_library(const natter_plugin_descriptor& d) {
+  constexpr std::uint32_t needed = offsetof(natter_plugin_descriptor, standard_library) +
+                                   sizeof(natter_plugin_descriptor::standard_library);
+  if (d.struct_size < needed) return true;
+  return d.standard_library && std::string_view(d.standard_library) == natter::kStandardLibrary;
+}
+
 }  // namespace
 
 PluginLoader::PluginLoader(std::vector<std::string> dirs) : dirs_(std::move(dirs)) {}
@@ -74,6 +83,14 @@ LoadedLibrary PluginLoader::load(const std::string& path,
   if (d.struct_size < kMinDescriptorSize || !d.name || !d.version || !d.create || !d.destroy ||
       (d.key_count && !d.keys)) {
     throw PluginError(path + ": plugin '" + name + "' has an incomplete descriptor");
+  }
+  if (!same_standard_library(d)) {
+    // Calling into it would read every string_view the wrong way round.
+    throw PluginError(path + ": plugin '" + name + "' was built against the C++ standard library " +
+                      (d.standard_library ? d.standard_library : "(none named)") + ", natterd against " +
+                      natter::kStandardLibrary +
+                      "; std::string_view and std::span cross the plugin boundary and differ between them "
+                      "(rebuild the plugin against " + natter::kStandardLibrary + ")");
   }
   if (!known_kind(d.kind)) {
     throw PluginError(path + ": plugin '" + name + "' declares unknown kind " +

@@ -33,10 +33,24 @@ class ExamplePluginTest(unittest.IsolatedAsyncioTestCase):
         cls.example = os.path.join(cls.dir, "filter_tag")
         shutil.copytree(os.path.join(SOURCE, "sdk", "examples", "filter_tag"), cls.example)
         cls.build = os.path.join(cls.dir, "build")
-        run("cmake", "-S", cls.example, "-B", cls.build, "-G", "Ninja",
-            f"-DCMAKE_PREFIX_PATH={cls.stage}")
-        run("cmake", "--build", cls.build)
-        cls.plugin = os.path.join(cls.build, "natter_filter_tag.so")
+        cls.plugin = cls.build_example(cls.build)
+
+    @classmethod
+    def build_example(cls, build, *cmake_args):
+        """The example built out of tree in `build`; the path of its .so."""
+        run("cmake", "-S", cls.example, "-B", build, "-G", "Ninja", f"-DCMAKE_PREFIX_PATH={cls.stage}",
+            *cmake_args)
+        run("cmake", "--build", build)
+        return os.path.join(build, "natter_filter_tag.so")
+
+    def conformance(self, plugin):
+        """natter-conformance's filter suite on `plugin`, as a plugin author runs it."""
+        config = os.path.join(self.dir, "tag.toml")
+        with open(config, "w") as f:
+            f.write('tag = "[ex]"\nreject_word = "spam"\n')
+        return subprocess.run([os.path.join(self.stage, "bin", "natter-conformance"), "filter",
+                               "--plugin", plugin, "--config", config],
+                              capture_output=True, text=True, timeout=120)
 
     @classmethod
     def tearDownClass(cls):
@@ -49,12 +63,37 @@ class ExamplePluginTest(unittest.IsolatedAsyncioTestCase):
         self.assertNotIn(SOURCE, flags)
 
     def test_the_example_passes_the_filter_conformance_kit(self):
-        config = os.path.join(self.dir, "tag.toml")
-        with open(config, "w") as f:
-            f.write('tag = "[ex]"\nreject_word = "spam"\n')
-        result = run(os.path.join(self.stage, "bin", "natter-conformance"), "filter",
-                     "--plugin", self.plugin, "--config", config)
+        result = self.conformance(self.plugin)
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
         self.assertIn("[  PASSED  ] 6 tests.", result.stdout)
+
+    def test_built_with_clang_against_libstdcxx_it_loads_and_passes_the_kit(self):
+        plugin = self.build_example(os.path.join(self.dir, "build-clang"), "-DCMAKE_CXX_COMPILER=clang++")
+        result = self.conformance(plugin)
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        self.assertIn("[  PASSED  ] 6 tests.", result.stdout)
+
+    def test_built_against_libcxx_it_is_refused_with_one_clear_line_never_a_crash(self):
+        # libc++ lays std::string_view out the other way round; calling
+        # into such a plugin crashed natterd before it was refused.
+        plugin = self.build_example(os.path.join(self.dir, "build-libcxx"), "-DCMAKE_CXX_COMPILER=clang++",
+                                    "-DCMAKE_CXX_FLAGS=-stdlib=libc++",
+                                    "-DCMAKE_MODULE_LINKER_FLAGS=-stdlib=libc++")
+        why = (f"{plugin}: plugin 'tag' was built against the C++ standard library libc++, "
+               "natterd against libstdc++")
+        result = self.conformance(plugin)
+        self.assertEqual(result.returncode, 2, result.stdout + result.stderr)
+        self.assertIn(why, result.stderr)
+
+        config = os.path.join(self.dir, "libcxx.toml")
+        with open(config, "w") as f:
+            f.write(f'[storage]\nplugin = "sqlite"\npath = "{self.dir}/libcxx.db"\n'
+                    f'[[transport]]\nplugin = "websocket"\n'
+                    f'[[filter]]\nplugin = "{plugin}"\ntag = "[ex]"\n')
+        checked = subprocess.run([os.environ["NATTERD"], "--check-config", "--config", config],
+                                 capture_output=True, text=True, timeout=60)
+        self.assertGreater(checked.returncode, 0, "natterd must exit with an error, not die of a signal")
+        self.assertIn(why, checked.stderr + checked.stdout)
 
     def test_the_installed_conformance_runner_checks_a_storage_plugin_anywhere(self):
         # A storage .so that lives nowhere near the source or build tree.

@@ -10,6 +10,7 @@
 // existing interface never grows.
 
 #include <cstdint>
+#include <version>
 
 #include "natter/host.hpp"
 
@@ -22,6 +23,20 @@ inline constexpr std::uint32_t kAbiMajor = 1;
 // 1.2: the InlineCommands interface.
 // 1.3: the BatchesCompletions and CompletionRuns interfaces.
 inline constexpr std::uint32_t kAbiMinor = 3;
+
+// The C++ standard library this side of the boundary is built against.
+// std::string_view and std::span cross the boundary, and libstdc++ and
+// libc++ lay them out differently (pointer and length swapped), so a
+// plugin and a broker built against different ones cannot call each
+// other: the broker refuses such a plugin by this name, before calling it.
+inline constexpr const char* kStandardLibrary =
+#if defined(_LIBCPP_VERSION)
+    "libc++";
+#elif defined(__GLIBCXX__)
+    "libstdc++";
+#else
+    "unknown";
+#endif
 
 // Numbers are ABI and never reused.
 enum class PluginKind : std::uint32_t {
@@ -82,6 +97,9 @@ struct natter_plugin_descriptor {
   // natter::Fanout::kInterface), or nullptr if it has none by that name.
   // The pointer lives as long as the instance. Main thread only.
   void* (*query)(natter::Plugin* instance, const char* name);
+  // natter::kStandardLibrary as the plugin saw it. A descriptor too short
+  // to hold it (built before this field existed) is taken to match.
+  const char* standard_library;
 };
 
 }  // extern "C"

@@ -104,6 +104,7 @@ void* query_plugin(Plugin* instance, const char* name) {
       &natter::detail::create_plugin<CLASS>,                                              \
       &natter::detail::destroy_plugin<CLASS>,                                             \
       &natter::detail::query_plugin<CLASS>,                                               \
+      natter::kStandardLibrary,                                                           \
   };
 
 namespace natter {
