@@ -29,6 +29,7 @@ medians, and a last block gives each server's range.
 import argparse
 import json
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -38,6 +39,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BUILD = os.environ.get("NATTER_BUILD_DIR", os.path.join(HERE, "..", "build"))
+LOADGEN = os.path.join(BUILD, "bin", "natter_loadgen")
 
 
 def free_port(taken=()):
@@ -74,7 +76,7 @@ def start_natter(work, port, opts):
     # Threads inherit their creator's CPUs, and the I/O thread then pins
     # itself to `cpus`: so natterd starts on the CPU its other threads keep.
     others_only = None if opts.other_cpu is None else lambda: os.sched_setaffinity(0, {opts.other_cpu})
-    return subprocess.Popen([os.path.join(BUILD, "bin", "natterd"), "--config", config], preexec_fn=others_only)
+    return subprocess.Popen([opts.natterd, "--config", config], preexec_fn=others_only)
 
 
 def start_websocketpp(work, port, opts):
@@ -83,6 +85,21 @@ def start_websocketpp(work, port, opts):
 
 def start_ceiling(work, port, opts):
     return subprocess.Popen([os.path.join(BUILD, "bin", "natter_peer_ceiling"), str(port)])
+
+
+def missing(name, opts):
+    """Why server `name` cannot run here, in one line, or None."""
+    built = {"natter": opts.natterd,
+             "websocketpp": os.path.join(BUILD, "bin", "natter_peer_websocketpp"),
+             "ceiling": os.path.join(BUILD, "bin", "natter_peer_ceiling")}
+    if name in built and not os.access(built[name], os.X_OK):
+        if name == "websocketpp":
+            return (f"{built[name]} is not built: run packaging/build-deps.sh --bench "
+                    "(it installs libwebsocketpp-dev), then configure and build again")
+        return f"{built[name]} is not built: build natter first (README.md)"
+    if name.startswith("node-") and not shutil.which("node"):
+        return "node is not installed: run packaging/build-deps.sh --bench"
+    return None
 
 
 def start_node_peer(folder, port):
@@ -122,7 +139,7 @@ def measure(name, loadgen_args, opts):
             if opts.server_cpu is not None and name != "natter":
                 pin_process(server.pid, opts.server_cpu)
             pin_generator = None if opts.generator_cpu is None else lambda: os.sched_setaffinity(0, {opts.generator_cpu})
-            out = subprocess.run([os.path.join(BUILD, "bin", "natter_loadgen"), "--url",
+            out = subprocess.run([LOADGEN, "--url",
                                   f"ws://127.0.0.1:{port}/ws", "--server-pid", str(server.pid),
                                   *loadgen_args, *PROTOCOL.get(name, [])], capture_output=True, text=True,
                                  timeout=600, preexec_fn=pin_generator)
@@ -162,7 +179,11 @@ def print_ranges(runs_by_server, scenario):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--servers", default="natter,websocketpp,node-ws,node-socketio,ceiling")
+    parser.add_argument("--servers", default="natter,websocketpp,node-ws,node-socketio,ceiling",
+                        help=f"comma-separated, from {','.join(SERVERS)}")
+    parser.add_argument("--natterd", default=os.path.join(BUILD, "bin", "natterd"), metavar="PATH",
+                        help="the natterd to measure (default: this build's), to compare two builds; "
+                             "it finds its plugins in its bin/../lib/natter/plugins")
     parser.add_argument("--ack-after", default="persisted", choices=["persisted", "accepted"])
     placement = parser.add_mutually_exclusive_group()
     placement.add_argument("--generator-cpu", type=int, metavar="CPU",
@@ -196,6 +217,13 @@ def main():
         if cpu is not None and cpu not in allowed:
             parser.error(f"CPU {cpu} is not one this process may use ({','.join(map(str, sorted(allowed)))})")
     names = args.servers.split(",")
+    for name in names:
+        if name not in SERVERS:
+            parser.error(f"no server named {name!r} (known: {', '.join(SERVERS)})")
+        if why := missing(name, args):
+            parser.error(f"{name}: {why}")
+    if not os.access(LOADGEN, os.X_OK):
+        parser.error(f"{LOADGEN} is not built: build natter first (README.md)")
     runs_by_server = {name: [] for name in names}
     for run in range(args.repeat):
         for name in names:

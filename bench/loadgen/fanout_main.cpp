@@ -217,7 +217,10 @@ int main(int argc, char** argv) try {
   std::vector<std::int64_t> scheduled(static_cast<std::size_t>(total));  // by ref number
   std::vector<char> buffer(4 << 20);
   std::vector<epoll_event> events(1024);
-  const std::string pad(static_cast<std::size_t>(std::max(0, o.body_bytes - 20)), 'x');
+  // A body is its send time as 19 digits and a space, then padding, so it
+  // is exactly --body-bytes long (20 at the least).
+  constexpr int kStampBytes = 20;
+  const std::string pad(static_cast<std::size_t>(std::max(0, o.body_bytes - kStampBytes)), 'x');
   std::vector<std::string> out(static_cast<std::size_t>(publishers));
   long sent = 0, acked = 0, delivered = 0, subscribers_done = 0;
   int joined = 0;
@@ -230,8 +233,8 @@ int main(int argc, char** argv) try {
     auto& room = rooms[static_cast<std::size_t>(r)];
     const long ref = static_cast<long>(r) * o.messages + room.sent;
     scheduled[static_cast<std::size_t>(ref)] = stamp;
-    char body[64];
-    const int n = std::snprintf(body, sizeof body, "%lld ", static_cast<long long>(stamp));
+    char body[kStampBytes + 1];
+    const int n = std::snprintf(body, sizeof body, "%019lld ", static_cast<long long>(stamp));
     wire.command(out[static_cast<std::size_t>(r / kRoomsPerPublisher)], "send",
                  R"("room":")" + room.name + R"(","ref":"m)" + std::to_string(ref) + R"(","body":")" +
                      std::string(body, static_cast<std::size_t>(n)) + pad + R"(")");

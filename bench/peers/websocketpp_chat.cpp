@@ -1,8 +1,11 @@
 // A tiny pub/sub server on websocketpp (Asio), for side-by-side benchmarks:
 // the natter.v1 subset natter_loadgen uses (welcome on connect, join ->
-// joined, send -> message to every member and ack to the sender), done the way websocketpp's own
-// broadcast example does it. No storage, no ids worth the name: it is the
-// floor a broker's real work is compared against.
+// joined, send -> message to every member and ack to the sender). A
+// message is framed once and the same prepared frame is queued to every
+// member, as a careful websocketpp user broadcasts (websocketpp's own
+// broadcast example frames it once per connection instead). No storage,
+// no ids worth the name: the floor a broker's real work is compared
+// against. One thread, like websocketpp's examples.
 //
 //   natter_peer_websocketpp PORT
 
@@ -13,9 +16,11 @@
 #include <string>
 
 #include <websocketpp/config/asio_no_tls.hpp>
+#include <websocketpp/processors/hybi13.hpp>
 #include <websocketpp/server.hpp>
 
-using Server = websocketpp::server<websocketpp::config::asio>;
+using Config = websocketpp::config::asio;
+using Server = websocketpp::server<Config>;
 using Handle = websocketpp::connection_hdl;
 
 namespace {
@@ -30,6 +35,24 @@ std::string field(const std::string& json, const std::string& key) {
   return json.substr(at, json.find('"', at) - at);
 }
 
+// Frames a text message once, for any number of connections: a server's
+// frames are not masked, so one prepared frame fits every client.
+class Framer {
+ public:
+  Server::message_ptr frame(const std::string& text) {
+    auto in = messages_->get_message(websocketpp::frame::opcode::text, text.size());
+    in->set_payload(text);
+    auto out = messages_->get_message();
+    if (framer_.prepare_data_frame(in, out)) return nullptr;
+    return out;
+  }
+
+ private:
+  Config::rng_type rng_;
+  Config::con_msg_manager_type::ptr messages_ = websocketpp::lib::make_shared<Config::con_msg_manager_type>();
+  websocketpp::processor::hybi13<Config> framer_{false, true, messages_, rng_};
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -37,6 +60,7 @@ int main(int argc, char** argv) {
   std::map<std::string, std::set<Handle, std::owner_less<Handle>>> rooms;
   std::map<Handle, std::string, std::owner_less<Handle>> users;
   unsigned long long next_id = 1;
+  Framer framer;
 
   server.clear_access_channels(websocketpp::log::alevel::all);
   server.clear_error_channels(websocketpp::log::elevel::all);
@@ -76,7 +100,8 @@ int main(int argc, char** argv) {
       const std::string event = R"({"type":"message","room":")" + room + R"(","id":")" + id +
                                 R"(","ts":)" + std::to_string(ts) + R"(,"from":")" + users[h] +
                                 R"(","body":")" + field(json, "body") + R"("})";
-      for (const auto& member : rooms[room]) server.send(member, event, websocketpp::frame::opcode::text);
+      const auto frame = framer.frame(event);
+      for (const auto& member : rooms[room]) server.send(member, frame);
       server.send(h, R"({"type":"ack","ref":")" + ref + R"(","room":")" + room + R"(","id":")" + id + R"("})",
                   websocketpp::frame::opcode::text);
     }
