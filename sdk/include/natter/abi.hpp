@@ -2,7 +2,7 @@
 // The one symbol a plugin exports. The broker reads it first and refuses a
 // plugin whose ABI, kind or shape it does not speak, before calling into it.
 //
-// Rules of the boundary (see DESIGN.md, "Plugin contract"): interfaces are
+// Rules of the boundary (docs/architecture.md, "The plugin boundary"): interfaces are
 // pure virtual with noexcept methods taking SDK value types, string_view,
 // span, integers and other SDK interfaces. No exception, std::string,
 // std::function, Boost or toml11 type crosses it. Whoever allocates frees.
