@@ -17,6 +17,7 @@
 #include "runtime/executor.hpp"
 #include "runtime/logging.hpp"
 #include "runtime/metrics.hpp"
+#include "runtime/timers.hpp"
 
 namespace natter {
 
@@ -48,6 +49,8 @@ struct Daemon::Parts {
   std::unique_ptr<chat::Broker> broker;
   std::vector<std::unique_ptr<chat::TransportEntry>> entries;  // one per transport
   std::unique_ptr<runtime::Executor> loop;
+  // Stopped before the loop it posts to (see ~Daemon).
+  std::unique_ptr<runtime::Timers> timers;
   // Handed to storage plugins; outlives them (destroyed with Parts).
   chat::LoopCompletionRuns completion_runs;
   // Instances that started, in order, with how to stop them.
@@ -63,6 +66,7 @@ Daemon::Daemon(config::Settings settings) : parts_(std::make_unique<Parts>()) {
 
 Daemon::~Daemon() {
   if (!parts_) return;
+  parts_->timers.reset();
   parts_->loop.reset();
   parts_->broker.reset();
   parts_->plugins.reset();
@@ -83,6 +87,7 @@ int Daemon::run() {
              p.admin->port());
   }
   p.loop = std::make_unique<runtime::Executor>();
+  p.timers = std::make_unique<runtime::Timers>(*p.loop);
   const auto& set = *p.plugins;
   chat::BrokerParts wiring{set.storage(),
                            set.pubsub(),
@@ -91,7 +96,7 @@ int Daemon::run() {
                            set.names(PluginKind::auth).front(),
                            {set.limiters(), set.filters(), set.names(PluginKind::ratelimit),
                             set.names(PluginKind::filter)}};
-  p.broker = std::make_unique<chat::Broker>(p.settings.broker, std::move(wiring), *p.loop, p.metrics);
+  p.broker = std::make_unique<chat::Broker>(p.settings.broker, std::move(wiring), *p.loop, *p.timers, p.metrics);
 
   auto stop_started = [&] {
     for (auto it = p.started.rbegin(); it != p.started.rend(); ++it) {
@@ -118,11 +123,12 @@ int Daemon::run() {
       case PluginKind::filter: ok = instance->as<natter::Filter>().start(why); break;
       case PluginKind::transport:
       {
-        auto* fanout = instance->query<natter::Fanout>();
-        const bool inline_commands = instance->query<natter::InlineCommands>() != nullptr;
-        log.debug("[{}] transport: fanout {}, inline commands {}", instance->name(), fanout ? "yes" : "no",
-                  inline_commands ? "yes" : "no");
-        p.entries.push_back(std::make_unique<chat::TransportEntry>(*p.broker, fanout, inline_commands));
+        const chat::TransportTraits traits{instance->query<natter::Fanout>(),
+                                           instance->query<natter::InlineCommands>() != nullptr,
+                                           instance->abi_minor()};
+        log.debug("[{}] transport: ABI 1.{}, fanout {}, inline commands {}", instance->name(), traits.abi_minor,
+                  traits.fanout ? "yes" : "no", traits.inline_commands ? "yes" : "no");
+        p.entries.push_back(std::make_unique<chat::TransportEntry>(*p.broker, traits));
         ok = instance->as<natter::Transport>().start(*p.entries.back(), why);
         break;
       }

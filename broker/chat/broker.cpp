@@ -13,7 +13,7 @@ constexpr std::size_t kMaxEarlyCommands = 64;
 }  // namespace
 
 Broker::Broker(const config::BrokerSettings& settings, BrokerParts parts, runtime::Executor& loop,
-               runtime::MetricsRegistry& metrics)
+               runtime::Timers& timers, runtime::MetricsRegistry& metrics)
     : settings_(settings),
       loop_(loop),
       metrics_(metrics, parts.storage_name, parts.auth_name),
@@ -23,14 +23,15 @@ Broker::Broker(const config::BrokerSettings& settings, BrokerParts parts, runtim
       room_delivery_(rooms_, outbox_, metrics),
       membership_(settings_, rooms_, outbox_, parts.pubsub, metrics),
       history_(settings_, parts.storage, sessions_, rooms_, outbox_, metrics_, loop),
+      typing_(settings_, rooms_, outbox_, timers, metrics),
       sends_(settings_, std::move(parts.chains), {parts.storage, parts.pubsub, room_delivery_}, sessions_,
              outbox_, metrics_, loop, metrics),
       sign_in_(settings_.node_id, parts.auth, sessions_, outbox_, *this, metrics_, loop),
       bus_inbox_(settings_.node_id, room_delivery_, loop, metrics) {}
 
 natter::SessionPort* Broker::open_session(natter::ClientLink& link, const natter::ConnectInfo& info,
-                                          natter::Fanout* fanout, bool inline_commands) noexcept {
-  return sign_in_.open(link, info, fanout, inline_commands);
+                                          TransportTraits transport) noexcept {
+  return sign_in_.open(link, info, transport);
 }
 
 void Broker::count_bad_request() noexcept { metrics_.error(natter::ErrorCode::bad_request); }
@@ -53,11 +54,16 @@ void Broker::handle(Session& session, OwnedCommand command) {
       }
       return;
     case natter::Op::leave:
-      if (room_name_ok(session, command)) membership_.leave(session, command);
+      if (room_name_ok(session, command) && membership_.leave(session, command)) {
+        typing_.stop(session.user, command.room);
+      }
       return;
     case natter::Op::send: return sends_.send(session, std::move(command));
     case natter::Op::history:
       if (room_name_ok(session, command)) history_.page(session, command);
+      return;
+    case natter::Op::typing:
+      if (room_name_ok(session, command)) typing_.typed(session, command);
       return;
     case natter::Op::ping: {
       auto pong = EventBuffer::make(natter::EventKind::pong);
@@ -77,6 +83,7 @@ bool Broker::room_name_ok(Session& session, const OwnedCommand& command) {
 
 void Broker::end_session(Session& session) {
   session.closed = true;
+  for (const auto& room : session.rooms) typing_.stop(session.user, room);
   membership_.leave_all(session);
   session.link().detached();
   sessions_.remove(session);

@@ -25,21 +25,24 @@
 #include "chat/session.hpp"
 #include "chat/session_table.hpp"
 #include "chat/sign_in.hpp"
+#include "chat/typing.hpp"
 #include "config/settings.hpp"
 #include "runtime/executor.hpp"
 #include "runtime/metrics.hpp"
+#include "runtime/timers.hpp"
 
 namespace natter::chat {
 
 class Broker final : public CommandSink {
  public:
-  // The plugins in `parts`, `loop` and `metrics` outlive the broker.
+  // The plugins in `parts`, `loop`, `timers` and `metrics` outlive the
+  // broker; `timers` stops before `loop` does.
   Broker(const config::BrokerSettings& settings, BrokerParts parts, runtime::Executor& loop,
-         runtime::MetricsRegistry& metrics);
+         runtime::Timers& timers, runtime::MetricsRegistry& metrics);
 
   // For TransportEntry, any thread: see SignIn::open.
   natter::SessionPort* open_session(natter::ClientLink& link, const natter::ConnectInfo& info,
-                                    natter::Fanout* fanout, bool inline_commands) noexcept;
+                                    TransportTraits transport) noexcept;
   void count_bad_request() noexcept;
   // What the pub/sub plugin is started with; lives as long as the broker.
   natter::BusListener& bus() noexcept { return bus_inbox_; }
@@ -69,6 +72,7 @@ class Broker final : public CommandSink {
   RoomDelivery room_delivery_;
   Membership membership_;
   HistoryService history_;
+  Typing typing_;
   SendPipeline sends_;
   SignIn sign_in_;
   BusInbox bus_inbox_;

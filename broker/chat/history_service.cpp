@@ -8,7 +8,16 @@
 namespace natter::chat {
 
 namespace {
+
 constexpr std::uint32_t kDefaultHistoryPage = 50;
+
+// HistoryQuery's after_id, for "the messages after `id`". A query's
+// after_id of 0 means "no lower bound, newest first", so "after 0" (from
+// the very beginning) asks for the messages after id 1: no snowflake is
+// that small (it would be node 0's first id in 2024-01-01's first
+// millisecond).
+std::uint64_t after_id_for(std::uint64_t id) { return id == 0 ? 1 : id; }
+
 }  // namespace
 
 HistoryService::HistoryService(const config::BrokerSettings& settings, natter::Storage& storage,
@@ -28,18 +37,32 @@ void HistoryService::page(Session& session, const OwnedCommand& command) {
                        "join room '" + command.room + "' to read its history");
     return;
   }
+  if (command.has_after && command.before) {
+    outbox_.send_error(session, command.ref, natter::ErrorCode::bad_request,
+                       "give 'before' (pages back from the newest) or 'after' (pages forward), not both");
+    return;
+  }
   std::uint32_t limit = command.limit ? command.limit : kDefaultHistoryPage;
   if (limit > settings_.history_page_max) limit = settings_.history_page_max;
-  read(session, {command.room, command.before, 0, limit},
-       [this, room = command.room, ref = command.ref](Session& s, natter::ErrorCode code, const std::string& detail,
-                                                      std::vector<StoredMessage> messages) {
+  // One message more than the page tells whether there is more.
+  const natter::HistoryQuery query{command.room, command.before,
+                                   command.has_after ? after_id_for(command.after) : 0, limit + 1};
+  read(session, query,
+       [this, room = command.room, ref = command.ref, limit, forward = command.has_after](
+           Session& s, natter::ErrorCode code, const std::string& detail, std::vector<StoredMessage> messages) {
          if (code != natter::ErrorCode::none) {
            outbox_.send_error(s, ref, natter::ErrorCode::unavailable, "history is unavailable: " + detail);
            return;
          }
+         const bool more = messages.size() > limit;
+         if (more && forward) {
+           messages.pop_back();  // the newest is the next page's first
+         } else if (more) {
+           messages.erase(messages.begin());  // the oldest is the previous page's last
+         }
          auto page = EventBuffer::make(natter::EventKind::history);
          page->set_ref(ref).set_room(room);
-         page->set_messages(std::move(messages));
+         page->set_messages(std::move(messages), more);
          outbox_.send(s, page);
        });
 }

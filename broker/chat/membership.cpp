@@ -43,13 +43,14 @@ bool Membership::join(Session& session, const OwnedCommand& command) {
   return true;
 }
 
-void Membership::leave(Session& session, const OwnedCommand& command) {
+bool Membership::leave(Session& session, const OwnedCommand& command) {
   if (!session.joined(command.room)) {
     outbox_.send_error(session, command.ref, natter::ErrorCode::not_member,
                        "not a member of room '" + command.room + "'");
-    return;
+    return false;
   }
   remove(session, command.room, command.ref);
+  return true;
 }
 
 void Membership::leave_all(Session& session) {

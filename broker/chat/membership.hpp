@@ -24,8 +24,8 @@ class Membership {
 
   // Answers `joined` (or an error). True if the session is a member now.
   bool join(Session& session, const OwnedCommand& command);
-  // Answers `left`, or `not_member`.
-  void leave(Session& session, const OwnedCommand& command);
+  // Answers `left`, or `not_member`. True if the session left the room.
+  bool leave(Session& session, const OwnedCommand& command);
   // The session ended: it leaves every room, without an answer.
   void leave_all(Session& session);
 

@@ -12,8 +12,9 @@ Outbox::Group& Outbox::group_of(natter::Fanout* fanout) {
 }
 
 void Outbox::deliver(std::span<Session* const> members, const EventRef& event, std::string_view room) {
+  const bool newer_kind = natter::minor_introducing(event->event().kind) > 0;
   for (Session* member : members) {
-    if (member->closed) continue;
+    if (member->closed || (newer_kind && !member->can_encode(event->event().kind))) continue;
     if (!member->fanout() || member->holds_back(room)) {
       send(*member, event, room);
       continue;
@@ -29,7 +30,7 @@ void Outbox::deliver(std::span<Session* const> members, const EventRef& event, s
 }
 
 void Outbox::send(Session& session, const EventRef& event, std::string_view room) {
-  if (session.closed) return;
+  if (session.closed || !session.can_encode(event->event().kind)) return;
   if (!room.empty() && session.holds_back(room)) {
     session.replaying.find(room)->second.push_back(event);
     return;

@@ -4,7 +4,8 @@
 // session. A room's event goes to each transport that offers a Fanout in
 // one call, so the transport crosses to each of its threads once per
 // event; members whose transport does not get it one by one, and members
-// replaying the room get it after their replay. Transports are told to
+// replaying the room get it after their replay. A session whose transport
+// was built before the event's kind existed does not get it. Transports are told to
 // flush once the loop has run the tasks queued so far, so events that
 // arrived together (a publisher's burst) leave together, many per system
 // call. Keeps its lists between calls, so a steady stream of events

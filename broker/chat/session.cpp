@@ -5,25 +5,32 @@
 
 namespace natter::chat {
 
-OwnedCommand OwnedCommand::copy_of(const natter::Command& c) {
-  return {c.op,    std::string(c.ref), std::string(c.room), std::string(c.body),
-          std::string(c.password), c.since, c.has_since, c.before, c.limit};
+OwnedCommand OwnedCommand::copy_of(const natter::Command& c, std::uint32_t abi_minor) {
+  OwnedCommand copy{c.op,    std::string(c.ref), std::string(c.room), std::string(c.body),
+                    std::string(c.password), c.since, c.has_since, c.before, c.limit};
+  if (abi_minor >= 4) {
+    copy.after = c.after;
+    copy.has_after = c.has_after;
+    copy.stopped = c.stopped;
+  }
+  return copy;
 }
 
 Session::Session(CommandSink& sink, runtime::Executor& loop, std::uint64_t id, natter::ClientLink& link,
-                 natter::Fanout* fanout, bool inline_commands, std::string remote_address)
+                 TransportTraits transport, std::string remote_address)
     : sink_(sink),
       loop_(loop),
       id_(id),
       link_(link),
-      fanout_(fanout),
-      inline_commands_(inline_commands),
+      transport_(transport),
       remote_address_(std::move(remote_address)) {}
 
 void Session::submit(const natter::Command& command) noexcept {
   try {
-    auto task = [this, c = OwnedCommand::copy_of(command)]() mutable { sink_.handle(*this, std::move(c)); };
-    if (inline_commands_) {
+    auto task = [this, c = OwnedCommand::copy_of(command, transport_.abi_minor)]() mutable {
+      sink_.handle(*this, std::move(c));
+    };
+    if (transport_.inline_commands) {
       loop_.run_or_post(std::move(task));
     } else {
       loop_.post(std::move(task));

@@ -25,6 +25,13 @@ namespace natter::chat {
 
 class Session;
 
+// What the broker knows of the transport a session came through.
+struct TransportTraits {
+  natter::Fanout* fanout = nullptr;  // the transport's, or nullptr if it offers none
+  bool inline_commands = false;      // it lets submit() run the command (natter::InlineCommands)
+  std::uint32_t abi_minor = 0;       // the SDK minor it was built against
+};
+
 // A Command with owned strings, so it can cross to the loop thread.
 struct OwnedCommand {
   natter::Op op = natter::Op::ping;
@@ -33,8 +40,13 @@ struct OwnedCommand {
   bool has_since = false;
   std::uint64_t before = 0;
   std::uint32_t limit = 0;
+  std::uint64_t after = 0;
+  bool has_after = false;
+  bool stopped = false;
 
-  static OwnedCommand copy_of(const natter::Command& c);
+  // Reads only the fields a transport built against `abi_minor` fills in:
+  // an older transport's Command ends before the newer fields.
+  static OwnedCommand copy_of(const natter::Command& c, std::uint32_t abi_minor);
 };
 
 // Where a session's commands and its end go: the broker's dispatcher.
@@ -51,11 +63,9 @@ class CommandSink {
 
 class Session final : public natter::SessionPort {
  public:
-  // `fanout`: the link's transport's, or nullptr if it offers none.
-  // `inline_commands`: the transport lets submit() run the command.
   // `sink` and `loop` outlive the session.
   Session(CommandSink& sink, runtime::Executor& loop, std::uint64_t id, natter::ClientLink& link,
-          natter::Fanout* fanout, bool inline_commands, std::string remote_address);
+          TransportTraits transport, std::string remote_address);
 
   // SessionPort: the transport's thread.
   void submit(const natter::Command& command) noexcept override;
@@ -64,7 +74,11 @@ class Session final : public natter::SessionPort {
   // Loop thread only from here on.
   std::uint64_t id() const noexcept { return id_; }
   natter::ClientLink& link() const noexcept { return link_; }
-  natter::Fanout* fanout() const noexcept { return fanout_; }
+  natter::Fanout* fanout() const noexcept { return transport_.fanout; }
+  // Whether the session's transport knows how to encode `kind`.
+  bool can_encode(natter::EventKind kind) const noexcept {
+    return transport_.abi_minor >= natter::minor_introducing(kind);
+  }
   const std::string& remote_address() const noexcept { return remote_address_; }
   bool joined(std::string_view room) const { return rooms.find(room) != rooms.end(); }
   // Whether live events for `room` are held back behind its replay.
@@ -85,8 +99,7 @@ class Session final : public natter::SessionPort {
   runtime::Executor& loop_;
   std::uint64_t id_;
   natter::ClientLink& link_;
-  natter::Fanout* fanout_;
-  bool inline_commands_;
+  TransportTraits transport_;
   std::string remote_address_;
 };
 

@@ -68,7 +68,8 @@ EventBuffer& EventBuffer::set_message(const natter::MessageView& message) {
   return *this;
 }
 
-EventBuffer& EventBuffer::set_messages(std::vector<StoredMessage> messages) {
+EventBuffer& EventBuffer::set_messages(std::vector<StoredMessage> messages, bool more) {
+  event_.more = more;
   messages_ = std::move(messages);
   message_views_.clear();
   for (const auto& m : messages_) message_views_.push_back(m.view());
@@ -80,6 +81,11 @@ EventBuffer& EventBuffer::set_members(std::vector<std::string> members) {
   members_ = std::move(members);
   member_views_.assign(members_.begin(), members_.end());
   event_.members = member_views_;
+  return *this;
+}
+
+EventBuffer& EventBuffer::set_ttl_ms(std::uint32_t ttl_ms) {
+  event_.ttl_ms = ttl_ms;
   return *this;
 }
 

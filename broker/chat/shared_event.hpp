@@ -47,8 +47,10 @@ class EventBuffer final : public natter::SharedEvent {
   EventBuffer& set_user(std::string_view user);
   EventBuffer& set_node(std::uint32_t node_id);
   EventBuffer& set_message(const natter::MessageView& message);
-  EventBuffer& set_messages(std::vector<StoredMessage> messages);
+  // A history page, oldest first; `more`: messages exist beyond it.
+  EventBuffer& set_messages(std::vector<StoredMessage> messages, bool more = false);
   EventBuffer& set_members(std::vector<std::string> members);
+  EventBuffer& set_ttl_ms(std::uint32_t ttl_ms);
   EventBuffer& set_error(natter::ErrorCode code, std::string_view message,
                          std::uint32_t retry_after_ms = 0);
 

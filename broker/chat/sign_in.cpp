@@ -18,11 +18,11 @@ SignIn::SignIn(std::uint32_t node_id, natter::Authenticator& auth, SessionTable&
       loop_(loop) {}
 
 natter::SessionPort* SignIn::open(natter::ClientLink& link, const natter::ConnectInfo& info,
-                                  natter::Fanout* fanout, bool inline_commands) noexcept {
+                                  TransportTraits transport) noexcept {
   // Allocation failure here leaves no way to answer the transport; the
   // contract says never nullptr, so terminate() (noexcept) is the outcome.
   const std::uint64_t id = next_session_id_.fetch_add(1, std::memory_order_relaxed);
-  auto* session = new Session(commands_, loop_, id, link, fanout, inline_commands, std::string(info.remote_address));
+  auto* session = new Session(commands_, loop_, id, link, transport, std::string(info.remote_address));
   // Tasks run in order, so this lands before anything the session posts.
   loop_.post([this, session] { sessions_.add(std::unique_ptr<Session>(session)); });
   const auto asked = std::chrono::steady_clock::now();

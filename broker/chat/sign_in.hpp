@@ -26,11 +26,9 @@ class SignIn {
   SignIn(std::uint32_t node_id, natter::Authenticator& auth, SessionTable& sessions, Outbox& outbox,
          CommandSink& commands, BrokerMetrics& metrics, runtime::Executor& loop);
 
-  // Any thread: BrokerEntry::open_session for a link whose transport also
-  // takes events through `fanout` (nullptr: it does not) and, with
-  // `inline_commands`, lets its commands run on its own thread.
-  natter::SessionPort* open(natter::ClientLink& link, const natter::ConnectInfo& info, natter::Fanout* fanout,
-                            bool inline_commands) noexcept;
+  // Any thread: BrokerEntry::open_session for a link of `transport`.
+  natter::SessionPort* open(natter::ClientLink& link, const natter::ConnectInfo& info,
+                            TransportTraits transport) noexcept;
 
  private:
   void authenticated(std::uint64_t session_id, std::string user);

@@ -33,6 +33,10 @@ constexpr natter::ConfigKey kBrokerKeys[] = {
     {"announce_max_members", KeyType::integer, "1000",
      "Rooms with more members on this node do not announce joins and leaves, nor list members to a joiner"},
     {"max_room_name_bytes", KeyType::integer, "128", "Longest room name, in UTF-8 bytes"},
+    {"typing_ttl_ms", KeyType::integer, "6000",
+     "How long a 'typing' lasts unless the client repeats it; clients are told this as ttl_ms"},
+    {"typing_batch_ms", KeyType::integer, "250",
+     "Typing news for a room is gathered this long and sent as one event, so a typing storm costs one event per room per batch"},
     {"admin_listen", KeyType::string, "127.0.0.1:9090",
      "Address of /healthz, /readyz and /metrics (\"\" turns it off); keep it off public networks"},
 };
@@ -116,6 +120,8 @@ BrokerSettings read_broker(const toml::value* table, std::vector<std::string>& p
   positive("remembered_refs", s.remembered_refs, 10'000'000);
   positive("announce_max_members", s.announce_max_members, 10'000'000);
   positive("max_room_name_bytes", s.max_room_name_bytes, 1024);
+  positive("typing_ttl_ms", s.typing_ttl_ms, 600'000);
+  positive("typing_batch_ms", s.typing_batch_ms, 60'000);
   return s;
 }
 

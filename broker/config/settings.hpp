@@ -33,6 +33,10 @@ struct BrokerSettings {
   // go unannounced and a joiner gets no member list.
   std::uint32_t announce_max_members = 1000;
   std::uint32_t max_room_name_bytes = 128;
+  std::uint32_t typing_ttl_ms = 6000;
+  // Typing news is sent per room at most once per batch: a storm of typists
+  // costs one event per member per batch, not one per keystroke.
+  std::uint32_t typing_batch_ms = 250;
   std::string admin_host;  // empty: no admin listener
   unsigned admin_port = 0;
 };

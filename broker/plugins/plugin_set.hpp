@@ -38,6 +38,8 @@ class PluginInstance {
     return static_cast<Interface*>(query(Interface::kInterface));
   }
   natter::PluginKind kind() const { return spec_.kind; }
+  // The SDK minor version the plugin was built against.
+  std::uint32_t abi_minor() const { return library_.descriptor->abi_minor; }
   const std::string& name() const { return name_; }
   // "natter.toml:6: [storage] plugin 'sqlite' (/usr/lib/...so)": for errors.
   std::string label() const;

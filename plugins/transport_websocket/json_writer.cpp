@@ -32,6 +32,13 @@ JsonWriter& JsonWriter::string(std::string_view text) {
   return *this;
 }
 
+JsonWriter& JsonWriter::boolean(bool value) {
+  before_value();
+  out_ += value ? "true" : "false";
+  after_value_ = true;
+  return *this;
+}
+
 template <class Integer>
 JsonWriter& JsonWriter::digits(Integer value) {
   before_value();

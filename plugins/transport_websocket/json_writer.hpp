@@ -25,6 +25,8 @@ class JsonWriter {
   JsonWriter& string(std::string_view text);
   JsonWriter& number(std::int64_t value) { return digits(value); }
   JsonWriter& number(std::uint64_t value) { return digits(value); }
+  // Not a member() overload: a string literal would convert to bool first.
+  JsonWriter& boolean(bool value);
 
   // key(name) followed by the value.
   JsonWriter& member(std::string_view name, std::string_view text) { return key(name).string(text); }

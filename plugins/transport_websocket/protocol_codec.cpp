@@ -53,6 +53,14 @@ class FieldReader {
     return 0;
   }
 
+  bool boolean(std::string_view name, bool absent) {
+    const json::value* v = object_.if_contains(name);
+    if (!v) return absent;
+    if (v->is_bool()) return v->get_bool();
+    fail("field '" + std::string(name) + "' must be true or false");
+    return absent;
+  }
+
   std::uint32_t positive(std::string_view name) {
     const json::value* v = object_.if_contains(name);
     if (!v) return 0;
@@ -81,6 +89,7 @@ bool op_from(std::string_view name, natter::Op& op) {
   else if (name == "send") op = natter::Op::send;
   else if (name == "history") op = natter::Op::history;
   else if (name == "ping") op = natter::Op::ping;
+  else if (name == "typing") op = natter::Op::typing;
   else return false;
   return true;
 }
@@ -95,6 +104,7 @@ std::string_view event_type(natter::EventKind kind) {
     case natter::EventKind::history: return "history";
     case natter::EventKind::error: return "error";
     case natter::EventKind::pong: return "pong";
+    case natter::EventKind::typing: return "typing";
   }
   return "unknown";
 }
@@ -144,7 +154,7 @@ void decode_command(std::string_view text, DecodedCommand& out) {
   std::string_view op = read.text("op", true);
   if (!out.error.empty()) return;
   if (!op_from(op, c.op)) {
-    out.error = "unknown op '" + std::string(op) + "' (known: join, leave, send, history, ping)";
+    out.error = "unknown op '" + std::string(op) + "' (known: join, leave, send, history, ping, typing)";
     return;
   }
   switch (c.op) {
@@ -165,10 +175,15 @@ void decode_command(std::string_view text, DecodedCommand& out) {
       c.room = read.text("room", true);
       bool present = false;
       c.before = read.id("before", present);
+      c.after = read.id("after", c.has_after);
       c.limit = read.positive("limit");
       break;
     }
     case natter::Op::ping:
+      break;
+    case natter::Op::typing:
+      c.room = read.text("room", true);
+      c.stopped = !read.boolean("active", true);
       break;
   }
 }
@@ -209,12 +224,18 @@ void write_event(const natter::Event& e, std::string& text) {
         w.end_object();
       }
       w.end_array();
+      w.key("more").boolean(e.more);
       break;
     case natter::EventKind::error:
       w.member("code", natter::to_string(e.error)).member("message", e.error_message);
       if (e.retry_after_ms) w.member("retry_after_ms", std::uint64_t{e.retry_after_ms});
       break;
     case natter::EventKind::pong:
+      break;
+    case natter::EventKind::typing:
+      w.member("room", e.room).key("users").begin_array();
+      for (auto user : e.members) w.string(user);
+      w.end_array().member("ttl_ms", std::uint64_t{e.ttl_ms});
       break;
   }
   w.end_object();

@@ -86,6 +86,31 @@ class ChatTest(unittest.IsolatedAsyncioTestCase):
         older = await ann.expect("history", ref="h2")
         self.assertEqual([m["id"] for m in older["messages"]], ids[:3])
 
+    async def test_history_pages_forward_with_after_and_says_when_there_is_more(self):
+        ann = await Client.connect(self.server, "ann")
+        await ann.join("log")
+        ids = [(await self.send_and_wait_for_ack(ann, "log", f"entry {i}", f"e{i}"))["id"] for i in range(7)]
+
+        pages, after, more = [], "0", True
+        while more:
+            await ann.send(op="history", room="log", after=after, limit=3, ref=f"a{after}")
+            page = await ann.expect("history", ref=f"a{after}")
+            pages.append([m["id"] for m in page["messages"]])
+            more = page["more"]
+            after = pages[-1][-1]
+        self.assertEqual(pages, [ids[0:3], ids[3:6], ids[6:]])
+
+        await ann.send(op="history", room="log", limit=4, ref="b1")
+        newest = await ann.expect("history", ref="b1")
+        self.assertEqual(([m["id"] for m in newest["messages"]], newest["more"]), (ids[3:], True))
+        await ann.send(op="history", room="log", limit=4, before=ids[3], ref="b2")
+        oldest = await ann.expect("history", ref="b2")
+        self.assertEqual(([m["id"] for m in oldest["messages"]], oldest["more"]), (ids[:3], False))
+
+        await ann.send(op="history", room="log", before=ids[3], after=ids[1], ref="both")
+        refused = await ann.expect("error", ref="both")
+        self.assertEqual(refused["code"], "bad_request")
+
     async def test_history_survives_restart(self):
         ann = await Client.connect(self.server, "ann")
         await ann.join("diary")

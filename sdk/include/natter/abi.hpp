@@ -22,7 +22,10 @@ inline constexpr std::uint32_t kAbiMajor = 1;
 // 1.1: the descriptor's query() and the Fanout interface.
 // 1.2: the InlineCommands interface.
 // 1.3: the BatchesCompletions and CompletionRuns interfaces.
-inline constexpr std::uint32_t kAbiMinor = 3;
+// 1.4: history pages forward (Command's after and has_after, Event's more)
+//      and typing (Op::typing, Command's stopped, EventKind::typing,
+//      Event's ttl_ms).
+inline constexpr std::uint32_t kAbiMinor = 4;
 
 // The C++ standard library this side of the boundary is built against.
 // std::string_view and std::span cross the boundary, and libstdc++ and

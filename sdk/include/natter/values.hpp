@@ -70,10 +70,14 @@ struct ConnectInfo {
   std::string_view token;           // bearer token, if any
 };
 
-// Client commands. Numbers are ABI and never reused.
-enum class Op : std::uint32_t { join = 1, leave = 2, send = 3, history = 4, ping = 5 };
+// Client commands. Numbers are ABI and never reused. 1.4: typing.
+enum class Op : std::uint32_t { join = 1, leave = 2, send = 3, history = 4, ping = 5, typing = 6 };
 
-// One decoded client command. Fields an op does not use are empty or zero.
+// One decoded client command, filled in by a transport. Fields an op does
+// not use are empty or zero. Fields are only ever added at the end, each
+// marked with the minor version that added it; the broker reads a field
+// only from a transport whose descriptor speaks that minor or a newer one,
+// so a transport built against an older SDK is never read past its end.
 struct Command {
   Op op = Op::ping;
   std::string_view ref;       // client's correlation id, echoed in the answer
@@ -84,14 +88,28 @@ struct Command {
   bool has_since = false;
   std::uint64_t before = 0;   // history: messages with id < before (0 = newest)
   std::uint32_t limit = 0;    // history: page size (0 = server default)
+  // ABI 1.4
+  std::uint64_t after = 0;    // history, with has_after: the oldest messages with id > after
+  bool has_after = false;
+  bool stopped = false;       // typing: the user stopped typing (default: is typing)
 };
 
 // Server events. Numbers are ABI and never reused.
 enum class EventKind : std::uint32_t {
   welcome = 1, joined = 2, left = 3, message = 4, ack = 5, history = 6, error = 7, pong = 8,
+  typing = 9,  // 1.4
 };
 
-// One server event. Fields a kind does not use are empty or zero.
+// The minor version that introduced `kind`: the broker never hands an event
+// to a transport built against an older one, which could not encode it.
+constexpr std::uint32_t minor_introducing(EventKind kind) noexcept {
+  return kind == EventKind::typing ? 4 : 0;
+}
+
+// One server event, filled in by the broker. Fields a kind does not use
+// are empty or zero. Fields are only ever added at the end, marked with
+// the minor version that added them: a transport built against an older
+// SDK reads the fields it knows and never sees the rest.
 struct Event {
   EventKind kind = EventKind::pong;
   std::string_view ref;                    // ack, history, error, pong, joined (to the joiner)
@@ -100,10 +118,13 @@ struct Event {
   std::uint32_t node_id = 0;               // welcome
   MessageView message;                     // message; ack uses id and ts_ms
   std::span<const MessageView> messages;   // history, oldest first
-  std::span<const std::string_view> members;  // joined, to the joiner only
+  std::span<const std::string_view> members;  // joined, to the joiner only; typing: who is typing, sorted
   ErrorCode error = ErrorCode::none;       // error
   std::string_view error_message;          // error
   std::uint32_t retry_after_ms = 0;        // error: rate_limited
+  // ABI 1.4
+  bool more = false;  // history: messages exist beyond this page, in the direction it was asked for
+  std::uint32_t ttl_ms = 0;  // typing: how long the list holds unless another typing event comes
 };
 
 }  // namespace natter

@@ -53,7 +53,8 @@ class OutboxTest : public ::testing::Test {
   OutboxTest() : broker_metrics_(metrics_, "s", "a"), outbox_(loop_, broker_metrics_) {}
 
   Session& member(RecordingLink& link, natter::Fanout* fanout) {
-    sessions_.push_back(std::make_unique<Session>(commands_, loop_, sessions_.size() + 1, link, fanout, false, "test"));
+    sessions_.push_back(std::make_unique<Session>(commands_, loop_, sessions_.size() + 1, link,
+                                                    TransportTraits{fanout, false, natter::kAbiMinor}, "test"));
     return *sessions_.back();
   }
   // Runs `body` on the broker loop, as the broker does, and waits for it.

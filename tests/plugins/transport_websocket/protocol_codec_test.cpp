@@ -50,6 +50,36 @@ TEST(ProtocolCodec, HistoryLimitMustBePositive) {
   EXPECT_EQ(d.error, "field 'limit' must be a positive integer");
 }
 
+TEST(ProtocolCodec, HistoryPagesForwardFromAnIdGivenAsAString) {
+  DecodedCommand d;
+  decode_command(R"({"op":"history","room":"r","after":"0","limit":2})", d);
+  ASSERT_EQ(d.error, "");
+  EXPECT_TRUE(d.command.has_after);
+  EXPECT_EQ(d.command.after, 0u);
+  EXPECT_EQ(d.command.limit, 2u);
+
+  DecodedCommand numeric;
+  decode_command(R"({"op":"history","room":"r","after":17})", numeric);
+  EXPECT_NE(numeric.error, "");
+}
+
+TEST(ProtocolCodec, TypingIsActiveUnlessSaidOtherwise) {
+  DecodedCommand typing;
+  decode_command(R"({"op":"typing","room":"r"})", typing);
+  ASSERT_EQ(typing.error, "");
+  EXPECT_EQ(typing.command.op, natter::Op::typing);
+  EXPECT_FALSE(typing.command.stopped);
+
+  DecodedCommand stopped;
+  decode_command(R"({"op":"typing","room":"r","active":false})", stopped);
+  ASSERT_EQ(stopped.error, "");
+  EXPECT_TRUE(stopped.command.stopped);
+
+  DecodedCommand wrong;
+  decode_command(R"({"op":"typing","room":"r","active":"no"})", wrong);
+  EXPECT_EQ(wrong.error, "field 'active' must be true or false");
+}
+
 TEST(ProtocolCodec, AnOverlongRefIsRefusedAndNotEchoed) {
   DecodedCommand d;
   decode_command(R"({"op":"ping","ref":")" + std::string(129, 'r') + R"("})", d);
@@ -113,7 +143,19 @@ TEST(ProtocolCodec, EveryOtherEventKindHasItsDocumentedShape) {
   history.messages = page;
   EXPECT_EQ(encoded(history), "{\"type\":\"history\",\"room\":\"lobby\",\"messages\":["
                               "{\"id\":\"1\",\"ts\":10,\"from\":\"ann\",\"body\":\"a\\nb\"},"
-                              "{\"id\":\"2\",\"ts\":11,\"from\":\"bob\",\"body\":\"\xc3\xa9\"}]}");
+                              "{\"id\":\"2\",\"ts\":11,\"from\":\"bob\",\"body\":\"\xc3\xa9\"}],"
+                              "\"more\":false}");
+  history.more = true;
+  history.messages = {};
+  EXPECT_EQ(encoded(history), R"({"type":"history","room":"lobby","messages":[],"more":true})");
+
+  natter::Event typing;
+  typing.kind = natter::EventKind::typing;
+  typing.room = "lobby";
+  const std::string_view typists[] = {"ann", "bob"};
+  typing.members = typists;
+  typing.ttl_ms = 6000;
+  EXPECT_EQ(encoded(typing), R"({"type":"typing","room":"lobby","users":["ann","bob"],"ttl_ms":6000})");
 
   natter::Event pong;
   pong.kind = natter::EventKind::pong;
