@@ -11,7 +11,12 @@
 //
 //   natter_loadgen --url ws://127.0.0.1:8080/ws --subscribers 200 --messages 20000 --window 32
 //                  [--rooms 1] [--rate MSGS_PER_S] [--body-bytes 64] [--server-pid PID] [--sources 4]
-//                  [--protocol natter|socketio]
+//                  [--protocol natter|socketio] [--join 1]
+//
+// --messages 0 only opens the connections and measures the server's memory
+// per connection; with --join 1 every connection also joins its room first
+// (a joined idle member); --settle S waits S seconds (default 1) before
+// reading the server's memory.
 //
 // --protocol socketio speaks socket.io 4 (Engine.IO 4 over WebSocket) to
 // bench/peers/node_socketio, which carries the same commands and events as
@@ -53,6 +58,8 @@ struct Options {
   long messages = 20000;  // per room
   double rate = 0;        // messages per second over all rooms; 0: closed loop on the window
   bool socketio = false;  // --protocol socketio
+  bool join_idle = false; // --join 1: idle connections join their rooms
+  double settle_s = 1;    // --settle: idle runs wait this long before reading the server's memory
 };
 
 struct Connection {
@@ -98,6 +105,8 @@ Options parse(int argc, char** argv) {
     else if (flag == "--server-pid") o.server_pid = std::stoi(value);
     else if (flag == "--sources") o.sources = std::stoi(value);
     else if (flag == "--protocol" && (value == "natter" || value == "socketio")) o.socketio = value == "socketio";
+    else if (flag == "--join") o.join_idle = value == "1";
+    else if (flag == "--settle") o.settle_s = std::stod(value);
     else throw std::runtime_error("unknown flag " + std::string(flag));
   }
   if (o.rooms < 1 || o.subscribers < o.rooms) throw std::runtime_error("need at least one subscriber per room");
@@ -129,41 +138,65 @@ void open_subscribers(const Options& o, const Wire& wire, std::vector<Connection
   for (int i = std::max(0, o.subscribers - kInFlight); i < o.subscribers; ++i) finish(i);
 }
 
-// --messages 0: connections open (and are welcomed, so authenticated) and
-// stay silent; what is measured is how long that took and the server's
-// resident memory per connection once settled.
+std::string room_name(const Options& o, int r) { return o.rooms == 1 ? "bench" : "bench" + std::to_string(r); }
+
+// --messages 0: connections open (and are welcomed, so authenticated, and
+// with --join 1 have joined their rooms) and stay silent; what is measured
+// is how long that took and the server's resident memory per connection
+// once settled.
 int run_idle(const Options& o, const Wire& wire, long rss_before, Clock::time_point opening) {
   const int epoll = epoll_create1(0);
   std::vector<Connection> conns(static_cast<std::size_t>(o.subscribers));
-  std::vector<Room> rooms(1);
-  open_subscribers(o, wire, conns, rooms, epoll, false);
+  std::vector<Room> rooms(static_cast<std::size_t>(o.rooms));
+  for (int r = 0; r < o.rooms; ++r) rooms[static_cast<std::size_t>(r)].name = room_name(o, r);
+  open_subscribers(o, wire, conns, rooms, epoll, o.join_idle);
   std::vector<char> buffer(1 << 16);
   std::vector<epoll_event> events(1024);
-  int welcomed = 0;
-  for (const Connection& c : conns) {  // read while saying hello
-    if (c.pending.find(R"("type":"welcome")") != std::string::npos) ++welcomed;
-  }
-  while (welcomed < o.subscribers) {
-    if (Clock::now() - opening > std::chrono::minutes(2)) throw std::runtime_error("connections were not welcomed");
+  // Per connection: whether its welcome and its own joined answer came.
+  // The text of a read is searched with the end of the one before, so a
+  // frame split between two reads is still found.
+  struct Seen {
+    bool welcome = false, joined = false;
+    std::string tail;
+  };
+  std::vector<Seen> seen(conns.size());
+  int welcomed = 0, joined = 0;
+  auto look = [&](std::size_t i, std::string_view text) {
+    Seen& s = seen[i];
+    const std::string window = s.tail + std::string(text);
+    if (!s.welcome && window.find(R"("type":"welcome")") != std::string::npos) {
+      s.welcome = true;
+      ++welcomed;
+    }
+    if (!s.joined && window.find(R"("type":"joined","ref":"j")") != std::string::npos) {
+      s.joined = true;
+      ++joined;
+    }
+    s.tail = window.substr(window.size() > 40 ? window.size() - 40 : 0);
+  };
+  for (std::size_t i = 0; i < conns.size(); ++i) look(i, conns[i].pending);  // read while saying hello
+  const int want_joined = o.join_idle ? o.subscribers : 0;
+  while (welcomed < o.subscribers || joined < want_joined) {
+    if (Clock::now() - opening > std::chrono::minutes(2)) {
+      throw std::runtime_error("connections were not welcomed" + std::string(o.join_idle ? " and joined" : ""));
+    }
     const int ready = epoll_wait(epoll, events.data(), static_cast<int>(events.size()), 100);
     for (int e = 0; e < ready; ++e) {
-      Connection& c = conns[events[static_cast<std::size_t>(e)].data.u64];
+      const auto i = events[static_cast<std::size_t>(e)].data.u64;
       ssize_t n;
-      while ((n = read(c.fd, buffer.data(), buffer.size())) > 0) {
-        if (std::string_view(buffer.data(), static_cast<std::size_t>(n)).find(R"("type":"welcome")") !=
-            std::string_view::npos) {
-          ++welcomed;
-        }
+      while ((n = read(conns[i].fd, buffer.data(), buffer.size())) > 0) {
+        look(i, std::string_view(buffer.data(), static_cast<std::size_t>(n)));
       }
     }
   }
   const double open_seconds = std::chrono::duration<double>(Clock::now() - opening).count();
-  std::this_thread::sleep_for(std::chrono::seconds(1));  // let the server settle
+  std::this_thread::sleep_for(std::chrono::duration<double>(o.settle_s));  // let the server settle
   const long rss_after = rss_kib_of(o.server_pid);
   const double per_connection = static_cast<double>(rss_after - rss_before) * 1024.0 / o.subscribers;
-  std::printf("{\"scenario\":\"idle\",\"connections\":%d,\"open_seconds\":%.3f,\"server_rss_before_kib\":%ld,"
-              "\"server_rss_after_kib\":%ld,\"bytes_per_connection\":%.0f}\n",
-              o.subscribers, open_seconds, rss_before, rss_after, per_connection);
+  std::printf("{\"scenario\":\"idle\",\"connections\":%d,\"joined\":%s,\"rooms\":%d,\"open_seconds\":%.3f,"
+              "\"server_rss_before_kib\":%ld,\"server_rss_after_kib\":%ld,\"bytes_per_connection\":%.0f}\n",
+              o.subscribers, o.join_idle ? "true" : "false", o.rooms, open_seconds, rss_before, rss_after,
+              per_connection);
   std::printf("\n%-12s %-10s %-12s %-12s %-10s\n%-12d %-10.3f %-12ld %-12ld %-10.0f\n", "connections", "open s",
               "rss before", "rss after", "B/conn", o.subscribers, open_seconds, rss_before, rss_after, per_connection);
   return 0;
@@ -185,7 +218,7 @@ int main(int argc, char** argv) try {
   std::vector<Room> rooms(static_cast<std::size_t>(o.rooms));
   for (int r = 0; r < o.rooms; ++r) {
     auto& room = rooms[static_cast<std::size_t>(r)];
-    room.name = o.rooms == 1 ? "bench" : "bench" + std::to_string(r);
+    room.name = room_name(o, r);
     room.members = o.subscribers / o.rooms + (r < o.subscribers % o.rooms ? 1 : 0);
     room.reached.resize(static_cast<std::size_t>(o.messages));
   }

@@ -24,16 +24,18 @@ bool Membership::join(Session& session, const OwnedCommand& command) {
   }
   if (!already) {
     session.rooms.insert(command.room);
+    // The others hear of it before the joiner is among them, so the room's
+    // member list is the audience: one hand-over per transport, not one
+    // per member.
+    const Room* room = rooms_.find(command.room);
+    if (room && room->members.size() + 1 <= settings_.announce_max_members) {
+      auto announcement = EventBuffer::make(natter::EventKind::joined);
+      announcement->set_room(command.room).set_user(session.user);
+      outbox_.deliver(room->members, announcement, {});
+    }
     if (rooms_.add_member(command.room, session)) {
       bus_.subscribe(room_topic(command.room));
       count_rooms();
-    }
-    if (announces(command.room)) {
-      auto announcement = EventBuffer::make(natter::EventKind::joined);
-      announcement->set_room(command.room).set_user(session.user);
-      for (Session* member : rooms_.find(command.room)->members) {
-        if (member != &session) outbox_.send(*member, announcement);
-      }
     }
   }
   auto answer = EventBuffer::make(natter::EventKind::joined);
@@ -72,7 +74,7 @@ void Membership::remove(Session& session, const std::string& room, std::string_v
     bus_.unsubscribe(room_topic(room));
     count_rooms();
   } else if (announces(room)) {
-    for (Session* member : rooms_.find(room)->members) outbox_.send(*member, departure);
+    outbox_.deliver(rooms_.find(room)->members, departure, {});
   }
   if (session.closed) return;
   auto answer = EventBuffer::make(natter::EventKind::left);

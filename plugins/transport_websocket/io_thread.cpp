@@ -140,8 +140,16 @@ void IoThread::sweep_after(std::chrono::milliseconds tick) {
     // the list holds still while we walk it.
     for (const auto& connection : watched_) connection->heartbeat(now);
     retired_.clear();
+    if (!drained_since_sweep_) release_idle_inbox();
+    drained_since_sweep_ = false;
     sweep_after(tick);
   });
+}
+
+void IoThread::release_idle_inbox() {
+  taken_ = {};
+  std::lock_guard lock(mutex_);
+  if (inbox_used_ == 0) inbox_ = {};
 }
 
 void IoThread::watch(const std::shared_ptr<WsConnection>& connection) {
@@ -251,6 +259,7 @@ void IoThread::post_drain() noexcept {
 
 void IoThread::drain() {
   note_woken();
+  drained_since_sweep_ = true;
   {
     std::lock_guard lock(mutex_);
     taken_.swap(inbox_);

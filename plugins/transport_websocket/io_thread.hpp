@@ -89,6 +89,11 @@ class IoThread {
   // by run_after_queued() in this batch.
   void drain();
   void sweep_after(std::chrono::milliseconds tick);
+  // After a sweep period with nothing delivered: gives back the batches
+  // the inbox keeps for steady traffic. A burst (a room of thousands
+  // filling up, each join announced) leaves them large; steady traffic
+  // drains every period and keeps them. This thread only.
+  void release_idle_inbox();
   // The thread's body: the context's handlers until stop(), looking for
   // work a while before each sleep (IdlePoll).
   void run();
@@ -131,6 +136,7 @@ class IoThread {
   std::size_t taken_used_ = 0;
   std::vector<std::function<void()>> taken_after_;
   std::vector<WsConnection*> to_flush_;
+  bool drained_since_sweep_ = false;
 };
 
 }  // namespace natter::ws
