@@ -1,5 +1,7 @@
 #include "ws_upgrade.hpp"
 
+#include <algorithm>
+
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
@@ -36,6 +38,15 @@ bool offers_our_protocol(std::string_view header, bool& offered_any) {
   return false;
 }
 
+// RFC 6455, 4.1: the key is 16 random bytes, base64-encoded: 22
+// characters of the base64 alphabet and "==".
+bool valid_key(std::string_view key) {
+  if (key.size() != 24 || !key.ends_with("==")) return false;
+  return std::all_of(key.begin(), key.end() - 2, [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
+  });
+}
+
 }  // namespace
 
 WsUpgrade::WsUpgrade(WsServer& server, asio::ip::tcp::socket socket)
@@ -68,6 +79,10 @@ void WsUpgrade::reject_http(unsigned status, std::string body) {
 }
 
 void WsUpgrade::on_request(beast::error_code ec) {
+  if (ec == http::error::header_limit) {
+    request_.version(11);
+    return reject_http(431, "natter: the request's header fields are larger than this server reads");
+  }
   if (ec) return;  // the client went away or was too slow to ask
   const std::string_view target = request_.target();
   const std::string_view path = target.substr(0, target.find('?'));
@@ -77,6 +92,9 @@ void WsUpgrade::on_request(beast::error_code ec) {
   }
   if (!websocket::is_upgrade(request_)) {
     return reject_http(426, "natter: this endpoint speaks WebSocket (subprotocol natter.v1)");
+  }
+  if (!valid_key(request_[http::field::sec_websocket_key])) {
+    return reject_http(400, "natter: Sec-WebSocket-Key must be 16 bytes in base64 (RFC 6455, 4.1)");
   }
   bool offered_any = false;
   const bool ours = offers_our_protocol(request_[http::field::sec_websocket_protocol], offered_any);

@@ -4,6 +4,7 @@ checking that a bystander in a room is still served."""
 
 import asyncio
 import json
+import socket
 import unittest
 
 import websockets
@@ -128,6 +129,28 @@ class BadInputTest(unittest.IsolatedAsyncioTestCase):
         event = await self.offender_error(json.dumps({"op": "join", "room": "r" * 129}))
         self.assertEqual(event["code"], "bad_request")
         self.assertIn("129 bytes; the limit is 128", event["message"])
+
+    async def test_a_c1_control_character_in_a_room_name_is_refused(self):
+        event = await self.offender_error(json.dumps({"op": "join", "room": "next\u0085line"}))
+        self.assertEqual(event["code"], "bad_request")
+        self.assertIn("control character", event["message"])
+
+    def upgrade_status(self, key="dGhlIHNhbXBsZSBub25jZQ==", extra_headers=""):
+        """The status line natterd answers a hand-written upgrade request with."""
+        with socket.create_connection(("127.0.0.1", self.server.port), timeout=5) as s:
+            s.sendall((f"GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                       f"Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: {key}\r\n"
+                       f"Sec-WebSocket-Protocol: natter.v1\r\n{extra_headers}\r\n").encode())
+            return s.recv(4096).decode(errors="replace").split("\r\n", 1)[0]
+
+    async def test_a_malformed_websocket_key_is_refused_with_400(self):
+        self.assertEqual(self.upgrade_status(), "HTTP/1.1 101 Switching Protocols")
+        for key in ("not-a-key", "dGhlIHNhbXBsZSBub25jZQ", "dGhlIHNhbXBsZSBub25j*Q=="):
+            self.assertEqual(self.upgrade_status(key=key), "HTTP/1.1 400 Bad Request", key)
+
+    async def test_oversized_request_headers_are_refused_with_431(self):
+        status = self.upgrade_status(extra_headers="X-Padding: " + "p" * 9000 + "\r\n")
+        self.assertEqual(status, "HTTP/1.1 431 Request Header Fields Too Large")
 
     async def test_wrong_path_is_refused_at_the_upgrade(self):
         with self.assertRaises(websockets.InvalidStatusCode) as refused:
