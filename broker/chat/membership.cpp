@@ -68,12 +68,12 @@ bool Membership::announces(std::string_view room_name) {
 void Membership::remove(Session& session, const std::string& room, std::string_view ref) {
   session.rooms.erase(room);
   session.replaying.erase(room);
-  auto departure = EventBuffer::make(natter::EventKind::left);
-  departure->set_room(room).set_user(session.user);
   if (rooms_.remove_member(room, session)) {
     bus_.unsubscribe(room_topic(room));
     count_rooms();
   } else if (announces(room)) {
+    auto departure = EventBuffer::make(natter::EventKind::left);
+    departure->set_room(room).set_user(session.user);
     outbox_.deliver(rooms_.find(room)->members, departure, {});
   }
   if (session.closed) return;
