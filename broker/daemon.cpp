@@ -89,7 +89,12 @@ int Daemon::run() {
   p.loop = std::make_unique<runtime::Executor>();
   p.timers = std::make_unique<runtime::Timers>(*p.loop);
   const auto& set = *p.plugins;
+  natter::RoomState* room_state = nullptr;
+  for (const auto& instance : set.all()) {
+    if (instance->kind() == PluginKind::storage) room_state = instance->query<natter::RoomState>();
+  }
   chat::BrokerParts wiring{set.storage(),
+                           room_state,
                            set.pubsub(),
                            set.auth(),
                            set.names(PluginKind::storage).front(),
@@ -116,6 +121,15 @@ int Daemon::run() {
       case PluginKind::storage:
         if (auto* batches = instance->query<natter::BatchesCompletions>()) batches->use(p.completion_runs);
         ok = instance->as<natter::Storage>().start(why);
+        if (ok) {
+          std::string reason;
+          ok = p.broker->load_rooms(reason);
+          if (!ok) why.report("loading rooms: " + reason);
+          if (ok && !room_state) {
+            log.warn("[storage] {} keeps no room state (ABI 1.{}): rooms and memberships last until natterd stops",
+                     instance->name(), instance->abi_minor());
+          }
+        }
         break;
       case PluginKind::pubsub: ok = instance->as<natter::PubSub>().start(p.broker->bus(), why); break;
       case PluginKind::auth: ok = instance->as<natter::Authenticator>().start(why); break;

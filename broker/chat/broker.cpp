@@ -3,13 +3,15 @@
 #include <future>
 #include <thread>
 
+#include "chat/direct_name.hpp"
 #include "chat/room_name.hpp"
 
 namespace natter::chat {
 
 namespace {
-// Commands a client may send before its authentication finished.
-constexpr std::size_t kMaxEarlyCommands = 64;
+// Commands a client may send while its session is held (before its
+// authentication finished, or while a command waits for storage).
+constexpr std::size_t kMaxWaitingCommands = 64;
 }  // namespace
 
 Broker::Broker(const config::BrokerSettings& settings, BrokerParts parts, runtime::Executor& loop,
@@ -19,14 +21,24 @@ Broker::Broker(const config::BrokerSettings& settings, BrokerParts parts, runtim
       metrics_(metrics, parts.storage_name, parts.auth_name),
       sessions_(metrics),
       rooms_(settings_.recent_per_room),
+      state_(settings_, parts.room_state, loop, metrics),
+      passwords_(loop),
       outbox_(loop, metrics_),
       room_delivery_(rooms_, outbox_, metrics),
-      membership_(settings_, rooms_, outbox_, parts.pubsub, metrics),
       history_(settings_, parts.storage, sessions_, rooms_, outbox_, metrics_, loop),
       typing_(settings_, rooms_, outbox_, timers, metrics),
+      membership_(settings_,
+                  {catalog_, rooms_, sessions_, outbox_, parts.pubsub, state_, passwords_, typing_},
+                  metrics,
+                  [this](Session& session, const OwnedCommand& command) {
+                    if (command.has_since) history_.replay(session, command);
+                  }),
+      room_admin_(settings_, {catalog_, rooms_, sessions_, outbox_, parts.pubsub, state_, passwords_, typing_},
+                  membership_),
+      direct_({catalog_, rooms_, sessions_, outbox_, parts.pubsub, state_, passwords_, typing_}, membership_),
       sends_(settings_, std::move(parts.chains), {parts.storage, parts.pubsub, room_delivery_}, sessions_,
              outbox_, metrics_, loop, metrics),
-      sign_in_(settings_.node_id, parts.auth, sessions_, outbox_, *this, metrics_, loop),
+      sign_in_(settings_, parts.auth, sessions_, outbox_, membership_, *this, metrics_, loop),
       bus_inbox_(settings_.node_id, room_delivery_, loop, metrics) {}
 
 natter::SessionPort* Broker::open_session(natter::ClientLink& link, const natter::ConnectInfo& info,
@@ -38,33 +50,50 @@ void Broker::count_bad_request() noexcept { metrics_.error(natter::ErrorCode::ba
 
 void Broker::handle(Session& session, OwnedCommand command) {
   if (session.closed) return;
-  if (session.user.empty()) {
-    if (session.early_commands.size() < kMaxEarlyCommands) {
-      session.early_commands.push_back(std::move(command));
+  if (session.held()) {
+    if (session.waiting.size() < kMaxWaitingCommands) {
+      session.waiting.push_back(std::move(command));
     } else {
       outbox_.send_error(session, command.ref, natter::ErrorCode::bad_request,
-                         "too many commands before authentication finished");
+                         "too many commands sent before the ones before them were answered");
     }
     return;
   }
+  run(session, std::move(command));
+}
+
+void Broker::resume(Session& session) {
+  while (!session.closed && !session.held() && !session.waiting.empty()) {
+    OwnedCommand next = std::move(session.waiting.front());
+    session.waiting.erase(session.waiting.begin());
+    run(session, std::move(next));
+  }
+}
+
+void Broker::run(Session& session, OwnedCommand command) {
+  if (command.op == natter::Op::send && !command.to.empty()) {
+    if (direct_.address(session, command)) sends_.send(session, std::move(command));
+    return;
+  }
+  if (command.op == natter::Op::list_rooms || command.op == natter::Op::ping) {
+    // These name no room.
+  } else if (command.op == natter::Op::send) {
+    // Only to a room the session joined, so the name was checked then.
+  } else if (!room_name_ok(session, command)) {
+    return;
+  }
   switch (command.op) {
-    case natter::Op::join:
-      if (room_name_ok(session, command) && membership_.join(session, command) && command.has_since) {
-        history_.replay(session, command);
-      }
-      return;
-    case natter::Op::leave:
-      if (room_name_ok(session, command) && membership_.leave(session, command)) {
-        typing_.stop(session.user, command.room);
-      }
-      return;
+    case natter::Op::join: return membership_.join(session, command);
+    case natter::Op::leave: return membership_.leave(session, command);
     case natter::Op::send: return sends_.send(session, std::move(command));
-    case natter::Op::history:
-      if (room_name_ok(session, command)) history_.page(session, command);
-      return;
-    case natter::Op::typing:
-      if (room_name_ok(session, command)) typing_.typed(session, command);
-      return;
+    case natter::Op::create_room: return room_admin_.create(session, command);
+    case natter::Op::invite: return room_admin_.invite(session, command);
+    case natter::Op::kick: return room_admin_.kick(session, command);
+    case natter::Op::delete_room: return room_admin_.remove(session, command);
+    case natter::Op::list_rooms: return room_admin_.list(session, command);
+    case natter::Op::members: return room_admin_.members(session, command);
+    case natter::Op::history: return history_.page(session, command);
+    case natter::Op::typing: return typing_.typed(session, command);
     case natter::Op::ping: {
       auto pong = EventBuffer::make(natter::EventKind::pong);
       pong->set_ref(command.ref);
@@ -75,7 +104,10 @@ void Broker::handle(Session& session, OwnedCommand command) {
 }
 
 bool Broker::room_name_ok(Session& session, const OwnedCommand& command) {
-  std::string problem = room_name_problem(command.room, settings_.max_room_name_bytes);
+  // A direct room's name holds two user names and may run longer.
+  const std::size_t longest = is_direct_name(command.room) ? settings_.max_room_name_bytes + 3 + 2 * 128
+                                                           : settings_.max_room_name_bytes;
+  std::string problem = room_name_problem(command.room, longest);
   if (problem.empty()) return true;
   outbox_.send_error(session, command.ref, natter::ErrorCode::bad_request, problem);
   return false;
@@ -83,10 +115,16 @@ bool Broker::room_name_ok(Session& session, const OwnedCommand& command) {
 
 void Broker::end_session(Session& session) {
   session.closed = true;
-  for (const auto& room : session.rooms) typing_.stop(session.user, room);
-  membership_.leave_all(session);
+  membership_.session_ended(session);
   session.link().detached();
   sessions_.remove(session);
+}
+
+bool Broker::load_rooms(std::string& error) {
+  bool ok = false;
+  loop_.post([&] { ok = state_.load(catalog_, error); });
+  loop_.barrier();
+  return ok;
 }
 
 std::size_t Broker::drain(std::chrono::milliseconds deadline) {

@@ -16,15 +16,20 @@
 #include "chat/broker_metrics.hpp"
 #include "chat/broker_parts.hpp"
 #include "chat/bus_inbox.hpp"
+#include "chat/direct_messages.hpp"
 #include "chat/history_service.hpp"
 #include "chat/membership.hpp"
 #include "chat/outbox.hpp"
+#include "chat/passwords.hpp"
+#include "chat/room_admin.hpp"
+#include "chat/room_catalog.hpp"
 #include "chat/room_delivery.hpp"
 #include "chat/room_directory.hpp"
 #include "chat/send_pipeline.hpp"
 #include "chat/session.hpp"
 #include "chat/session_table.hpp"
 #include "chat/sign_in.hpp"
+#include "chat/state_store.hpp"
 #include "chat/typing.hpp"
 #include "config/settings.hpp"
 #include "runtime/executor.hpp"
@@ -46,6 +51,9 @@ class Broker final : public CommandSink {
   void count_bad_request() noexcept;
   // What the pub/sub plugin is started with; lives as long as the broker.
   natter::BusListener& bus() noexcept { return bus_inbox_; }
+  // Main thread, once storage started and before any transport: reads the
+  // rooms storage keeps. False after putting the reason in `error`.
+  bool load_rooms(std::string& error);
 
   // Main thread, after every transport stopped: waits until no send is in
   // flight or `deadline` passes. Returns how many were still in flight.
@@ -56,9 +64,12 @@ class Broker final : public CommandSink {
 
   // CommandSink: loop thread.
   void handle(Session& session, OwnedCommand command) override;
+  void resume(Session& session) override;
   void end_session(Session& session) override;
 
  private:
+  // Dispatches one command of a session that is not held.
+  void run(Session& session, OwnedCommand command);
   // Validates the command's room name; false after telling the client.
   bool room_name_ok(Session& session, const OwnedCommand& command);
 
@@ -67,12 +78,17 @@ class Broker final : public CommandSink {
   runtime::Executor& loop_;
   BrokerMetrics metrics_;
   SessionTable sessions_;
+  RoomCatalog catalog_;
   RoomDirectory rooms_;
+  StateStore state_;
+  Passwords passwords_;
   Outbox outbox_;
   RoomDelivery room_delivery_;
-  Membership membership_;
   HistoryService history_;
   Typing typing_;
+  Membership membership_;
+  RoomAdmin room_admin_;
+  DirectMessages direct_;
   SendPipeline sends_;
   SignIn sign_in_;
   BusInbox bus_inbox_;

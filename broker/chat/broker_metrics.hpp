@@ -34,7 +34,7 @@ class BrokerMetrics {
 
  private:
   runtime::MetricsRegistry& registry_;
-  std::array<runtime::CounterMetric*, 10> errors_{};  // by ErrorCode
+  std::array<runtime::CounterMetric*, 14> errors_{};  // by ErrorCode
 };
 
 }  // namespace natter::chat

@@ -20,6 +20,7 @@ struct PolicyChains {
 
 struct BrokerParts {
   natter::Storage& storage;
+  natter::RoomState* room_state;  // the storage's, or nullptr if it keeps none
   natter::PubSub& pubsub;
   natter::Authenticator& auth;
   std::string storage_name, auth_name;  // for metrics

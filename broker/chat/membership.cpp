@@ -1,87 +1,226 @@
 #include "chat/membership.hpp"
 
+#include <algorithm>
 #include <vector>
 
+#include "chat/access.hpp"
 #include "chat/bus_codec.hpp"
+#include "chat/direct_name.hpp"
 
 namespace natter::chat {
 
-Membership::Membership(const config::BrokerSettings& settings, RoomDirectory& rooms, Outbox& outbox,
-                       natter::PubSub& bus, runtime::MetricsRegistry& metrics)
+Membership::Membership(const config::BrokerSettings& settings, MembershipParts parts,
+                       runtime::MetricsRegistry& metrics, Joined joined)
     : settings_(settings),
-      rooms_(rooms),
-      outbox_(outbox),
-      bus_(bus),
+      parts_(parts),
+      joined_(std::move(joined)),
+      backoff_(std::chrono::milliseconds(settings.password_retry_ms)),
       rooms_gauge_(metrics.gauge("natter_rooms", "Rooms with members on this node")) {}
 
-bool Membership::join(Session& session, const OwnedCommand& command) {
-  const bool already = session.joined(command.room);
-  if (!already && session.rooms.size() >= settings_.max_rooms_per_session) {
-    outbox_.send_error(session, command.ref, natter::ErrorCode::forbidden,
-                       "this connection already joined " + std::to_string(settings_.max_rooms_per_session) +
-                           " rooms");
-    return false;
+std::size_t Membership::counted_rooms(const Session& session) const {
+  return static_cast<std::size_t>(
+      std::count_if(session.rooms.begin(), session.rooms.end(), [](const auto& r) { return !is_direct_name(r); }));
+}
+
+void Membership::join(Session& session, const OwnedCommand& command) {
+  Outbox& outbox = parts_.outbox;
+  const std::string& room = command.room;
+  if (!session.joined(room) && counted_rooms(session) >= settings_.max_rooms_per_session) {
+    outbox.send_error(session, command.ref, natter::ErrorCode::forbidden,
+                      "this connection already joined " + std::to_string(settings_.max_rooms_per_session) + " rooms");
+    return;
   }
-  if (!already) {
-    session.rooms.insert(command.room);
+  const RoomRecord* record = parts_.catalog.find(room);
+  if (!record) {
+    if (!settings_.implicit_rooms || is_direct_name(room)) {
+      outbox.send_error(session, command.ref, natter::ErrorCode::no_such_room,
+                        "there is no room '" + room + "'; create_room makes one");
+      return;
+    }
+    // Joining a room nobody created makes it: public, owned by nobody.
+    RoomRecord fresh;
+    fresh.members.insert(session.user);
+    return admit(session, command, parts_.catalog.create(room, fresh));
+  }
+  const Role role = role_of(*record, session.user);
+  if (record->is_member(session.user)) return enter(session, command, false);
+  const natter::ErrorCode refusal = access(RoomAction::join, role, *record);
+  if (refusal == natter::ErrorCode::wrong_password) return check_password(session, command, *record);
+  if (refusal != natter::ErrorCode::none) {
+    outbox.send_error(session, command.ref, refusal, refusal_text(refusal, RoomAction::join));
+    return;
+  }
+  admit(session, command, parts_.catalog.add_member(room, session.user));
+}
+
+void Membership::check_password(Session& session, const OwnedCommand& command, const RoomRecord& record) {
+  Outbox& outbox = parts_.outbox;
+  const auto now = PasswordBackoff::Clock::now();
+  if (std::uint32_t wait = backoff_.wait_ms(session.user, command.room, now)) {
+    outbox.send_error(session, command.ref, natter::ErrorCode::rate_limited,
+                      "too many wrong passwords for this room: wait before trying again", wait);
+    return;
+  }
+  if (command.password.empty()) {
+    outbox.send_error(session, command.ref, natter::ErrorCode::wrong_password,
+                      "room '" + command.room + "' needs its password");
+    return;
+  }
+  session.hold();
+  parts_.passwords.verify(
+      record.password_hash, command.password, [this, id = session.id(), command](bool matches) {
+        Session* session = parts_.sessions.find(id);
+        ResumeAtEnd resume(session);
+        const RoomRecord* record = parts_.catalog.find(command.room);
+        if (!session) return;
+        if (!record) {
+          parts_.outbox.send_error(*session, command.ref, natter::ErrorCode::no_such_room,
+                                   "room '" + command.room + "' was deleted");
+          return;
+        }
+        if (!matches) {
+          backoff_.failed(session->user, command.room, PasswordBackoff::Clock::now());
+          parts_.outbox.send_error(*session, command.ref, natter::ErrorCode::wrong_password,
+                                   "wrong password for room '" + command.room + "'");
+          return;
+        }
+        backoff_.succeeded(session->user, command.room);
+        if (record->is_member(session->user)) return enter(*session, command, false);
+        admit(*session, command, parts_.catalog.add_member(command.room, session->user));
+      });
+}
+
+void Membership::admit(Session& session, const OwnedCommand& command, StateChanges changes) {
+  session.hold();
+  parts_.state.write(changes, [this, id = session.id(), command](natter::ErrorCode code, std::string detail) {
+    Session* session = parts_.sessions.find(id);
+    ResumeAtEnd resume(session);
+    if (!session) return;
+    if (code != natter::ErrorCode::none) {
+      parts_.outbox.send_error(*session, command.ref, natter::ErrorCode::unavailable,
+                               "could not store the membership: " + detail);
+      return;
+    }
+    if (!parts_.catalog.find(command.room)) {
+      parts_.outbox.send_error(*session, command.ref, natter::ErrorCode::no_such_room,
+                               "room '" + command.room + "' was deleted");
+      return;
+    }
+    enter(*session, command, true);
+  });
+}
+
+void Membership::enter(Session& session, const OwnedCommand& command, bool newly) {
+  const RoomRecord& record = *parts_.catalog.find(command.room);
+  const bool announced = announces(record.members.size());
+  if (newly && announced && !session.joined(command.room)) {
     // The others hear of it before the joiner is among them, so the room's
-    // member list is the audience: one hand-over per transport, not one
-    // per member.
-    const Room* room = rooms_.find(command.room);
-    if (room && room->members.size() + 1 <= settings_.announce_max_members) {
+    // session list is the audience: one hand-over per transport.
+    if (const Room* room = parts_.rooms.find(command.room)) {
       auto announcement = EventBuffer::make(natter::EventKind::joined);
       announcement->set_room(command.room).set_user(session.user);
-      outbox_.deliver(room->members, announcement, {});
-    }
-    if (rooms_.add_member(command.room, session)) {
-      bus_.subscribe(room_topic(command.room));
-      count_rooms();
+      parts_.outbox.deliver(room->members, announcement, {});
     }
   }
+  attach(session, command.room);
   auto answer = EventBuffer::make(natter::EventKind::joined);
-  answer->set_ref(command.ref).set_room(command.room).set_user(session.user);
-  if (announces(command.room)) answer->set_members(rooms_.member_names(command.room));
-  outbox_.send(session, answer);
-  return true;
+  answer->set_ref(command.ref).set_room(command.room).set_user(session.user).set_room_kind(kind_name(record.kind));
+  if (announced) answer->set_members({record.members.begin(), record.members.end()});
+  parts_.outbox.send(session, answer);
+  joined_(session, command);
 }
 
-bool Membership::leave(Session& session, const OwnedCommand& command) {
+void Membership::leave(Session& session, const OwnedCommand& command) {
   if (!session.joined(command.room)) {
-    outbox_.send_error(session, command.ref, natter::ErrorCode::not_member,
-                       "not a member of room '" + command.room + "'");
-    return false;
+    parts_.outbox.send_error(session, command.ref, natter::ErrorCode::not_member,
+                             "not a member of room '" + command.room + "'");
+    return;
   }
-  remove(session, command.room, command.ref);
-  return true;
+  const RoomRecord* record = parts_.catalog.find(command.room);
+  if (record && record->kind == RoomKind::direct) {
+    parts_.outbox.send_error(session, command.ref, natter::ErrorCode::forbidden, "a direct room cannot be left");
+    return;
+  }
+  if (record && record->is_member(session.user)) {
+    parts_.state.write(parts_.catalog.remove_member(command.room, session.user), {});
+  }
+  remove_user(command.room, session.user, {}, &session, command.ref);
 }
 
-void Membership::leave_all(Session& session) {
-  const std::vector<std::string> joined(session.rooms.begin(), session.rooms.end());
-  for (const auto& room : joined) remove(session, room, {});
+void Membership::remove_user(const std::string& room, const std::string& user, std::string_view by,
+                             Session* answer_to, std::string_view ref) {
+  parts_.typing.stop(user, room);
+  const std::vector<Session*> devices(parts_.sessions.of_user(user).begin(), parts_.sessions.of_user(user).end());
+  for (Session* device : devices) {
+    if (!device->joined(room)) continue;
+    detach(*device, room);
+    auto told = EventBuffer::make(natter::EventKind::left);
+    told->set_room(room).set_user(user);
+    if (!by.empty()) told->set_by(by);
+    if (device == answer_to) told->set_ref(ref);
+    parts_.outbox.send(*device, told);
+  }
+  const RoomRecord* record = parts_.catalog.find(room);
+  const Room* present = parts_.rooms.find(room);
+  const bool answered = answer_to && answer_to->user == user;
+  if (present && (!record || announces(record->members.size()))) {
+    auto departure = EventBuffer::make(natter::EventKind::left);
+    departure->set_room(room).set_user(user);
+    if (!by.empty()) departure->set_by(by);
+    if (answered || !answer_to || !answer_to->joined(room)) {
+      parts_.outbox.deliver(present->members, departure, {});
+    } else {
+      // The one who kicked hears it once, as the answer to their command.
+      std::vector<Session*> others;
+      others.reserve(present->members.size());
+      for (Session* s : present->members) {
+        if (s != answer_to) others.push_back(s);
+      }
+      parts_.outbox.deliver(others, departure, {});
+    }
+  }
+  if (answer_to && !answered) {
+    auto answer = EventBuffer::make(natter::EventKind::left);
+    answer->set_ref(ref).set_room(room).set_user(user);
+    if (!by.empty()) answer->set_by(by);
+    parts_.outbox.send(*answer_to, answer);
+  }
 }
 
-bool Membership::announces(std::string_view room_name) {
-  const Room* room = rooms_.find(room_name);
-  return room && room->members.size() <= settings_.announce_max_members;
+void Membership::attach(Session& session, const std::string& room) {
+  if (session.joined(room)) return;
+  session.rooms.insert(room);
+  if (parts_.rooms.add_member(room, session)) {
+    parts_.bus.subscribe(room_topic(room));
+    count_rooms();
+  }
 }
 
-void Membership::remove(Session& session, const std::string& room, std::string_view ref) {
+void Membership::detach(Session& session, const std::string& room) {
   session.rooms.erase(room);
   session.replaying.erase(room);
-  if (rooms_.remove_member(room, session)) {
-    bus_.unsubscribe(room_topic(room));
+  if (parts_.rooms.remove_member(room, session)) {
+    parts_.bus.unsubscribe(room_topic(room));
     count_rooms();
-  } else if (announces(room)) {
-    auto departure = EventBuffer::make(natter::EventKind::left);
-    departure->set_room(room).set_user(session.user);
-    outbox_.deliver(rooms_.find(room)->members, departure, {});
   }
-  if (session.closed) return;
-  auto answer = EventBuffer::make(natter::EventKind::left);
-  answer->set_ref(ref).set_room(room).set_user(session.user);
-  outbox_.send(session, answer);
 }
 
-void Membership::count_rooms() { rooms_gauge_.set(static_cast<std::int64_t>(rooms_.size())); }
+void Membership::signed_in(Session& session) {
+  for (const auto& room : parts_.catalog.direct_rooms_of(session.user)) attach(session, room);
+}
+
+void Membership::session_ended(Session& session) {
+  const std::vector<std::string> joined(session.rooms.begin(), session.rooms.end());
+  for (const auto& room : joined) {
+    bool other_device = false;
+    for (Session* device : parts_.sessions.of_user(session.user)) {
+      other_device |= device != &session && device->joined(room);
+    }
+    if (!other_device) parts_.typing.stop(session.user, room);
+    detach(session, room);
+  }
+}
+
+void Membership::count_rooms() { rooms_gauge_.set(static_cast<std::int64_t>(parts_.rooms.size())); }
 
 }  // namespace natter::chat

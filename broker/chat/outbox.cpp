@@ -48,6 +48,8 @@ void Outbox::send(Session& session, const EventRef& event, std::string_view room
 void Outbox::send_error(Session& session, std::string_view ref, natter::ErrorCode code, std::string_view message,
                         std::uint32_t retry_after_ms) {
   metrics_.error(code);
+  // A client of a transport that predates the code hears its older cousin.
+  if (!session.can_encode(code)) code = natter::older_code(code);
   auto event = EventBuffer::make(natter::EventKind::error);
   event->set_ref(ref).set_error(code, message, retry_after_ms);
   send(session, event);

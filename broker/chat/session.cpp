@@ -6,12 +6,27 @@
 namespace natter::chat {
 
 OwnedCommand OwnedCommand::copy_of(const natter::Command& c, std::uint32_t abi_minor) {
-  OwnedCommand copy{c.op,    std::string(c.ref), std::string(c.room), std::string(c.body),
-                    std::string(c.password), c.since, c.has_since, c.before, c.limit};
+  OwnedCommand copy;
+  copy.op = c.op;
+  copy.ref = c.ref;
+  copy.room = c.room;
+  copy.body = c.body;
+  copy.password = c.password;
+  copy.since = c.since;
+  copy.has_since = c.has_since;
+  copy.before = c.before;
+  copy.limit = c.limit;
   if (abi_minor >= 4) {
     copy.after = c.after;
     copy.has_after = c.has_after;
     copy.stopped = c.stopped;
+  }
+  if (abi_minor >= 5) {
+    copy.to = c.to;
+    copy.user = c.user;
+    copy.kind = c.kind;
+    copy.members_invite = c.members_invite;
+    copy.after_room = c.after_room;
   }
   return copy;
 }

@@ -43,6 +43,8 @@ struct OwnedCommand {
   std::uint64_t after = 0;
   bool has_after = false;
   bool stopped = false;
+  std::string to, user, kind, after_room;
+  bool members_invite = false;
 
   // Reads only the fields a transport built against `abi_minor` fills in:
   // an older transport's Command ends before the newer fields.
@@ -54,6 +56,9 @@ struct OwnedCommand {
 class CommandSink {
  public:
   virtual void handle(Session& session, OwnedCommand command) = 0;
+  // The session may run commands again (see Session::hold): run the ones
+  // held meanwhile, in order.
+  virtual void resume(Session& session) = 0;
   // The transport closed the session; the sink detaches its link.
   virtual void end_session(Session& session) = 0;
 
@@ -79,6 +84,9 @@ class Session final : public natter::SessionPort {
   bool can_encode(natter::EventKind kind) const noexcept {
     return transport_.abi_minor >= natter::minor_introducing(kind);
   }
+  bool can_encode(natter::ErrorCode code) const noexcept {
+    return transport_.abi_minor >= natter::minor_introducing(code);
+  }
   const std::string& remote_address() const noexcept { return remote_address_; }
   bool joined(std::string_view room) const { return rooms.find(room) != rooms.end(); }
   // Whether live events for `room` are held back behind its replay.
@@ -91,8 +99,18 @@ class Session final : public natter::SessionPort {
   std::set<std::string, std::less<>> rooms;  // joined rooms
   // Rooms replaying missed messages, with the live events held back.
   std::map<std::string, std::vector<EventRef>, std::less<>> replaying;
-  // Commands that arrived before authentication finished.
-  std::vector<OwnedCommand> early_commands;
+  // A command that waits (for storage, a password check) holds the
+  // session, so the commands after it wait too and run in order: a client
+  // may send `join` and then `send` without waiting for `joined`. Holds
+  // nest; the last resume() runs what was held.
+  void hold() noexcept { ++holds_; }
+  void resume() {
+    if (holds_ && --holds_ == 0) sink_.resume(*this);
+  }
+  bool held() const noexcept { return holds_ != 0 || user.empty(); }
+  // Commands that arrived while the session was held, or before
+  // authentication finished.
+  std::vector<OwnedCommand> waiting;
 
  private:
   CommandSink& sink_;
@@ -101,6 +119,21 @@ class Session final : public natter::SessionPort {
   natter::ClientLink& link_;
   TransportTraits transport_;
   std::string remote_address_;
+  std::uint32_t holds_ = 0;
+};
+
+// Resumes a session when a continuation ends, on every path out of it.
+class ResumeAtEnd {
+ public:
+  explicit ResumeAtEnd(Session* session) : session_(session) {}
+  ~ResumeAtEnd() {
+    if (session_) session_->resume();
+  }
+  ResumeAtEnd(const ResumeAtEnd&) = delete;
+  ResumeAtEnd& operator=(const ResumeAtEnd&) = delete;
+
+ private:
+  Session* session_;
 };
 
 }  // namespace natter::chat

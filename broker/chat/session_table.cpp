@@ -17,7 +17,19 @@ Session* SessionTable::find(std::uint64_t id) const {
 }
 
 void SessionTable::remove(Session& session) {
+  if (auto it = by_user_.find(session.user); !session.user.empty() && it != by_user_.end()) {
+    std::erase(it->second, &session);
+    if (it->second.empty()) by_user_.erase(it);
+  }
   if (sessions_.erase(session.id())) connections_.add(-1);
+}
+
+void SessionTable::signed_in(Session& session) { by_user_[session.user].push_back(&session); }
+
+std::span<Session* const> SessionTable::of_user(std::string_view user) const {
+  auto it = by_user_.find(user);
+  if (it == by_user_.end()) return {};
+  return it->second;
 }
 
 }  // namespace natter::chat

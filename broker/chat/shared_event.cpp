@@ -89,6 +89,42 @@ EventBuffer& EventBuffer::set_ttl_ms(std::uint32_t ttl_ms) {
   return *this;
 }
 
+EventBuffer::Extras& EventBuffer::extras() {
+  if (!extras_) extras_ = std::make_unique<Extras>();
+  return *extras_;
+}
+
+EventBuffer& EventBuffer::set_by(std::string_view by) {
+  extras().by = by;
+  event_.by = extras_->by;
+  return *this;
+}
+
+EventBuffer& EventBuffer::set_room_kind(std::string_view kind) {
+  extras().room_kind = kind;
+  event_.room_kind = extras_->room_kind;
+  return *this;
+}
+
+EventBuffer& EventBuffer::set_rooms(std::vector<RoomSummary> rooms, bool more) {
+  Extras& x = extras();
+  x.rooms = std::move(rooms);
+  x.room_views.clear();
+  for (const auto& r : x.rooms) x.room_views.push_back({r.room, r.kind, r.members, r.member, r.invited, -1});
+  event_.rooms = x.room_views;
+  event_.more = more;
+  return *this;
+}
+
+EventBuffer& EventBuffer::set_member_list(std::vector<MemberSummary> members) {
+  Extras& x = extras();
+  x.members = std::move(members);
+  x.member_views.clear();
+  for (const auto& m : x.members) x.member_views.push_back({m.user, m.role, m.online, 0});
+  event_.member_list = x.member_views;
+  return *this;
+}
+
 EventBuffer& EventBuffer::set_error(natter::ErrorCode code, std::string_view message,
                                     std::uint32_t retry_after_ms) {
   error_message_ = message;

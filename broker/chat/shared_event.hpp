@@ -20,6 +20,17 @@ namespace natter::chat {
 
 class EventBuffer;
 
+// Owned forms of the SDK's RoomEntry and MemberEntry, for building events.
+struct RoomSummary {
+  std::string room, kind;
+  std::uint32_t members = 0;
+  bool member = false, invited = false;
+};
+struct MemberSummary {
+  std::string user, role;
+  bool online = false;
+};
+
 // Owning handle to an EventBuffer (intrusive count). Any thread.
 class EventRef {
  public:
@@ -51,6 +62,10 @@ class EventBuffer final : public natter::SharedEvent {
   EventBuffer& set_messages(std::vector<StoredMessage> messages, bool more = false);
   EventBuffer& set_members(std::vector<std::string> members);
   EventBuffer& set_ttl_ms(std::uint32_t ttl_ms);
+  EventBuffer& set_by(std::string_view by);
+  EventBuffer& set_room_kind(std::string_view kind);
+  EventBuffer& set_rooms(std::vector<RoomSummary> rooms, bool more);
+  EventBuffer& set_member_list(std::vector<MemberSummary> members);
   EventBuffer& set_error(natter::ErrorCode code, std::string_view message,
                          std::uint32_t retry_after_ms = 0);
 
@@ -75,6 +90,17 @@ class EventBuffer final : public natter::SharedEvent {
   std::vector<natter::MessageView> message_views_;
   std::vector<std::string> members_;
   std::vector<std::string_view> member_views_;
+  // What only room management events carry, kept apart so the events every
+  // message makes stay small.
+  struct Extras {
+    std::string by, room_kind;
+    std::vector<RoomSummary> rooms;
+    std::vector<natter::RoomEntry> room_views;
+    std::vector<MemberSummary> members;
+    std::vector<natter::MemberEntry> member_views;
+  };
+  Extras& extras();
+  std::unique_ptr<Extras> extras_;
 
   mutable std::atomic<std::uint32_t> references_{1};
   // Lock-free lookup for the common case of a few wire formats; encoding

@@ -7,12 +7,14 @@
 
 namespace natter::chat {
 
-SignIn::SignIn(std::uint32_t node_id, natter::Authenticator& auth, SessionTable& sessions, Outbox& outbox,
-               CommandSink& commands, BrokerMetrics& metrics, runtime::Executor& loop)
-    : node_id_(node_id),
+SignIn::SignIn(const config::BrokerSettings& settings, natter::Authenticator& auth, SessionTable& sessions,
+               Outbox& outbox, Membership& membership, CommandSink& commands, BrokerMetrics& metrics,
+               runtime::Executor& loop)
+    : settings_(settings),
       auth_(auth),
       sessions_(sessions),
       outbox_(outbox),
+      membership_(membership),
       commands_(commands),
       metrics_(metrics),
       loop_(loop) {}
@@ -40,12 +42,20 @@ natter::SessionPort* SignIn::open(natter::ClientLink& link, const natter::Connec
 void SignIn::authenticated(std::uint64_t session_id, std::string user) {
   Session* session = sessions_.find(session_id);
   if (!session) return;
+  if (sessions_.of_user(user).size() >= settings_.max_sessions_per_user) {
+    const std::string why = "'" + user + "' has " + std::to_string(settings_.max_sessions_per_user) +
+                            " sessions open already; close one first";
+    outbox_.send_error(*session, {}, natter::ErrorCode::forbidden, why);
+    session->link().close(natter::CloseCode::policy, why);
+    return;
+  }
   session->user = std::move(user);
+  sessions_.signed_in(*session);
   auto welcome = EventBuffer::make(natter::EventKind::welcome);
-  welcome->set_user(session->user).set_node(node_id_);
+  welcome->set_user(session->user).set_node(settings_.node_id);
   outbox_.send(*session, welcome);
-  auto early = std::move(session->early_commands);
-  for (auto& command : early) commands_.handle(*session, std::move(command));
+  membership_.signed_in(*session);
+  commands_.resume(*session);
 }
 
 void SignIn::refused(std::uint64_t session_id, std::string reason) {

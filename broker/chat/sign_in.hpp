@@ -1,8 +1,9 @@
 #pragma once
 // A connection becomes a session: the session is opened for the
 // transport, the auth plugin decides who it is, and the client hears
-// `welcome` (then the commands it sent meanwhile run) or is refused and
-// closed. open() runs on the transport's thread; the rest on the loop.
+// `welcome` (then the session enters the user's direct rooms and the
+// commands it sent meanwhile run) or is refused and closed: by the auth
+// plugin, or because the user has max_sessions_per_user sessions already. open() runs on the transport's thread; the rest on the loop.
 
 #include <atomic>
 #include <cstdint>
@@ -11,6 +12,7 @@
 #include <natter/plugin.hpp>
 
 #include "chat/broker_metrics.hpp"
+#include "chat/membership.hpp"
 #include "chat/outbox.hpp"
 #include "chat/session.hpp"
 #include "chat/session_table.hpp"
@@ -23,8 +25,9 @@ class SignIn {
   // Borrows everything; all of it outlives the service. Commands that
   // arrive before authentication ends are kept on the session and handed
   // to `commands` once it has.
-  SignIn(std::uint32_t node_id, natter::Authenticator& auth, SessionTable& sessions, Outbox& outbox,
-         CommandSink& commands, BrokerMetrics& metrics, runtime::Executor& loop);
+  SignIn(const config::BrokerSettings& settings, natter::Authenticator& auth, SessionTable& sessions,
+         Outbox& outbox, Membership& membership, CommandSink& commands, BrokerMetrics& metrics,
+         runtime::Executor& loop);
 
   // Any thread: BrokerEntry::open_session for a link of `transport`.
   natter::SessionPort* open(natter::ClientLink& link, const natter::ConnectInfo& info,
@@ -34,10 +37,11 @@ class SignIn {
   void authenticated(std::uint64_t session_id, std::string user);
   void refused(std::uint64_t session_id, std::string reason);
 
-  std::uint32_t node_id_;
+  const config::BrokerSettings& settings_;
   natter::Authenticator& auth_;
   SessionTable& sessions_;
   Outbox& outbox_;
+  Membership& membership_;
   CommandSink& commands_;
   BrokerMetrics& metrics_;
   runtime::Executor& loop_;

@@ -37,6 +37,12 @@ constexpr natter::ConfigKey kBrokerKeys[] = {
      "How long a 'typing' lasts unless the client repeats it; clients are told this as ttl_ms"},
     {"typing_batch_ms", KeyType::integer, "250",
      "Typing news for a room is gathered this long and sent as one event, so a typing storm costs one event per room per batch"},
+    {"implicit_rooms", KeyType::boolean, "true",
+     "Joining a room nobody created creates it (public, without an owner); false: only create_room does"},
+    {"max_sessions_per_user", KeyType::integer, "10",
+     "Sessions one user may hold at once (devices); one more is refused with 'forbidden'"},
+    {"password_retry_ms", KeyType::integer, "1000",
+     "After a wrong room password, that user's next try at that room waits this long, doubling with each wrong one (up to a minute)"},
     {"admin_listen", KeyType::string, "127.0.0.1:9090",
      "Address of /healthz, /readyz and /metrics (\"\" turns it off); keep it off public networks"},
 };
@@ -122,6 +128,9 @@ BrokerSettings read_broker(const toml::value* table, std::vector<std::string>& p
   positive("max_room_name_bytes", s.max_room_name_bytes, 1024);
   positive("typing_ttl_ms", s.typing_ttl_ms, 600'000);
   positive("typing_batch_ms", s.typing_batch_ms, 60'000);
+  s.implicit_rooms = t.get_bool("implicit_rooms");
+  positive("max_sessions_per_user", s.max_sessions_per_user, 10'000);
+  positive("password_retry_ms", s.password_retry_ms, 60'000);
   return s;
 }
 

@@ -37,6 +37,11 @@ struct BrokerSettings {
   // Typing news is sent per room at most once per batch: a storm of typists
   // costs one event per member per batch, not one per keystroke.
   std::uint32_t typing_batch_ms = 250;
+  // Joining a room nobody created creates it (public, ownerless), as
+  // natter did before rooms had kinds.
+  bool implicit_rooms = true;
+  std::uint32_t max_sessions_per_user = 10;
+  std::uint32_t password_retry_ms = 1000;
   std::string admin_host;  // empty: no admin listener
   unsigned admin_port = 0;
 };

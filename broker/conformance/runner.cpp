@@ -37,7 +37,7 @@ struct Options {
 // A plugin instance created from its descriptor and config, started and
 // stopped for the suite like natterd would.
 template <class Kind, class UnderTest>
-class LoadedPlugin final : public UnderTest {
+class LoadedPlugin : public UnderTest {
  public:
   LoadedPlugin(const natter::plugins::LoadedLibrary& library, const natter::config::ConfigTable& config)
       : library_(library), config_(config) {}
@@ -66,12 +66,28 @@ class LoadedPlugin final : public UnderTest {
     instance_ = nullptr;
   }
 
+ protected:
+  // The open instance's optional interface `name`, as natterd finds it.
+  void* query(const char* name) const {
+    const auto* d = library_.descriptor;
+    if (!instance_ || d->abi_minor < 1 || !d->query) return nullptr;
+    return d->query(instance_, name);
+  }
+
  private:
   const natter::plugins::LoadedLibrary& library_;
   const natter::config::ConfigTable& config_;
   natter::runtime::MetricsRegistry metrics_;
   natter::plugins::PluginHost host_{library_.descriptor->name, 1, metrics_};
   natter::Plugin* instance_ = nullptr;
+};
+
+class LoadedStorage final : public LoadedPlugin<natter::Storage, natter::conformance::StorageUnderTest> {
+ public:
+  using LoadedPlugin::LoadedPlugin;
+  natter::RoomState* room_state() override {
+    return static_cast<natter::RoomState*>(query(natter::RoomState::kInterface));
+  }
 };
 
 int usage(const char* message) {
@@ -121,8 +137,8 @@ int main(int argc, char** argv) {
     if (!problems.empty()) throw natter::config::ConfigError(problems);
     using namespace natter::conformance;
     if (kind == natter::PluginKind::storage) {
-      set_storage_under_test([] { return std::make_unique<LoadedPlugin<natter::Storage, StorageUnderTest>>(library, config); });
-      testing::GTEST_FLAG(filter) = "StorageConformance.*";
+      set_storage_under_test([] { return std::make_unique<LoadedStorage>(library, config); });
+      testing::GTEST_FLAG(filter) = "StorageConformance.*:RoomStateConformance.*";
     } else {
       set_filter_under_test([] { return std::make_unique<LoadedPlugin<natter::Filter, FilterUnderTest>>(library, config); });
       testing::GTEST_FLAG(filter) = "FilterConformance.*";

@@ -13,7 +13,7 @@ namespace natter::mariadb {
 
 namespace {
 
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 // Batches are inserted in chunks of these sizes, so at most this many
 // statements are prepared per connection whatever the batch size.
 constexpr std::array<std::size_t, 5> kChunkSizes = {256, 64, 16, 4, 1};
@@ -110,6 +110,17 @@ void Connection::migrate() {
             " KEY messages_by_room (room, id)) ENGINE=InnoDB");
       query("DELETE FROM natter_schema");
       query("INSERT INTO natter_schema (version) VALUES (1)");
+      version = 1;
+    }
+    if (version < 2) {
+      // Room state (natter::RoomState), on the shard of its room.
+      query("CREATE TABLE IF NOT EXISTS room_state ("
+            " room VARBINARY(1024) NOT NULL,"
+            " state_key VARBINARY(1024) NOT NULL,"
+            " value MEDIUMBLOB NOT NULL,"
+            " PRIMARY KEY (room, state_key)) ENGINE=InnoDB");
+      query("DELETE FROM natter_schema");
+      query("INSERT INTO natter_schema (version) VALUES (2)");
     }
   } catch (...) {
     mysql_query(db_, "SELECT RELEASE_LOCK('natter_schema_migration')");
@@ -204,6 +215,56 @@ std::vector<Row> Connection::page(const std::string& room, std::uint64_t before_
   mysql_free_result(result);
   if (!after_id) std::reverse(rows.begin(), rows.end());
   return rows;
+}
+
+std::string Connection::hex(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789ABCDEF";
+  std::string out = "X'";
+  out.reserve(bytes.size() * 2 + 3);
+  for (unsigned char c : bytes) {
+    out += kDigits[c >> 4];
+    out += kDigits[c & 15];
+  }
+  return out + "'";
+}
+
+void Connection::apply_state(const std::vector<StateRow>& changes) {
+  query("START TRANSACTION");
+  try {
+    for (const StateRow& c : changes) {
+      switch (c.op) {
+        case natter::StateOp::put:
+          query("REPLACE INTO room_state (room, state_key, value) VALUES (" + hex(c.room) + "," + hex(c.key) + "," +
+                hex(c.value) + ")");
+          break;
+        case natter::StateOp::erase:
+          query("DELETE FROM room_state WHERE room = " + hex(c.room) + " AND state_key = " + hex(c.key));
+          break;
+        case natter::StateOp::erase_room:
+          query("DELETE FROM room_state WHERE room = " + hex(c.room));
+          query("DELETE FROM messages WHERE room = " + hex(c.room));
+          break;
+      }
+    }
+    query("COMMIT");
+  } catch (const DbError& e) {
+    if (!e.connection_lost()) mysql_query(db_, "ROLLBACK");
+    throw;
+  }
+}
+
+void Connection::load_state(const std::function<void(const natter::StateEntry&)>& each) {
+  static constexpr std::string_view kSelect = "SELECT room, state_key, value FROM room_state";
+  if (mysql_real_query(db_, kSelect.data(), kSelect.size()) != 0) fail("load room state");
+  MYSQL_RES* result = mysql_use_result(db_);
+  if (!result) fail("load room state");
+  while (MYSQL_ROW row = mysql_fetch_row(result)) {
+    unsigned long* len = mysql_fetch_lengths(result);
+    each({std::string_view(row[0], len[0]), std::string_view(row[1], len[1]), std::string_view(row[2], len[2])});
+  }
+  const bool failed = mysql_errno(db_) != 0;
+  mysql_free_result(result);
+  if (failed) fail("load room state");
 }
 
 }  // namespace natter::mariadb

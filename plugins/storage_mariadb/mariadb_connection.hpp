@@ -11,7 +11,9 @@
 #include <string>
 #include <vector>
 
-#include <natter/values.hpp>
+#include <functional>
+
+#include <natter/storage.hpp>
 
 #include "mariadb_config.hpp"
 
@@ -40,6 +42,12 @@ struct Row {
   natter::MessageView view() const noexcept { return {id, ts_ms, room, sender, body}; }
 };
 
+// One room state change (natter::StateChange), owned.
+struct StateRow {
+  natter::StateOp op;
+  std::string room, key, value;
+};
+
 class Connection {
  public:
   // Connects with the configured timeouts; throws DbError.
@@ -57,9 +65,15 @@ class Connection {
   // See natter::HistoryQuery; oldest first. Throws DbError.
   std::vector<Row> page(const std::string& room, std::uint64_t before_id, std::uint64_t after_id,
                         std::uint32_t limit);
+  // Applies every change in order, in one transaction. Throws DbError.
+  void apply_state(const std::vector<StateRow>& changes);
+  // Every room state entry on this server, to `each`. Throws DbError.
+  void load_state(const std::function<void(const natter::StateEntry&)>& each);
 
  private:
   void query(const std::string& sql);
+  // `bytes` as a SQL hex literal (X'..'): exact for any bytes, no escaping.
+  static std::string hex(std::string_view bytes);
   st_mysql_stmt* insert_statement(std::size_t rows);
   void insert_chunk(const Row* rows, std::size_t count);
   [[noreturn]] void fail(const std::string& what);

@@ -54,11 +54,26 @@ bool Shard::append(Row row, natter::AppendDone& done) {
   {
     std::lock_guard lock(mutex_);
     if (!accepting_ || writes_.size() >= settings_.queue_max) return false;
-    writes_.push_back({std::move(row), &done});
+    writes_.push_back({std::move(row), &done, {}, nullptr});
   }
   metrics_.queued(1);
   wake_writer_.notify_one();
   return true;
+}
+
+bool Shard::write_state(std::vector<StateRow> changes, natter::StateWritten& done) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!accepting_ || writes_.size() >= settings_.queue_max) return false;
+    writes_.push_back({{}, nullptr, std::move(changes), &done});
+  }
+  metrics_.queued(1);
+  wake_writer_.notify_one();
+  return true;
+}
+
+void Shard::load_state(const std::function<void(const natter::StateEntry&)>& each) {
+  Connection(server_, settings_).load_state(each);
 }
 
 bool Shard::read(HistoryRead read) {
@@ -78,7 +93,10 @@ void Shard::write_loop() {
       std::unique_lock lock(mutex_);
       wake_writer_.wait(lock, [this] { return stopping_ || !writes_.empty(); });
       if (writes_.empty()) return;  // stopping, and nothing left
-      while (!writes_.empty() && batch.size() < settings_.batch_max) {
+      // A batch is a run of one sort of write: messages, or room state.
+      const bool state = writes_.front().state_done != nullptr;
+      while (!writes_.empty() && batch.size() < settings_.batch_max &&
+             (writes_.front().state_done != nullptr) == state) {
         batch.push_back(std::move(writes_.front()));
         writes_.pop_front();
       }
@@ -91,8 +109,15 @@ void Shard::write_loop() {
 
 void Shard::commit(std::vector<Write>& batch) {
   std::vector<Row> rows;
-  rows.reserve(batch.size());
-  for (auto& w : batch) rows.push_back(std::move(w.row));
+  std::vector<StateRow> changes;
+  const bool state = batch.front().state_done != nullptr;
+  for (auto& w : batch) {
+    if (state) {
+      for (auto& c : w.state) changes.push_back(std::move(c));
+    } else {
+      rows.push_back(std::move(w.row));
+    }
+  }
   auto fail_all = [&](const std::string& why) { complete(batch, {natter::ErrorCode::unavailable, why}); };
   if (unreachable_at_stop_) {
     fail_all("storage unreachable while stopping");
@@ -108,7 +133,11 @@ void Shard::commit(std::vector<Write>& batch) {
         host_.log(natter::LogLevel::info, "reconnected to " + server_.label());
       }
       const auto began = std::chrono::steady_clock::now();
-      writer_connection_->insert(rows);
+      if (state) {
+        writer_connection_->apply_state(changes);
+      } else {
+        writer_connection_->insert(rows);
+      }
       metrics_.commit_seconds.observe(
           std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count());
       metrics_.batches.add(1);
@@ -145,7 +174,13 @@ void Shard::commit(std::vector<Write>& batch) {
 
 void Shard::complete(std::vector<Write>& batch, natter::Status status) {
   if (runs_) runs_->begin();
-  for (auto& w : batch) w.done->appended(status);
+  for (auto& w : batch) {
+    if (w.state_done) {
+      w.state_done->written(status);
+    } else {
+      w.done->appended(status);
+    }
+  }
   if (runs_) runs_->end();
 }
 

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -52,6 +53,11 @@ class Shard {
   // False if the queue is full or the shard stopped; the caller answers.
   bool append(Row row, natter::AppendDone& done);
   bool read(HistoryRead read);
+  // Room state changes of one room, in order with its appends.
+  bool write_state(std::vector<StateRow> changes, natter::StateWritten& done);
+  // Every room state entry on this shard, over a connection of its own.
+  // Throws DbError.
+  void load_state(const std::function<void(const natter::StateEntry&)>& each);
   // Commits what is queued (giving up after a few attempts if the server
   // is down), answers every pending read, joins the threads.
   void stop();
@@ -61,9 +67,12 @@ class Shard {
   void use(natter::CompletionRuns& runs) noexcept { runs_ = &runs; }
 
  private:
+  // A message to append, or (with state_done set) room state changes.
   struct Write {
     Row row;
-    natter::AppendDone* done;
+    natter::AppendDone* done = nullptr;
+    std::vector<StateRow> state;
+    natter::StateWritten* state_done = nullptr;
   };
 
   void write_loop();

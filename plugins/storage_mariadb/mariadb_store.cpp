@@ -64,6 +64,33 @@ void MariadbStore::history(const natter::HistoryQuery& q, natter::HistoryDone& d
   if (!queued) done.page({natter::ErrorCode::unavailable, "storage is stopped"}, {});
 }
 
+bool MariadbStore::load(natter::StateVisitor& each, natter::Diagnostic& error) noexcept {
+  try {
+    for (auto& shard : shards_) shard->load_state([&](const natter::StateEntry& entry) { each.entry(entry); });
+    return true;
+  } catch (const std::exception& e) {
+    error.report(e.what());
+    return false;
+  }
+}
+
+void MariadbStore::write(std::span<const natter::StateChange> changes, natter::StateWritten& done) noexcept {
+  if (changes.empty()) {
+    done.written({});
+    return;
+  }
+  bool queued = false;
+  try {
+    std::vector<StateRow> rows;
+    for (const auto& c : changes) rows.push_back({c.op, std::string(c.room), std::string(c.key), std::string(c.value)});
+    queued = shard_for(changes.front().room).write_state(std::move(rows), done);
+  } catch (...) {
+    done.written({natter::ErrorCode::unavailable, "out of memory"});
+    return;
+  }
+  if (!queued) done.written({natter::ErrorCode::unavailable, "storage queue is full or stopped"});
+}
+
 void MariadbStore::stop() noexcept {
   for (auto& shard : shards_) shard->stop();
 }

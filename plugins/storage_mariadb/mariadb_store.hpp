@@ -13,7 +13,7 @@
 
 namespace natter::mariadb {
 
-class MariadbStore final : public natter::Storage, public natter::BatchesCompletions {
+class MariadbStore final : public natter::Storage, public natter::BatchesCompletions, public natter::RoomState {
  public:
   MariadbStore(natter::Host& host, const natter::PluginConfig& config);
   ~MariadbStore();
@@ -23,6 +23,10 @@ class MariadbStore final : public natter::Storage, public natter::BatchesComplet
   void history(const natter::HistoryQuery& query, natter::HistoryDone& done) noexcept override;
   void stop() noexcept override;
   void use(natter::CompletionRuns& runs) noexcept override;
+  bool load(natter::StateVisitor& each, natter::Diagnostic& error) noexcept override;
+  // Goes to the shard of the changes' room, so it keeps its order with
+  // that room's appends.
+  void write(std::span<const natter::StateChange> changes, natter::StateWritten& done) noexcept override;
 
  private:
   Shard& shard_for(std::string_view room);

@@ -9,7 +9,7 @@ namespace natter::sqlite {
 
 namespace {
 
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 
 // Statement reset on every exit path, so a failed step leaves it reusable.
 class Reset {
@@ -65,6 +65,15 @@ SqliteDb::SqliteDb(const std::string& path, bool synchronous_full, int busy_time
     exec("INSERT INTO natter_schema (version) VALUES (1)");
     exec("COMMIT");
   }
+  if (version < 2) {
+    // Room state (natter::RoomState): the broker's (room, key) -> value.
+    exec("BEGIN");
+    exec("CREATE TABLE IF NOT EXISTS room_state ("
+         " room TEXT NOT NULL, state_key TEXT NOT NULL, value BLOB NOT NULL,"
+         " PRIMARY KEY (room, state_key)) WITHOUT ROWID");
+    exec("UPDATE natter_schema SET version = 2");
+    exec("COMMIT");
+  }
   insert_ = prepare(
       "INSERT OR IGNORE INTO messages (id, room, sender, body, ts_ms) VALUES (?, ?, ?, ?, ?)");
   newest_before_ = prepare(
@@ -73,12 +82,20 @@ SqliteDb::SqliteDb(const std::string& path, bool synchronous_full, int busy_time
   oldest_after_ = prepare(
       "SELECT id, ts_ms, room, sender, body FROM messages WHERE room = ? AND id < ? AND id > ?"
       " ORDER BY id ASC LIMIT ?");
+  put_state_ = prepare("INSERT OR REPLACE INTO room_state (room, state_key, value) VALUES (?, ?, ?)");
+  erase_state_ = prepare("DELETE FROM room_state WHERE room = ? AND state_key = ?");
+  erase_room_state_ = prepare("DELETE FROM room_state WHERE room = ?");
+  erase_room_messages_ = prepare("DELETE FROM messages WHERE room = ?");
 }
 
 SqliteDb::~SqliteDb() {
   sqlite3_finalize(insert_);
   sqlite3_finalize(newest_before_);
   sqlite3_finalize(oldest_after_);
+  sqlite3_finalize(put_state_);
+  sqlite3_finalize(erase_state_);
+  sqlite3_finalize(erase_room_state_);
+  sqlite3_finalize(erase_room_messages_);
   sqlite3_close(db_);
 }
 
@@ -138,6 +155,61 @@ std::vector<Row> SqliteDb::page(const std::string& room, std::uint64_t before_id
   if (rc != SQLITE_DONE) fail("history");
   if (!after_id) std::reverse(rows.begin(), rows.end());
   return rows;
+}
+
+namespace {
+
+void bind(sqlite3_stmt* s, int column, const std::string& text) {
+  sqlite3_bind_text(s, column, text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
+}
+
+}  // namespace
+
+void SqliteDb::apply_state(const std::vector<StateRow>& changes) {
+  exec("BEGIN IMMEDIATE");
+  try {
+    auto step = [&](sqlite3_stmt* s) {
+      Reset reset(s);
+      if (sqlite3_step(s) != SQLITE_DONE) fail("room state");
+    };
+    for (const StateRow& c : changes) {
+      switch (c.op) {
+        case natter::StateOp::put:
+          bind(put_state_, 1, c.room);
+          bind(put_state_, 2, c.key);
+          sqlite3_bind_blob(put_state_, 3, c.value.data(), static_cast<int>(c.value.size()), SQLITE_STATIC);
+          step(put_state_);
+          break;
+        case natter::StateOp::erase:
+          bind(erase_state_, 1, c.room);
+          bind(erase_state_, 2, c.key);
+          step(erase_state_);
+          break;
+        case natter::StateOp::erase_room:
+          bind(erase_room_state_, 1, c.room);
+          step(erase_room_state_);
+          bind(erase_room_messages_, 1, c.room);
+          step(erase_room_messages_);
+          break;
+      }
+    }
+    exec("COMMIT");
+  } catch (...) {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+}
+
+void SqliteDb::load_state(const std::function<void(const natter::StateEntry&)>& each) {
+  sqlite3_stmt* s = prepare("SELECT room, state_key, value FROM room_state");
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    const std::string room = column_text(s, 0), key = column_text(s, 1);
+    const auto* value = static_cast<const char*>(sqlite3_column_blob(s, 2));
+    each({room, key, std::string_view(value ? value : "", static_cast<std::size_t>(sqlite3_column_bytes(s, 2)))});
+  }
+  sqlite3_finalize(s);
+  if (rc != SQLITE_DONE) fail("load room state");
 }
 
 }  // namespace natter::sqlite

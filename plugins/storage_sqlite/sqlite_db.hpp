@@ -7,7 +7,9 @@
 #include <string>
 #include <vector>
 
-#include <natter/values.hpp>
+#include <functional>
+
+#include <natter/storage.hpp>
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -26,6 +28,12 @@ struct Row {
   natter::MessageView view() const noexcept { return {id, ts_ms, room, sender, body}; }
 };
 
+// One room state change (natter::StateChange), owned.
+struct StateRow {
+  natter::StateOp op;
+  std::string room, key, value;
+};
+
 class SqliteDb {
  public:
   // Opens (creating) `path` in WAL mode and creates or migrates the schema.
@@ -40,6 +48,10 @@ class SqliteDb {
   // See natter::HistoryQuery. Oldest first.
   std::vector<Row> page(const std::string& room, std::uint64_t before_id, std::uint64_t after_id,
                         std::uint32_t limit);
+  // Applies every change, in order, in one transaction. All or nothing.
+  void apply_state(const std::vector<StateRow>& changes);
+  // Every room state entry, to `each`.
+  void load_state(const std::function<void(const natter::StateEntry&)>& each);
 
  private:
   void exec(const char* sql);
@@ -50,6 +62,10 @@ class SqliteDb {
   sqlite3_stmt* insert_ = nullptr;
   sqlite3_stmt* newest_before_ = nullptr;
   sqlite3_stmt* oldest_after_ = nullptr;
+  sqlite3_stmt* put_state_ = nullptr;
+  sqlite3_stmt* erase_state_ = nullptr;
+  sqlite3_stmt* erase_room_state_ = nullptr;
+  sqlite3_stmt* erase_room_messages_ = nullptr;
 };
 
 }  // namespace natter::sqlite

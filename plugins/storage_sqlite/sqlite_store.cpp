@@ -88,7 +88,7 @@ void SqliteStore::append(const natter::MessageView& m, natter::AppendDone& done)
     return;
   }
   try {
-    writes_.push_back({{m.id, m.ts_ms, std::string(m.room), std::string(m.sender), std::string(m.body)}, &done});
+    writes_.push_back({{m.id, m.ts_ms, std::string(m.room), std::string(m.sender), std::string(m.body)}, &done, {}, nullptr});
   } catch (...) {
     lock.unlock();
     done.appended({natter::ErrorCode::unavailable, "out of memory"});
@@ -125,14 +125,20 @@ void SqliteStore::run() {
       std::unique_lock lock(mutex_);
       wake_.wait(lock, [this] { return stopping_ || !writes_.empty() || !reads_.empty(); });
       if (stopping_ && writes_.empty() && reads_.empty()) return;
-      while (!writes_.empty() && batch.size() < batch_max_) {
+      // A batch is a run of one sort of write: messages, or room state.
+      const bool state = !writes_.empty() && writes_.front().state_done;
+      while (!writes_.empty() && batch.size() < batch_max_ && (writes_.front().state_done != nullptr) == state) {
         batch.push_back(std::move(writes_.front()));
         writes_.pop_front();
       }
       reads.swap(reads_);
       queue_depth_.set(static_cast<std::int64_t>(writes_.size()));
     }
-    if (!batch.empty()) commit(batch);
+    if (!batch.empty() && batch.front().state_done) {
+      commit_state(batch);
+    } else if (!batch.empty()) {
+      commit(batch);
+    }
     for (Read& read : reads) answer(read);
     batch.clear();
     reads.clear();
@@ -143,32 +149,50 @@ void SqliteStore::commit(std::vector<Write>& batch) {
   std::vector<Row> rows;
   rows.reserve(batch.size());
   for (auto& w : batch) rows.push_back(std::move(w.row));
+  std::string why;
+  const bool ok = retry(
+      [&] {
+        const auto began = std::chrono::steady_clock::now();
+        db_->append_batch(rows);
+        commit_seconds_.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count());
+      },
+      rows.size(), why);
+  if (ok) {
+    batches_.add(1);
+    committed_.add(batch.size());
+  }
+  complete(batch, ok ? natter::Status{} : natter::Status{natter::ErrorCode::unavailable, why});
+}
+
+void SqliteStore::commit_state(std::vector<Write>& batch) {
+  std::vector<StateRow> changes;
+  for (auto& w : batch) {
+    for (auto& c : w.state) changes.push_back(std::move(c));
+  }
+  std::string why;
+  const bool ok = retry([&] { db_->apply_state(changes); }, changes.size(), why);
+  complete(batch, ok ? natter::Status{} : natter::Status{natter::ErrorCode::unavailable, why});
+}
+
+bool SqliteStore::retry(const std::function<void()>& attempt_once, std::size_t items, std::string& why) {
   if (failing_at_stop_) {
-    complete(batch, {natter::ErrorCode::unavailable, "storage failed while stopping"});
-    return;
+    why = "storage failed while stopping";
+    return false;
   }
   std::uint32_t pause_ms = 50;
   for (int attempt = 1;; ++attempt) {
-    const auto began = std::chrono::steady_clock::now();
     try {
-      db_->append_batch(rows);
-      commit_seconds_.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count());
-      batches_.add(1);
-      committed_.add(batch.size());
-      complete(batch, {});
-      return;
+      attempt_once();
+      return true;
     } catch (const std::exception& e) {
       write_errors_.add(1);
-      host_.log(natter::LogLevel::error, "commit of " + std::to_string(rows.size()) +
-                                             " messages failed (attempt " + std::to_string(attempt) +
-                                             "), retrying: " + e.what());
+      host_.log(natter::LogLevel::error, "commit of " + std::to_string(items) + " writes failed (attempt " +
+                                             std::to_string(attempt) + "), retrying: " + e.what());
       std::unique_lock lock(mutex_);
       if (stopping_ && attempt >= kAttemptsWhenStopping) {
         failing_at_stop_ = true;
-        lock.unlock();
-        const std::string why = std::string("storage failed while stopping: ") + e.what();
-        complete(batch, {natter::ErrorCode::unavailable, why});
-        return;
+        why = std::string("storage failed while stopping: ") + e.what();
+        return false;
       }
       // Back off, but wake at once if stop() is called.
       wake_.wait_for(lock, std::chrono::milliseconds(pause_ms), [this] { return stopping_; });
@@ -179,8 +203,49 @@ void SqliteStore::commit(std::vector<Write>& batch) {
 
 void SqliteStore::complete(std::vector<Write>& batch, natter::Status status) {
   if (runs_) runs_->begin();
-  for (auto& w : batch) w.done->appended(status);
+  for (auto& w : batch) {
+    if (w.state_done) {
+      w.state_done->written(status);
+    } else {
+      w.done->appended(status);
+    }
+  }
   if (runs_) runs_->end();
+}
+
+bool SqliteStore::load(natter::StateVisitor& each, natter::Diagnostic& error) noexcept {
+  try {
+    // A connection of its own: the worker's belongs to the worker thread.
+    SqliteDb reader(path_, synchronous_full_, busy_timeout_ms_);
+    reader.load_state([&](const natter::StateEntry& entry) { each.entry(entry); });
+    return true;
+  } catch (const std::exception& e) {
+    error.report(e.what());
+    return false;
+  }
+}
+
+void SqliteStore::write(std::span<const natter::StateChange> changes, natter::StateWritten& done) noexcept {
+  std::unique_lock lock(mutex_);
+  if (!accepting_ || writes_.size() >= queue_max_) {
+    const bool full = accepting_;
+    lock.unlock();
+    done.written({natter::ErrorCode::unavailable, full ? "storage queue is full" : "storage is stopped"});
+    return;
+  }
+  try {
+    Write w;
+    w.state_done = &done;
+    for (const auto& c : changes) w.state.push_back({c.op, std::string(c.room), std::string(c.key), std::string(c.value)});
+    writes_.push_back(std::move(w));
+  } catch (...) {
+    lock.unlock();
+    done.written({natter::ErrorCode::unavailable, "out of memory"});
+    return;
+  }
+  queue_depth_.set(static_cast<std::int64_t>(writes_.size()));
+  lock.unlock();
+  wake_.notify_one();
 }
 
 void SqliteStore::answer(Read& read) {

@@ -4,6 +4,7 @@
 // and answers history reads between batches. The broker never waits on it.
 
 #include <condition_variable>
+#include <functional>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -15,7 +16,7 @@
 
 namespace natter::sqlite {
 
-class SqliteStore final : public natter::Storage, public natter::BatchesCompletions {
+class SqliteStore final : public natter::Storage, public natter::BatchesCompletions, public natter::RoomState {
  public:
   SqliteStore(natter::Host& host, const natter::PluginConfig& config);
   ~SqliteStore();
@@ -25,13 +26,19 @@ class SqliteStore final : public natter::Storage, public natter::BatchesCompleti
   void history(const natter::HistoryQuery& query, natter::HistoryDone& done) noexcept override;
   void stop() noexcept override;
   void use(natter::CompletionRuns& runs) noexcept override { runs_ = &runs; }
+  bool load(natter::StateVisitor& each, natter::Diagnostic& error) noexcept override;
+  void write(std::span<const natter::StateChange> changes, natter::StateWritten& done) noexcept override;
 
   static std::span<const natter::ConfigKey> keys();
 
  private:
+  // A message to append, or (with state_done set) room state changes:
+  // both go through one queue so each room's writes keep their order.
   struct Write {
     Row row;
-    natter::AppendDone* done;
+    natter::AppendDone* done = nullptr;
+    std::vector<StateRow> state;
+    natter::StateWritten* state_done = nullptr;
   };
   struct Read {
     std::string room;
@@ -42,6 +49,11 @@ class SqliteStore final : public natter::Storage, public natter::BatchesCompleti
 
   void run();
   void commit(std::vector<Write>& batch);
+  // Commits a run of room state writes; retries like commit().
+  void commit_state(std::vector<Write>& batch);
+  // Runs `attempt` until it succeeds, backing off between tries; false if
+  // it still failed once stop() was asked for (`why` says how).
+  bool retry(const std::function<void()>& attempt, std::size_t items, std::string& why);
   // Completes every write of `batch` with `status`, as one run.
   void complete(std::vector<Write>& batch, natter::Status status);
   void answer(Read& read);

@@ -90,6 +90,12 @@ bool op_from(std::string_view name, natter::Op& op) {
   else if (name == "history") op = natter::Op::history;
   else if (name == "ping") op = natter::Op::ping;
   else if (name == "typing") op = natter::Op::typing;
+  else if (name == "create_room") op = natter::Op::create_room;
+  else if (name == "invite") op = natter::Op::invite;
+  else if (name == "kick") op = natter::Op::kick;
+  else if (name == "delete_room") op = natter::Op::delete_room;
+  else if (name == "list_rooms") op = natter::Op::list_rooms;
+  else if (name == "members") op = natter::Op::members;
   else return false;
   return true;
 }
@@ -105,6 +111,10 @@ std::string_view event_type(natter::EventKind kind) {
     case natter::EventKind::error: return "error";
     case natter::EventKind::pong: return "pong";
     case natter::EventKind::typing: return "typing";
+    case natter::EventKind::invited: return "invited";
+    case natter::EventKind::room_deleted: return "room_deleted";
+    case natter::EventKind::rooms: return "rooms";
+    case natter::EventKind::member_list: return "members";
   }
   return "unknown";
 }
@@ -154,7 +164,9 @@ void decode_command(std::string_view text, DecodedCommand& out) {
   std::string_view op = read.text("op", true);
   if (!out.error.empty()) return;
   if (!op_from(op, c.op)) {
-    out.error = "unknown op '" + std::string(op) + "' (known: join, leave, send, history, ping, typing)";
+    out.error = "unknown op '" + std::string(op) +
+                "' (known: join, leave, send, history, typing, ping, create_room, invite, kick, delete_room,"
+                " list_rooms, members)";
     return;
   }
   switch (c.op) {
@@ -167,7 +179,8 @@ void decode_command(std::string_view text, DecodedCommand& out) {
       c.room = read.text("room", true);
       break;
     case natter::Op::send:
-      c.room = read.text("room", true);
+      c.to = read.text("to", false);
+      c.room = read.text("room", c.to.empty());
       c.body = read.text("body", true);
       if (out.error.empty() && c.body.empty()) read.fail("field 'body' must not be empty");
       break;
@@ -184,6 +197,26 @@ void decode_command(std::string_view text, DecodedCommand& out) {
     case natter::Op::typing:
       c.room = read.text("room", true);
       c.stopped = !read.boolean("active", true);
+      break;
+    case natter::Op::create_room:
+      c.room = read.text("room", true);
+      c.kind = read.text("kind", false);
+      c.password = read.text("password", false);
+      c.members_invite = read.boolean("members_invite", false);
+      break;
+    case natter::Op::invite:
+    case natter::Op::kick:
+      c.room = read.text("room", true);
+      c.user = read.text("user", true);
+      if (out.error.empty() && c.user.empty()) read.fail("field 'user' must not be empty");
+      break;
+    case natter::Op::delete_room:
+    case natter::Op::members:
+      c.room = read.text("room", true);
+      break;
+    case natter::Op::list_rooms:
+      c.after_room = read.text("after", false);
+      c.limit = read.positive("limit");
       break;
   }
 }
@@ -202,6 +235,8 @@ void write_event(const natter::Event& e, std::string& text) {
     case natter::EventKind::joined:
     case natter::EventKind::left:
       w.member("room", e.room).member("user", e.user);
+      if (!e.room_kind.empty()) w.member("kind", e.room_kind);
+      if (!e.by.empty()) w.member("by", e.by);
       if (!e.members.empty()) {
         w.key("members").begin_array();
         for (auto m : e.members) w.string(m);
@@ -236,6 +271,35 @@ void write_event(const natter::Event& e, std::string& text) {
       w.member("room", e.room).key("users").begin_array();
       for (auto user : e.members) w.string(user);
       w.end_array().member("ttl_ms", std::uint64_t{e.ttl_ms});
+      break;
+    case natter::EventKind::invited:
+      w.member("room", e.room).member("user", e.user).member("by", e.by);
+      break;
+    case natter::EventKind::room_deleted:
+      w.member("room", e.room).member("by", e.by);
+      break;
+    case natter::EventKind::rooms:
+      w.key("rooms").begin_array();
+      for (const auto& r : e.rooms) {
+        w.begin_object()
+            .member("room", r.room)
+            .member("kind", r.kind)
+            .member("members", std::uint64_t{r.members})
+            .key("member").boolean(r.member)
+            .key("invited").boolean(r.invited);
+        if (r.unread >= 0) w.member("unread", r.unread);
+        w.end_object();
+      }
+      w.end_array().key("more").boolean(e.more);
+      break;
+    case natter::EventKind::member_list:
+      w.member("room", e.room).key("members").begin_array();
+      for (const auto& m : e.member_list) {
+        w.begin_object().member("user", m.user).member("role", m.role).key("online").boolean(m.online);
+        if (m.last_seen_ms) w.member("last_seen", m.last_seen_ms);
+        w.end_object();
+      }
+      w.end_array();
       break;
   }
   w.end_object();

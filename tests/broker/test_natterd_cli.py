@@ -266,7 +266,7 @@ class PluginRefusalTest(unittest.TestCase):
     def test_abi_it_does_not_speak(self):
         so = f"{FIXTURES}/fixture_wrong_abi.so"
         self.assert_refused(self.run_with_filter(so),
-                            f"{so}: plugin 'from_the_future' speaks plugin ABI 99.0, this broker speaks 1.4")
+                            f"{so}: plugin 'from_the_future' speaks plugin ABI 99.0, this broker speaks 1.5")
 
     def test_a_plugin_built_for_abi_1_0_still_loads(self):
         result = self.run_with_filter(f"{FIXTURES}/fixture_abi_1_0_filter.so", "", "--check-config")
@@ -298,6 +298,34 @@ class PluginRefusalTest(unittest.TestCase):
         self.assertEqual(sorted(received), [(1, "", 0), (2, "j", 0), (4, "", 0), (5, "s", 0), (6, "h", 1), (8, "p", 0)],
                          log)
         self.assertIn("transport: ABI 1.3", log)
+
+    def test_a_transport_built_for_abi_1_4_still_serves_its_session(self):
+        # Its Commands end before 1.5's fields, right at an unreadable page,
+        # and it knows no error code past `forbidden`.
+        events = os.path.join(self.dir.name, "events.txt")
+        with open(self.path, "w") as f:
+            f.write(f'[broker]\nadmin_listen = ""\nlog_level = "debug"\n'
+                    f'[storage]\nplugin = "sqlite"\npath = "{self.dir.name}/h.db"\n'
+                    f'[[transport]]\nplugin = "{FIXTURES}/fixture_abi_1_4_transport.so"\nevents = "{events}"\n')
+        natterd = subprocess.Popen([NATTERD, "--config", self.path], stderr=subprocess.PIPE, text=True)
+        received = []  # (event kind, ref, messages, error code)
+        try:
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and "p" not in {ref for _, ref, _, _ in received}:
+                time.sleep(0.05)
+                if os.path.exists(events):
+                    with open(events) as f:
+                        received = [(int(kind), ref, int(count), int(code)) for kind, ref, count, code
+                                    in (line.split(" ") for line in f.read().splitlines())]
+        finally:
+            natterd.terminate()
+            _, log = natterd.communicate(timeout=20)
+        self.assertEqual(natterd.returncode, 0, log)
+        # welcome, joined, message, ack, the refused join as not_found (8:
+        # no_such_room is 1.5's), a history of the one message, pong
+        self.assertEqual(sorted(received), [(1, "", 0, 0), (2, "j", 0, 0), (4, "", 0, 0), (5, "s", 0, 0),
+                                            (6, "h", 1, 0), (7, "d", 0, 8), (8, "p", 0, 0)], log)
+        self.assertIn("transport: ABI 1.4", log)
 
     def test_unknown_kind(self):
         so = f"{FIXTURES}/fixture_unknown_kind.so"
@@ -403,7 +431,7 @@ class OtherFlagsTest(unittest.TestCase):
     def test_version_names_the_plugin_abi(self):
         result = subprocess.run([NATTERD, "--version"], capture_output=True, text=True, timeout=10)
         self.assertEqual(result.returncode, 0)
-        self.assertRegex(result.stdout, r"^natterd \d+\.\d+\.\d+ \(plugin ABI 1\.4\)")
+        self.assertRegex(result.stdout, r"^natterd \d+\.\d+\.\d+ \(plugin ABI 1\.5\)")
 
     def test_version_names_the_malloc_the_build_chose(self):
         result = subprocess.run([NATTERD, "--version"], capture_output=True, text=True, timeout=10)

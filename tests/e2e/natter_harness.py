@@ -206,6 +206,17 @@ class Client:
             assert event.get(key) == value, f"expected {key}={value!r} in {event}"
         return event
 
+    async def settle(self, timeout=5.0):
+        """Every event that was on its way, up to the answer to a ping sent
+        now: after it, nothing the server did before is still coming."""
+        await self.send(op="ping", ref="settle")
+        events = []
+        while True:
+            event = await self.recv(timeout)
+            if event["type"] == "pong" and event.get("ref") == "settle":
+                return events
+            events.append(event)
+
     async def join(self, room, **extra):
         await self.send(op="join", room=room, ref="join-" + room, **extra)
         return await self.expect("joined", room=room, ref="join-" + room)

@@ -25,7 +25,10 @@ inline constexpr std::uint32_t kAbiMajor = 1;
 // 1.4: history pages forward (Command's after and has_after, Event's more)
 //      and typing (Op::typing, Command's stopped, EventKind::typing,
 //      Event's ttl_ms).
-inline constexpr std::uint32_t kAbiMinor = 4;
+// 1.5: rooms with kinds, owners and invitations, direct messages (the Op,
+//      EventKind and ErrorCode values marked 1.5, Command's and Event's
+//      1.5 fields, RoomEntry, MemberEntry) and the RoomState interface.
+inline constexpr std::uint32_t kAbiMinor = 5;
 
 // The C++ standard library this side of the boundary is built against.
 // std::string_view and std::span cross the boundary, and libstdc++ and

@@ -81,6 +81,9 @@ void* query_plugin(Plugin* instance, const char* name) {
   if constexpr (std::is_base_of_v<BatchesCompletions, Impl>) {
     if (std::string_view(name) == BatchesCompletions::kInterface) return static_cast<BatchesCompletions*>(impl);
   }
+  if constexpr (std::is_base_of_v<RoomState, Impl>) {
+    if (std::string_view(name) == RoomState::kInterface) return static_cast<RoomState*>(impl);
+  }
   return nullptr;
 }
 

@@ -70,6 +70,67 @@ class BatchesCompletions {
   ~BatchesCompletions() = default;
 };
 
+// ABI 1.5: what a room is beyond its messages (its kind, owner, members,
+// invitations...) as entries of text: (room, key) -> value, the way Matrix
+// keeps room state as (type, state_key) -> content. The broker decides what
+// keys and values mean; storage keeps them and hands them back, so a new
+// kind of room state needs no new storage interface.
+enum class StateOp : std::uint32_t {
+  put = 1,         // set (room, key) to value
+  erase = 2,       // forget (room, key)
+  erase_room = 3,  // forget every entry of the room and every message stored in it
+};
+
+struct StateChange {
+  StateOp op = StateOp::put;
+  std::string_view room;
+  std::string_view key;    // put, erase
+  std::string_view value;  // put
+};
+
+struct StateEntry {
+  std::string_view room, key, value;
+};
+
+// Broker-owned completion of one state write; called exactly once, from any
+// thread (inline too). ok() means committed durably.
+class StateWritten {
+ public:
+  virtual void written(Status status) noexcept = 0;
+
+ protected:
+  ~StateWritten() = default;
+};
+
+// Broker-owned; receives loaded entries on the thread that called load().
+class StateVisitor {
+ public:
+  virtual void entry(const StateEntry& entry) noexcept = 0;
+
+ protected:
+  ~StateVisitor() = default;
+};
+
+// ABI 1.5, optional: a storage plugin that also derives from RoomState
+// keeps room state, so rooms survive a restart. Without it the broker keeps
+// room state in memory only, and says so at start.
+class RoomState {
+ public:
+  static constexpr const char* kInterface = "natter.room_state.1";
+  // Hands every stored entry to `each`, once, then returns: true, or false
+  // after reporting why to `error`. Main thread, after start(), before the
+  // first write().
+  virtual bool load(StateVisitor& each, Diagnostic& error) noexcept = 0;
+  // Applies `changes`, which all name the same room, in order, atomically
+  // and durably, after everything queued for that room before (appends
+  // included, so erase_room removes them), then calls done.written().
+  // Copies `changes`. Any thread.
+  virtual void write(std::span<const StateChange> changes, StateWritten& done) noexcept = 0;
+
+ protected:
+  ~RoomState() = default;
+};
+
 class Storage : public Plugin {
  public:
   // Open, create or migrate the schema. Main thread.

@@ -21,7 +21,29 @@ enum class ErrorCode : std::uint32_t {
   internal = 7,       // a bug or an unexpected failure in the broker
   not_found = 8,      // the thing asked for does not exist
   forbidden = 9,      // authenticated, but not allowed
+  // ABI 1.5
+  wrong_password = 10,  // a protected room's password did not match
+  not_invited = 11,     // a private room admits only whom its members invited
+  room_exists = 12,     // create_room of a name already taken
+  no_such_room = 13,    // the room was never created (or was deleted)
 };
+
+// The minor version that introduced `code`. A transport built against an
+// older one is handed the nearest older code instead (see older_code).
+constexpr std::uint32_t minor_introducing(ErrorCode code) noexcept {
+  return static_cast<std::uint32_t>(code) >= 10 ? 5 : 0;
+}
+
+// What a client that predates `code` is told instead.
+constexpr ErrorCode older_code(ErrorCode code) noexcept {
+  switch (code) {
+    case ErrorCode::wrong_password:
+    case ErrorCode::not_invited: return ErrorCode::forbidden;
+    case ErrorCode::room_exists: return ErrorCode::bad_request;
+    case ErrorCode::no_such_room: return ErrorCode::not_found;
+    default: return code;
+  }
+}
 
 // The wire name of a code, as clients see it in `error.code`.
 constexpr std::string_view to_string(ErrorCode code) noexcept {
@@ -36,6 +58,10 @@ constexpr std::string_view to_string(ErrorCode code) noexcept {
     case ErrorCode::internal: return "internal";
     case ErrorCode::not_found: return "not_found";
     case ErrorCode::forbidden: return "forbidden";
+    case ErrorCode::wrong_password: return "wrong_password";
+    case ErrorCode::not_invited: return "not_invited";
+    case ErrorCode::room_exists: return "room_exists";
+    case ErrorCode::no_such_room: return "no_such_room";
   }
   return "internal";
 }
@@ -71,7 +97,11 @@ struct ConnectInfo {
 };
 
 // Client commands. Numbers are ABI and never reused. 1.4: typing.
-enum class Op : std::uint32_t { join = 1, leave = 2, send = 3, history = 4, ping = 5, typing = 6 };
+// 1.5: rooms with kinds and owners.
+enum class Op : std::uint32_t {
+  join = 1, leave = 2, send = 3, history = 4, ping = 5, typing = 6,
+  create_room = 7, invite = 8, kick = 9, delete_room = 10, list_rooms = 11, members = 12,
+};
 
 // One decoded client command, filled in by a transport. Fields an op does
 // not use are empty or zero. Fields are only ever added at the end, each
@@ -92,19 +122,46 @@ struct Command {
   std::uint64_t after = 0;    // history, with has_after: the oldest messages with id > after
   bool has_after = false;
   bool stopped = false;       // typing: the user stopped typing (default: is typing)
+  // ABI 1.5
+  std::string_view to;          // send: a user, for a direct message (instead of room)
+  std::string_view user;        // invite, kick: whom
+  std::string_view kind;        // create_room: "public", "protected" or "private"
+  bool members_invite = false;  // create_room: members may invite too, not only the owner
+  std::string_view after_room;  // list_rooms: the page starts after this room name
 };
 
 // Server events. Numbers are ABI and never reused.
 enum class EventKind : std::uint32_t {
   welcome = 1, joined = 2, left = 3, message = 4, ack = 5, history = 6, error = 7, pong = 8,
   typing = 9,  // 1.4
+  invited = 10, room_deleted = 11, rooms = 12, member_list = 13,  // 1.5
 };
 
 // The minor version that introduced `kind`: the broker never hands an event
 // to a transport built against an older one, which could not encode it.
 constexpr std::uint32_t minor_introducing(EventKind kind) noexcept {
-  return kind == EventKind::typing ? 4 : 0;
+  if (kind == EventKind::typing) return 4;
+  return static_cast<std::uint32_t>(kind) >= 10 ? 5 : 0;
 }
+
+// ABI 1.5: one room of a `rooms` event. Never grows: a new field would
+// change the stride of the span that carries it.
+struct RoomEntry {
+  std::string_view room;
+  std::string_view kind;      // "public", "protected", "private" or "direct"
+  std::uint32_t members = 0;  // how many users belong to it
+  bool member = false;        // whether the asking user does
+  bool invited = false;       // whether the asking user is invited to it
+  std::int64_t unread = -1;   // messages after the user's read marker; -1: not known
+};
+
+// ABI 1.5: one member of a `member_list` event. Never grows (see RoomEntry).
+struct MemberEntry {
+  std::string_view user;
+  std::string_view role;          // "owner" or "member"
+  bool online = false;            // has a session open
+  std::int64_t last_seen_ms = 0;  // when it was last online; 0: not known
+};
 
 // One server event, filled in by the broker. Fields a kind does not use
 // are empty or zero. Fields are only ever added at the end, marked with
@@ -125,6 +182,11 @@ struct Event {
   // ABI 1.4
   bool more = false;  // history: messages exist beyond this page, in the direction it was asked for
   std::uint32_t ttl_ms = 0;  // typing: how long the list holds unless another typing event comes
+  // ABI 1.5
+  std::string_view by;                        // left (a kick), invited, room_deleted: who did it
+  std::string_view room_kind;                 // joined, to the joiner: the room's kind
+  std::span<const RoomEntry> rooms;           // rooms
+  std::span<const MemberEntry> member_list;   // member_list
 };
 
 }  // namespace natter

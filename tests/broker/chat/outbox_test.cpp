@@ -45,6 +45,7 @@ class RecordingFanout final : public natter::Fanout {
 class NoCommands final : public CommandSink {
  public:
   void handle(Session&, OwnedCommand) override {}
+  void resume(Session&) override {}
   void end_session(Session&) override {}
 };
 

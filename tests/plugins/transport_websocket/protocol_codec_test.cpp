@@ -169,6 +169,77 @@ namespace natter::ws {
 
 // A server frame is one unmasked text frame holding the event's JSON, with
 // each of the three length encodings RFC 6455 has (7, 16 and 64 bits).
+TEST(ProtocolCodec, RoomCommandsDecodeTheirFields) {
+  DecodedCommand create;
+  decode_command(R"({"op":"create_room","room":"v","kind":"protected","password":"pw","members_invite":true})",
+                 create);
+  ASSERT_EQ(create.error, "");
+  EXPECT_EQ(create.command.op, natter::Op::create_room);
+  EXPECT_EQ(create.command.kind, "protected");
+  EXPECT_EQ(create.command.password, "pw");
+  EXPECT_TRUE(create.command.members_invite);
+  DecodedCommand invite;
+  decode_command(R"({"op":"invite","room":"v","user":"bob"})", invite);
+  ASSERT_EQ(invite.error, "");
+  EXPECT_EQ(invite.command.user, "bob");
+  DecodedCommand nobody;
+  decode_command(R"({"op":"kick","room":"v"})", nobody);
+  EXPECT_EQ(nobody.error, "missing field 'user'");
+  DecodedCommand list;
+  decode_command(R"({"op":"list_rooms","after":"m","limit":20})", list);
+  ASSERT_EQ(list.error, "");
+  EXPECT_EQ(list.command.after_room, "m");
+  EXPECT_EQ(list.command.limit, 20u);
+}
+
+TEST(ProtocolCodec, ADirectSendNamesAUserInsteadOfARoom) {
+  DecodedCommand d;
+  decode_command(R"({"op":"send","to":"bob","body":"psst"})", d);
+  ASSERT_EQ(d.error, "");
+  EXPECT_EQ(d.command.to, "bob");
+  EXPECT_EQ(d.command.room, "");
+  DecodedCommand neither;
+  decode_command(R"({"op":"send","body":"psst"})", neither);
+  EXPECT_EQ(neither.error, "missing field 'room'");
+}
+
+TEST(ProtocolCodec, RoomEventsHaveTheirDocumentedShape) {
+  natter::Event invited;
+  invited.kind = natter::EventKind::invited;
+  invited.room = "v";
+  invited.user = "bob";
+  invited.by = "ann";
+  EXPECT_EQ(encoded(invited), R"({"type":"invited","room":"v","user":"bob","by":"ann"})");
+  natter::Event kicked;
+  kicked.kind = natter::EventKind::left;
+  kicked.room = "v";
+  kicked.user = "bob";
+  kicked.by = "ann";
+  EXPECT_EQ(encoded(kicked), R"({"type":"left","room":"v","user":"bob","by":"ann"})");
+  const natter::RoomEntry rooms[] = {{"a", "public", 3, true, false, -1}, {"b", "private", 1, false, true, 4}};
+  natter::Event listed;
+  listed.kind = natter::EventKind::rooms;
+  listed.ref = "l";
+  listed.rooms = rooms;
+  listed.more = true;
+  EXPECT_EQ(encoded(listed),
+            R"({"type":"rooms","ref":"l","rooms":[{"room":"a","kind":"public","members":3,"member":true,"invited":false},)"
+            R"({"room":"b","kind":"private","members":1,"member":false,"invited":true,"unread":4}],"more":true})");
+  const natter::MemberEntry members[] = {{"ann", "owner", true, 0}, {"bob", "member", false, 1795000000000}};
+  natter::Event member_list;
+  member_list.kind = natter::EventKind::member_list;
+  member_list.room = "v";
+  member_list.member_list = members;
+  EXPECT_EQ(encoded(member_list),
+            R"({"type":"members","room":"v","members":[{"user":"ann","role":"owner","online":true},)"
+            R"({"user":"bob","role":"member","online":false,"last_seen":1795000000000}]})");
+  natter::Event deleted;
+  deleted.kind = natter::EventKind::room_deleted;
+  deleted.room = "v";
+  deleted.by = "ann";
+  EXPECT_EQ(encoded(deleted), R"({"type":"room_deleted","room":"v","by":"ann"})");
+}
+
 TEST(ProtocolCodec, AFrameIsTheJsonBehindAServerHeaderOfTheRightLength) {
   for (const std::size_t body_bytes : {10u, 300u, 70000u}) {
     natter::Event e;
