@@ -27,6 +27,7 @@ Broker::Broker(const config::BrokerSettings& settings, BrokerParts parts, runtim
       room_delivery_(rooms_, outbox_, metrics),
       history_(settings_, parts.storage, sessions_, rooms_, outbox_, metrics_, loop),
       typing_(settings_, rooms_, outbox_, timers, metrics),
+      presence_(settings_, catalog_, rooms_, sessions_, outbox_, timers, metrics),
       membership_(settings_,
                   {catalog_, rooms_, sessions_, outbox_, parts.pubsub, state_, passwords_, typing_},
                   metrics,
@@ -34,11 +35,11 @@ Broker::Broker(const config::BrokerSettings& settings, BrokerParts parts, runtim
                     if (command.has_since) history_.replay(session, command);
                   }),
       room_admin_(settings_, {catalog_, rooms_, sessions_, outbox_, parts.pubsub, state_, passwords_, typing_},
-                  membership_),
+                  membership_, presence_),
       direct_({catalog_, rooms_, sessions_, outbox_, parts.pubsub, state_, passwords_, typing_}, membership_),
       sends_(settings_, std::move(parts.chains), {parts.storage, parts.pubsub, room_delivery_}, sessions_,
              outbox_, metrics_, loop, metrics),
-      sign_in_(settings_, parts.auth, sessions_, outbox_, membership_, *this, metrics_, loop),
+      sign_in_(settings_, parts.auth, sessions_, outbox_, membership_, presence_, *this, metrics_, loop),
       bus_inbox_(settings_.node_id, room_delivery_, loop, metrics) {}
 
 natter::SessionPort* Broker::open_session(natter::ClientLink& link, const natter::ConnectInfo& info,
@@ -75,7 +76,7 @@ void Broker::run(Session& session, OwnedCommand command) {
     if (direct_.address(session, command)) sends_.send(session, std::move(command));
     return;
   }
-  if (command.op == natter::Op::list_rooms || command.op == natter::Op::ping) {
+  if (command.op == natter::Op::list_rooms || command.op == natter::Op::presence || command.op == natter::Op::ping) {
     // These name no room.
   } else if (command.op == natter::Op::send) {
     // Only to a room the session joined, so the name was checked then.
@@ -92,6 +93,7 @@ void Broker::run(Session& session, OwnedCommand command) {
     case natter::Op::delete_room: return room_admin_.remove(session, command);
     case natter::Op::list_rooms: return room_admin_.list(session, command);
     case natter::Op::members: return room_admin_.members(session, command);
+    case natter::Op::presence: return presence_.ask(session, command);
     case natter::Op::history: return history_.page(session, command);
     case natter::Op::typing: return typing_.typed(session, command);
     case natter::Op::ping: {
@@ -117,7 +119,9 @@ void Broker::end_session(Session& session) {
   session.closed = true;
   membership_.session_ended(session);
   session.link().detached();
+  const std::string user = session.user;
   sessions_.remove(session);
+  presence_.session_ended(user);
 }
 
 bool Broker::load_rooms(std::string& error) {

@@ -21,6 +21,7 @@
 #include "chat/membership.hpp"
 #include "chat/outbox.hpp"
 #include "chat/passwords.hpp"
+#include "chat/presence.hpp"
 #include "chat/room_admin.hpp"
 #include "chat/room_catalog.hpp"
 #include "chat/room_delivery.hpp"
@@ -86,6 +87,7 @@ class Broker final : public CommandSink {
   RoomDelivery room_delivery_;
   HistoryService history_;
   Typing typing_;
+  Presence presence_;
   Membership membership_;
   RoomAdmin room_admin_;
   DirectMessages direct_;

@@ -18,6 +18,7 @@ BrokerMetrics::BrokerMetrics(runtime::MetricsRegistry& r, const std::string& sto
     : append(call(r, storage_name, "append")),
       history(call(r, storage_name, "history")),
       authenticate(call(r, auth_name, "authenticate")),
+      events(r.counter("natter_events_total", "Events handed to sessions, of every kind, one per recipient")),
       registry_(r) {
   for (std::size_t code = 1; code < errors_.size(); ++code) {
     errors_[code] = &r.counter("natter_errors_total", "Errors sent to clients, by code",

@@ -29,6 +29,7 @@ class BrokerMetrics {
   runtime::HistogramMetric& append;        // storage: append until committed
   runtime::HistogramMetric& history;       // storage: history read
   runtime::HistogramMetric& authenticate;  // auth
+  runtime::CounterMetric& events;          // events handed to sessions, one per recipient
   std::vector<runtime::HistogramMetric*> admit;    // per rate limiter, in chain order
   std::vector<runtime::HistogramMetric*> inspect;  // per filter, in chain order
 

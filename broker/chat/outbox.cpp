@@ -13,6 +13,7 @@ Outbox::Group& Outbox::group_of(natter::Fanout* fanout) {
 
 void Outbox::deliver(std::span<Session* const> members, const EventRef& event, std::string_view room) {
   const bool newer_kind = natter::minor_introducing(event->event().kind) > 0;
+  std::uint64_t fanned_out = 0;
   for (Session* member : members) {
     if (member->closed || (newer_kind && !member->can_encode(event->event().kind))) continue;
     if (!member->fanout() || member->holds_back(room)) {
@@ -20,7 +21,9 @@ void Outbox::deliver(std::span<Session* const> members, const EventRef& event, s
       continue;
     }
     group_of(member->fanout()).links.push_back(&member->link());
+    ++fanned_out;
   }
+  metrics_.events.add(fanned_out);
   for (Group& group : groups_) {
     if (group.links.empty()) continue;
     group.fanout->deliver(group.links, *event);
@@ -31,6 +34,7 @@ void Outbox::deliver(std::span<Session* const> members, const EventRef& event, s
 
 void Outbox::send(Session& session, const EventRef& event, std::string_view room) {
   if (session.closed || !session.can_encode(event->event().kind)) return;
+  metrics_.events.add(1);
   if (!room.empty() && session.holds_back(room)) {
     session.replaying.find(room)->second.push_back(event);
     return;

@@ -11,8 +11,9 @@ constexpr std::uint32_t kDefaultRoomPage = 50;
 constexpr std::uint32_t kLargestRoomPage = 500;
 }  // namespace
 
-RoomAdmin::RoomAdmin(const config::BrokerSettings& settings, MembershipParts parts, Membership& membership)
-    : settings_(settings), parts_(parts), membership_(membership) {}
+RoomAdmin::RoomAdmin(const config::BrokerSettings& settings, MembershipParts parts, Membership& membership,
+                     const Presence& presence)
+    : settings_(settings), parts_(parts), membership_(membership), presence_(presence) {}
 
 const RoomRecord* RoomAdmin::allowed(Session& session, const OwnedCommand& command, RoomAction action) {
   const RoomRecord* record = parts_.catalog.find(command.room);
@@ -178,7 +179,8 @@ void RoomAdmin::members(Session& session, const OwnedCommand& command) {
   std::vector<MemberSummary> members;
   members.reserve(record->members.size());
   for (const auto& user : record->members) {
-    members.push_back({user, user == record->owner ? "owner" : "member", !parts_.sessions.of_user(user).empty()});
+    members.push_back({user, user == record->owner ? "owner" : "member", presence_.online(user),
+                       presence_.last_seen_ms(user)});
   }
   auto answer = EventBuffer::make(natter::EventKind::member_list);
   answer->set_ref(command.ref).set_room(command.room).set_member_list(std::move(members));

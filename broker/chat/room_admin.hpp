@@ -8,6 +8,7 @@
 #include "chat/membership.hpp"
 #include "chat/outbox.hpp"
 #include "chat/passwords.hpp"
+#include "chat/presence.hpp"
 #include "chat/room_catalog.hpp"
 #include "chat/room_directory.hpp"
 #include "chat/session.hpp"
@@ -21,7 +22,8 @@ namespace natter::chat {
 class RoomAdmin {
  public:
   // Borrows everything; all of it outlives the service.
-  RoomAdmin(const config::BrokerSettings& settings, MembershipParts parts, Membership& membership);
+  RoomAdmin(const config::BrokerSettings& settings, MembershipParts parts, Membership& membership,
+            const Presence& presence);
 
   void create(Session& session, const OwnedCommand& command);
   void invite(Session& session, const OwnedCommand& command);
@@ -39,6 +41,7 @@ class RoomAdmin {
   const config::BrokerSettings& settings_;
   MembershipParts parts_;
   Membership& membership_;
+  const Presence& presence_;
 };
 
 }  // namespace natter::chat

@@ -1,5 +1,7 @@
 #include "chat/room_catalog.hpp"
 
+#include <algorithm>
+
 namespace natter::chat {
 
 namespace {
@@ -94,26 +96,35 @@ void RoomCatalog::load(const natter::StateEntry& entry) {
 std::size_t RoomCatalog::drop_incomplete() {
   const std::size_t dropped = std::erase_if(rooms_, [](const auto& room) { return !room.second.has_record; });
   for (const auto& [name, room] : rooms_) {
-    if (room.record.kind != RoomKind::direct) continue;
-    for (const auto& user : room.record.members) directs_[user].insert(name);
+    for (const auto& user : room.record.members) index(user, name);
   }
   return dropped;
 }
 
+void RoomCatalog::index(const std::string& user, const std::string& room) { rooms_by_user_[user].insert(&room); }
+
+void RoomCatalog::unindex(std::string_view user, const std::string& room) {
+  if (auto it = rooms_by_user_.find(user); it != rooms_by_user_.end()) {
+    it->second.erase(&room);
+    if (it->second.empty()) rooms_by_user_.erase(it);
+  }
+}
+
 StateChanges RoomCatalog::create(std::string_view room, const RoomRecord& record) {
-  Loaded& slot = rooms_[std::string(room)];
-  slot = {record, true};
+  auto slot = rooms_.try_emplace(std::string(room)).first;
+  slot->second = {record, true};
   StateChanges out = one(natter::StateOp::put, room, std::string(kRecordKey), encode_record(record));
   for (const auto& user : record.members) {
     out.changes.push_back({natter::StateOp::put, std::string(room), std::string(kMemberPrefix) + user, {}});
-    if (record.kind == RoomKind::direct) directs_[user].insert(std::string(room));
+    index(user, slot->first);
   }
   return out;
 }
 
 StateChanges RoomCatalog::add_member(std::string_view room, std::string_view user) {
-  RoomRecord& record = rooms_.find(room)->second.record;
-  record.members.emplace(user);
+  auto slot = rooms_.find(room);
+  RoomRecord& record = slot->second.record;
+  if (record.members.emplace(user).second) index(std::string(user), slot->first);
   StateChanges out = one(natter::StateOp::put, room, std::string(kMemberPrefix).append(user));
   if (auto it = record.invited.find(user); it != record.invited.end()) {
     record.invited.erase(it);
@@ -123,8 +134,12 @@ StateChanges RoomCatalog::add_member(std::string_view room, std::string_view use
 }
 
 StateChanges RoomCatalog::remove_member(std::string_view room, std::string_view user) {
-  RoomRecord& record = rooms_.find(room)->second.record;
-  if (auto it = record.members.find(user); it != record.members.end()) record.members.erase(it);
+  auto slot = rooms_.find(room);
+  RoomRecord& record = slot->second.record;
+  if (auto it = record.members.find(user); it != record.members.end()) {
+    record.members.erase(it);
+    unindex(user, slot->first);
+  }
   StateChanges out = one(natter::StateOp::erase, room, std::string(kMemberPrefix).append(user));
   if (auto it = record.invited.find(user); it != record.invited.end()) {
     record.invited.erase(it);
@@ -140,20 +155,24 @@ StateChanges RoomCatalog::invite(std::string_view room, std::string_view user, s
 
 StateChanges RoomCatalog::erase(std::string_view room) {
   if (auto it = rooms_.find(room); it != rooms_.end()) {
-    for (const auto& user : it->second.record.members) {
-      if (auto d = directs_.find(user); d != directs_.end()) {
-        if (auto r = d->second.find(room); r != d->second.end()) d->second.erase(r);
-        if (d->second.empty()) directs_.erase(d);
-      }
-    }
+    for (const auto& user : it->second.record.members) unindex(user, it->first);
     rooms_.erase(it);
   }
   return one(natter::StateOp::erase_room, room, {});
 }
 
 std::vector<std::string> RoomCatalog::direct_rooms_of(std::string_view user) const {
-  auto it = directs_.find(user);
-  if (it == directs_.end()) return {};
+  std::vector<std::string> direct;
+  for (const std::string* room : rooms_of(user)) {
+    if (find(*room)->kind == RoomKind::direct) direct.push_back(*room);
+  }
+  std::sort(direct.begin(), direct.end());
+  return direct;
+}
+
+std::vector<const std::string*> RoomCatalog::rooms_of(std::string_view user) const {
+  auto it = rooms_by_user_.find(user);
+  if (it == rooms_by_user_.end()) return {};
   return {it->second.begin(), it->second.end()};
 }
 

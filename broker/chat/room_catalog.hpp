@@ -70,6 +70,9 @@ class RoomCatalog {
 
   // The direct rooms `user` belongs to.
   std::vector<std::string> direct_rooms_of(std::string_view user) const;
+  // Every room `user` belongs to, as names owned by the catalog (valid
+  // until that room is erased).
+  std::vector<const std::string*> rooms_of(std::string_view user) const;
   // Rooms `user` may see in list_rooms, by name after `after`, at most
   // `limit` of them; `more` says whether others follow.
   std::vector<std::pair<std::string, const RoomRecord*>> visible_to(std::string_view user, std::string_view after,
@@ -80,9 +83,13 @@ class RoomCatalog {
     RoomRecord record;
     bool has_record = false;
   };
+  void index(const std::string& user, const std::string& room);
+  void unindex(std::string_view user, const std::string& room);
+
   std::map<std::string, Loaded, std::less<>> rooms_;
-  // user -> their direct rooms, for sign-in.
-  std::map<std::string, std::set<std::string, std::less<>>, std::less<>> directs_;
+  // user -> the rooms they belong to (keys of rooms_, which std::map keeps
+  // in place), for sign-in and presence.
+  std::map<std::string, std::set<const std::string*>, std::less<>> rooms_by_user_;
 };
 
 }  // namespace natter::chat

@@ -45,6 +45,7 @@ struct OwnedCommand {
   bool stopped = false;
   std::string to, user, kind, after_room;
   bool members_invite = false;
+  std::vector<std::string> users;
 
   // Reads only the fields a transport built against `abi_minor` fills in:
   // an older transport's Command ends before the newer fields.

@@ -120,7 +120,7 @@ EventBuffer& EventBuffer::set_member_list(std::vector<MemberSummary> members) {
   Extras& x = extras();
   x.members = std::move(members);
   x.member_views.clear();
-  for (const auto& m : x.members) x.member_views.push_back({m.user, m.role, m.online, 0});
+  for (const auto& m : x.members) x.member_views.push_back({m.user, m.role, m.online, m.last_seen_ms});
   event_.member_list = x.member_views;
   return *this;
 }

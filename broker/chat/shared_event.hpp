@@ -29,6 +29,7 @@ struct RoomSummary {
 struct MemberSummary {
   std::string user, role;
   bool online = false;
+  std::int64_t last_seen_ms = 0;
 };
 
 // Owning handle to an EventBuffer (intrusive count). Any thread.

@@ -8,13 +8,14 @@
 namespace natter::chat {
 
 SignIn::SignIn(const config::BrokerSettings& settings, natter::Authenticator& auth, SessionTable& sessions,
-               Outbox& outbox, Membership& membership, CommandSink& commands, BrokerMetrics& metrics,
-               runtime::Executor& loop)
+               Outbox& outbox, Membership& membership, Presence& presence, CommandSink& commands,
+               BrokerMetrics& metrics, runtime::Executor& loop)
     : settings_(settings),
       auth_(auth),
       sessions_(sessions),
       outbox_(outbox),
       membership_(membership),
+      presence_(presence),
       commands_(commands),
       metrics_(metrics),
       loop_(loop) {}
@@ -55,6 +56,7 @@ void SignIn::authenticated(std::uint64_t session_id, std::string user) {
   welcome->set_user(session->user).set_node(settings_.node_id);
   outbox_.send(*session, welcome);
   membership_.signed_in(*session);
+  presence_.signed_in(session->user);
   commands_.resume(*session);
 }
 

@@ -14,6 +14,7 @@
 #include "chat/broker_metrics.hpp"
 #include "chat/membership.hpp"
 #include "chat/outbox.hpp"
+#include "chat/presence.hpp"
 #include "chat/session.hpp"
 #include "chat/session_table.hpp"
 #include "runtime/executor.hpp"
@@ -26,8 +27,8 @@ class SignIn {
   // arrive before authentication ends are kept on the session and handed
   // to `commands` once it has.
   SignIn(const config::BrokerSettings& settings, natter::Authenticator& auth, SessionTable& sessions,
-         Outbox& outbox, Membership& membership, CommandSink& commands, BrokerMetrics& metrics,
-         runtime::Executor& loop);
+         Outbox& outbox, Membership& membership, Presence& presence, CommandSink& commands,
+         BrokerMetrics& metrics, runtime::Executor& loop);
 
   // Any thread: BrokerEntry::open_session for a link of `transport`.
   natter::SessionPort* open(natter::ClientLink& link, const natter::ConnectInfo& info,
@@ -42,6 +43,7 @@ class SignIn {
   SessionTable& sessions_;
   Outbox& outbox_;
   Membership& membership_;
+  Presence& presence_;
   CommandSink& commands_;
   BrokerMetrics& metrics_;
   runtime::Executor& loop_;

@@ -43,6 +43,8 @@ constexpr natter::ConfigKey kBrokerKeys[] = {
      "Sessions one user may hold at once (devices); one more is refused with 'forbidden'"},
     {"password_retry_ms", KeyType::integer, "1000",
      "After a wrong room password, that user's next try at that room waits this long, doubling with each wrong one (up to a minute)"},
+    {"offline_after_ms", KeyType::integer, "5000",
+     "A user whose last session ended shows offline this much later, unless they are back by then"},
     {"admin_listen", KeyType::string, "127.0.0.1:9090",
      "Address of /healthz, /readyz and /metrics (\"\" turns it off); keep it off public networks"},
 };
@@ -131,6 +133,7 @@ BrokerSettings read_broker(const toml::value* table, std::vector<std::string>& p
   s.implicit_rooms = t.get_bool("implicit_rooms");
   positive("max_sessions_per_user", s.max_sessions_per_user, 10'000);
   positive("password_retry_ms", s.password_retry_ms, 60'000);
+  positive("offline_after_ms", s.offline_after_ms, 3'600'000);
   return s;
 }
 

@@ -42,6 +42,9 @@ struct BrokerSettings {
   bool implicit_rooms = true;
   std::uint32_t max_sessions_per_user = 10;
   std::uint32_t password_retry_ms = 1000;
+  // A user whose last session ended shows offline only this much later, so
+  // a phone that reconnects at once never flaps.
+  std::uint32_t offline_after_ms = 5000;
   std::string admin_host;  // empty: no admin listener
   unsigned admin_port = 0;
 };

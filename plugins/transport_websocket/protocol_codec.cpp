@@ -53,6 +53,20 @@ class FieldReader {
     return 0;
   }
 
+  // An array of strings, into `out`.
+  void texts(std::string_view name, std::vector<std::string_view>& out) {
+    const json::value* v = object_.if_contains(name);
+    if (!v) return fail("missing field '" + std::string(name) + "'");
+    if (v->is_array()) {
+      for (const auto& item : v->get_array()) {
+        if (!item.is_string()) break;
+        out.emplace_back(item.get_string());
+      }
+      if (out.size() == v->get_array().size()) return;
+    }
+    fail("field '" + std::string(name) + "' must be an array of strings");
+  }
+
   bool boolean(std::string_view name, bool absent) {
     const json::value* v = object_.if_contains(name);
     if (!v) return absent;
@@ -96,6 +110,7 @@ bool op_from(std::string_view name, natter::Op& op) {
   else if (name == "delete_room") op = natter::Op::delete_room;
   else if (name == "list_rooms") op = natter::Op::list_rooms;
   else if (name == "members") op = natter::Op::members;
+  else if (name == "presence") op = natter::Op::presence;
   else return false;
   return true;
 }
@@ -115,6 +130,7 @@ std::string_view event_type(natter::EventKind kind) {
     case natter::EventKind::room_deleted: return "room_deleted";
     case natter::EventKind::rooms: return "rooms";
     case natter::EventKind::member_list: return "members";
+    case natter::EventKind::presence: return "presence";
   }
   return "unknown";
 }
@@ -166,7 +182,7 @@ void decode_command(std::string_view text, DecodedCommand& out) {
   if (!op_from(op, c.op)) {
     out.error = "unknown op '" + std::string(op) +
                 "' (known: join, leave, send, history, typing, ping, create_room, invite, kick, delete_room,"
-                " list_rooms, members)";
+                " list_rooms, members, presence)";
     return;
   }
   switch (c.op) {
@@ -217,6 +233,10 @@ void decode_command(std::string_view text, DecodedCommand& out) {
     case natter::Op::list_rooms:
       c.after_room = read.text("after", false);
       c.limit = read.positive("limit");
+      break;
+    case natter::Op::presence:
+      read.texts("users", out.users);
+      c.users = out.users;
       break;
   }
 }
@@ -291,6 +311,15 @@ void write_event(const natter::Event& e, std::string& text) {
         w.end_object();
       }
       w.end_array().key("more").boolean(e.more);
+      break;
+    case natter::EventKind::presence:
+      w.key("users").begin_array();
+      for (const auto& m : e.member_list) {
+        w.begin_object().member("user", m.user).key("online").boolean(m.online);
+        if (m.last_seen_ms) w.member("last_seen", m.last_seen_ms);
+        w.end_object();
+      }
+      w.end_array();
       break;
     case natter::EventKind::member_list:
       w.member("room", e.room).key("members").begin_array();

@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/value.hpp>
@@ -23,6 +24,7 @@ struct DecodedCommand {
   boost::json::monotonic_resource arena{arena_bytes, sizeof arena_bytes};  // outlives document
   boost::json::value document;
   natter::Command command;
+  std::vector<std::string_view> users;  // what command.users views
   std::string error;  // non-empty: the frame is a bad request, this says why
   std::string ref;    // the ref, if it could be read, for the error reply
 };

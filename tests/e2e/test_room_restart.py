@@ -55,6 +55,8 @@ class RoomRestartTest(unittest.IsolatedAsyncioTestCase):
         self.server.start()
 
         ann, bob, cat, eve, dan = [await Client.connect(self.server, u) for u in ("ann", "bob", "cat", "eve", "dan")]
+        for client in (ann, bob, cat, eve, dan):
+            await client.settle()  # presence of those who share the direct room
         # The protected room kept its password, and bob his membership.
         await dan.send(op="join", room="safe", password="guess", ref="j")
         await dan.expect("error", ref="j", code="wrong_password")

@@ -187,6 +187,8 @@ class RoomsTest(unittest.IsolatedAsyncioTestCase):
         await ann.settle()
         await ann.send(op="members", room="porch", ref="m")
         listed = await ann.expect("members", ref="m", room="porch")
+        self.assertIn("last_seen", listed["members"][1])
+        del listed["members"][1]["last_seen"]
         self.assertEqual(listed["members"], [{"user": "mem_ann", "role": "owner", "online": True},
                                              {"user": "mem_bob", "role": "member", "online": False}])
         cat = await self.connect("mem_cat")

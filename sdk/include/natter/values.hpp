@@ -100,7 +100,7 @@ struct ConnectInfo {
 // 1.5: rooms with kinds and owners.
 enum class Op : std::uint32_t {
   join = 1, leave = 2, send = 3, history = 4, ping = 5, typing = 6,
-  create_room = 7, invite = 8, kick = 9, delete_room = 10, list_rooms = 11, members = 12,
+  create_room = 7, invite = 8, kick = 9, delete_room = 10, list_rooms = 11, members = 12, presence = 13,
 };
 
 // One decoded client command, filled in by a transport. Fields an op does
@@ -128,13 +128,14 @@ struct Command {
   std::string_view kind;        // create_room: "public", "protected" or "private"
   bool members_invite = false;  // create_room: members may invite too, not only the owner
   std::string_view after_room;  // list_rooms: the page starts after this room name
+  std::span<const std::string_view> users;  // presence: whose
 };
 
 // Server events. Numbers are ABI and never reused.
 enum class EventKind : std::uint32_t {
   welcome = 1, joined = 2, left = 3, message = 4, ack = 5, history = 6, error = 7, pong = 8,
   typing = 9,  // 1.4
-  invited = 10, room_deleted = 11, rooms = 12, member_list = 13,  // 1.5
+  invited = 10, room_deleted = 11, rooms = 12, member_list = 13, presence = 14,  // 1.5
 };
 
 // The minor version that introduced `kind`: the broker never hands an event
@@ -186,7 +187,7 @@ struct Event {
   std::string_view by;                        // left (a kick), invited, room_deleted: who did it
   std::string_view room_kind;                 // joined, to the joiner: the room's kind
   std::span<const RoomEntry> rooms;           // rooms
-  std::span<const MemberEntry> member_list;   // member_list
+  std::span<const MemberEntry> member_list;   // member_list; presence (role empty)
 };
 
 }  // namespace natter

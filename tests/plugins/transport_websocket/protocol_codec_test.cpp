@@ -192,6 +192,23 @@ TEST(ProtocolCodec, RoomCommandsDecodeTheirFields) {
   EXPECT_EQ(list.command.limit, 20u);
 }
 
+TEST(ProtocolCodec, PresenceAsksAboutAListOfUsers) {
+  DecodedCommand d;
+  decode_command(R"({"op":"presence","users":["ann","bob"],"ref":"p"})", d);
+  ASSERT_EQ(d.error, "");
+  ASSERT_EQ(d.command.users.size(), 2u);
+  EXPECT_EQ(d.command.users[1], "bob");
+  DecodedCommand wrong;
+  decode_command(R"({"op":"presence","users":["ann",7]})", wrong);
+  EXPECT_EQ(wrong.error, "field 'users' must be an array of strings");
+  const natter::MemberEntry users[] = {{"ann", "", true, 0}, {"bob", "", false, 1795000000000}};
+  natter::Event told;
+  told.kind = natter::EventKind::presence;
+  told.member_list = users;
+  EXPECT_EQ(encoded(told), R"({"type":"presence","users":[{"user":"ann","online":true},)"
+                           R"({"user":"bob","online":false,"last_seen":1795000000000}]})");
+}
+
 TEST(ProtocolCodec, ADirectSendNamesAUserInsteadOfARoom) {
   DecodedCommand d;
   decode_command(R"({"op":"send","to":"bob","body":"psst"})", d);

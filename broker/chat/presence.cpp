@@ -1,0 +1,92 @@
+#include "chat/presence.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+namespace natter::chat {
+
+namespace {
+// Users one presence op may ask about.
+constexpr std::size_t kMostAskedAbout = 500;
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+}  // namespace
+
+Presence::Presence(const config::BrokerSettings& settings, const RoomCatalog& catalog, RoomDirectory& rooms,
+                   SessionTable& sessions, Outbox& outbox, runtime::Timers& timers, runtime::MetricsRegistry& metrics)
+    : settings_(settings),
+      catalog_(catalog),
+      rooms_(rooms),
+      sessions_(sessions),
+      outbox_(outbox),
+      timers_(timers),
+      events_(metrics.counter("natter_presence_events_total", "Presence events handed to sessions")) {}
+
+void Presence::signed_in(const std::string& user) {
+  if (sessions_.of_user(user).size() != 1) return;  // online already
+  auto it = away_.find(user);
+  const bool shown_offline = it == away_.end() || it->second.check == 0;
+  // Back within the debounce: the pending check finds them online and is
+  // void; nobody ever saw them go.
+  if (it != away_.end()) away_.erase(it);
+  if (shown_offline) tell(user, true, 0);
+}
+
+void Presence::session_ended(const std::string& user) {
+  if (user.empty() || online(user)) return;
+  const std::uint64_t check = ++checks_;
+  away_[user] = {now_ms(), check};
+  timers_.at(runtime::Timers::Clock::now() + std::chrono::milliseconds(settings_.offline_after_ms),
+             [this, user, check] { went_offline(user, check); });
+}
+
+void Presence::went_offline(const std::string& user, std::uint64_t check) {
+  auto it = away_.find(user);
+  if (it == away_.end() || it->second.check != check || online(user)) return;
+  it->second.check = 0;
+  tell(user, false, it->second.since_ms);
+}
+
+std::int64_t Presence::last_seen_ms(const std::string& user) const {
+  auto it = away_.find(user);
+  return it == away_.end() || online(user) ? 0 : it->second.since_ms;
+}
+
+void Presence::tell(const std::string& user, bool is_online, std::int64_t last_seen) {
+  audience_.clear();
+  for (const std::string* room : catalog_.rooms_of(user)) {
+    const RoomRecord* record = catalog_.find(*room);
+    if (!record || record->members.size() > settings_.announce_max_members) continue;
+    const Room* present = rooms_.find(*room);
+    if (!present) continue;
+    for (Session* s : present->members) {
+      if (s->user != user) audience_.push_back(s);
+    }
+  }
+  if (audience_.empty()) return;
+  std::sort(audience_.begin(), audience_.end());
+  audience_.erase(std::unique(audience_.begin(), audience_.end()), audience_.end());
+  auto event = EventBuffer::make(natter::EventKind::presence);
+  event->set_member_list({{user, {}, is_online, last_seen}});
+  outbox_.deliver(audience_, event, {});
+  events_.add(audience_.size());
+}
+
+void Presence::ask(Session& session, const OwnedCommand& command) {
+  if (command.users.size() > kMostAskedAbout) {
+    outbox_.send_error(session, command.ref, natter::ErrorCode::bad_request,
+                       "ask about at most " + std::to_string(kMostAskedAbout) + " users at once");
+    return;
+  }
+  std::vector<MemberSummary> answer;
+  answer.reserve(command.users.size());
+  for (const auto& user : command.users) answer.push_back({user, {}, online(user), last_seen_ms(user)});
+  auto event = EventBuffer::make(natter::EventKind::presence);
+  event->set_ref(command.ref).set_member_list(std::move(answer));
+  outbox_.send(session, event);
+}
+
+}  // namespace natter::chat

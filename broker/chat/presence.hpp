@@ -1,0 +1,67 @@
+#pragma once
+// Who is online. A user is online while any of their sessions on this node
+// lives; when the last one ends they show offline offline_after_ms later,
+// unless a session of theirs is back by then (a reconnecting phone never
+// flaps). Changes are told as `presence` to the sessions in rooms the user
+// belongs to, once per session however many rooms they share; rooms above
+// announce_max_members are left out (their members ask with the presence
+// op instead), so a big room filling up costs no presence events at all.
+// Dead connections end through the transport's pings and idle timeout.
+// Last seen times live in memory. Loop thread only; its timers post back.
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+
+#include "chat/outbox.hpp"
+#include "chat/room_catalog.hpp"
+#include "chat/room_directory.hpp"
+#include "chat/session.hpp"
+#include "chat/session_table.hpp"
+#include "config/settings.hpp"
+#include "runtime/metrics.hpp"
+#include "runtime/timers.hpp"
+
+namespace natter::chat {
+
+class Presence {
+ public:
+  // Borrows everything; all of it outlives the service and `timers` stops
+  // before the loop does.
+  Presence(const config::BrokerSettings& settings, const RoomCatalog& catalog, RoomDirectory& rooms,
+           SessionTable& sessions, Outbox& outbox, runtime::Timers& timers, runtime::MetricsRegistry& metrics);
+
+  // A session of `user` signed in (SessionTable has it already).
+  void signed_in(const std::string& user);
+  // A session of `user` ended (SessionTable no longer has it).
+  void session_ended(const std::string& user);
+  // The `presence` op: answers `presence` for the users asked about.
+  void ask(Session& session, const OwnedCommand& command);
+
+  bool online(std::string_view user) const { return !sessions_.of_user(user).empty(); }
+  // When `user` was last online (Unix ms), or 0 if not known (never seen
+  // since natterd started, or online now).
+  std::int64_t last_seen_ms(const std::string& user) const;
+
+ private:
+  struct Away {
+    std::int64_t since_ms = 0;      // when the last session ended
+    std::uint64_t check = 0;        // the pending offline check that counts; 0: shown offline
+  };
+  void went_offline(const std::string& user, std::uint64_t check);
+  // Tells the sessions sharing a room with `user` (not the user's own).
+  void tell(const std::string& user, bool online, std::int64_t last_seen_ms);
+
+  const config::BrokerSettings& settings_;
+  const RoomCatalog& catalog_;
+  RoomDirectory& rooms_;
+  SessionTable& sessions_;
+  Outbox& outbox_;
+  runtime::Timers& timers_;
+  std::unordered_map<std::string, Away> away_;  // users whose last session ended
+  std::uint64_t checks_ = 0;
+  std::vector<Session*> audience_;  // reused between calls
+  runtime::CounterMetric& events_;
+};
+
+}  // namespace natter::chat
