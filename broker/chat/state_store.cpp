@@ -1,5 +1,6 @@
 #include "chat/state_store.hpp"
 
+#include "plugins/captured_text.hpp"
 #include "runtime/logging.hpp"
 
 namespace natter::chat {
@@ -22,16 +23,6 @@ class Collect final : public natter::StateVisitor {
   RoomCatalog& catalog_;
 };
 
-class Reason final : public natter::Diagnostic {
- public:
-  void report(std::string_view message) noexcept override {
-    try {
-      text.assign(message);
-    } catch (...) {
-    }
-  }
-  std::string text;
-};
 
 // Copies the status, hops to the loop, frees itself.
 class Written final : public natter::StateWritten {
@@ -72,7 +63,7 @@ StateStore::StateStore(const config::BrokerSettings& settings, natter::RoomState
 bool StateStore::load(RoomCatalog& catalog, std::string& error) {
   if (!state_) return true;
   Collect collect(catalog);
-  Reason reason;
+  plugins::CapturedText reason;
   if (!state_->load(collect, reason)) {
     error = reason.text.empty() ? "the storage plugin could not load room state" : reason.text;
     return false;

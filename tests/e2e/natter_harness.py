@@ -206,6 +206,15 @@ class Client:
             assert event.get(key) == value, f"expected {key}={value!r} in {event}"
         return event
 
+    async def next_of(self, type_, timeout=5.0):
+        """The next event of `type_`, skipping others' joins and leaves."""
+        deadline = time.monotonic() + timeout
+        while True:
+            event = await self.recv(max(0.01, deadline - time.monotonic()))
+            if event["type"] == type_:
+                return event
+            assert event["type"] in ("joined", "left"), f"expected {type_}, got {event}"
+
     async def settle(self, timeout=5.0):
         """Every event that was on its way, up to the answer to a ping sent
         now: after it, nothing the server did before is still coming."""

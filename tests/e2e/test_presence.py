@@ -17,16 +17,6 @@ from natter_harness import Client, Natterd
 DEBOUNCE_MS = 400
 
 
-async def next_presence(client, timeout=5.0):
-    """The next `presence` event, skipping joins and leaves."""
-    deadline = time.monotonic() + timeout
-    while True:
-        event = await client.recv(max(0.01, deadline - time.monotonic()))
-        if event["type"] == "presence":
-            return event
-        assert event["type"] in ("joined", "left"), f"expected presence, got {event}"
-
-
 class PresenceTest(unittest.IsolatedAsyncioTestCase):
     @classmethod
     def setUpClass(cls):
@@ -49,13 +39,13 @@ class PresenceTest(unittest.IsolatedAsyncioTestCase):
         left_at = time.time()
         await bob.close()
         self.assertEqual(await ann.settle(), [])  # not at once
-        gone = await next_presence(ann)
+        gone = await ann.next_of("presence")
         self.assertGreaterEqual(time.time() - left_at, DEBOUNCE_MS / 1000 - 0.05)
         self.assertEqual(gone["users"][0]["user"], "p_bob")
         self.assertFalse(gone["users"][0]["online"])
         self.assertAlmostEqual(gone["users"][0]["last_seen"] / 1000, left_at, delta=1.0)
         bob = await Client.connect(self.server, "p_bob")
-        back = await next_presence(ann)
+        back = await ann.next_of("presence")
         self.assertEqual(back["users"], [{"user": "p_bob", "online": True}])
         await ann.close()
         await bob.close()
@@ -83,7 +73,7 @@ class PresenceTest(unittest.IsolatedAsyncioTestCase):
         # bob's process hangs: nothing is read, so no ping is answered.
         bob.ws.transport.pause_reading()
         hung_at = time.monotonic()
-        gone = await next_presence(ann, timeout=5)
+        gone = await ann.next_of("presence", timeout=5)
         waited = time.monotonic() - hung_at
         self.assertEqual((gone["users"][0]["user"], gone["users"][0]["online"]), ("s_bob", False))
         # ping interval + idle timeout + debounce, and some slack
@@ -113,7 +103,7 @@ class PresenceTest(unittest.IsolatedAsyncioTestCase):
     async def test_the_member_list_shows_who_is_online_and_when_others_were_last_seen(self):
         ann, bob = await self.pair("attic-p", "m_ann", "m_bob")
         await bob.close()
-        await next_presence(ann)
+        await ann.next_of("presence")
         await ann.send(op="members", room="attic-p", ref="m")
         listed = await ann.expect("members", ref="m")
         by_user = {m["user"]: m for m in listed["members"]}

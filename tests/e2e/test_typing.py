@@ -9,16 +9,6 @@ import unittest
 from natter_harness import Client, Natterd
 
 
-async def next_typing(client, timeout=5.0):
-    """The next `typing` event, skipping joins and leaves of others."""
-    deadline = time.monotonic() + timeout
-    while True:
-        event = await client.recv(max(0.01, deadline - time.monotonic()))
-        if event["type"] == "typing":
-            return event
-        assert event["type"] in ("joined", "left"), f"expected typing, got {event}"
-
-
 class TypingTest(unittest.IsolatedAsyncioTestCase):
     def setUp(self):
         self.server = Natterd(broker="typing_ttl_ms = 1500\ntyping_batch_ms = 100").start()
@@ -36,33 +26,33 @@ class TypingTest(unittest.IsolatedAsyncioTestCase):
         ann, bob, cat = await self.room_of("desk", "ann", "bob", "cat")
         await ann.send(op="typing", room="desk")
         for watcher in (bob, cat):
-            seen = await next_typing(watcher)
+            seen = await watcher.next_of("typing")
             self.assertEqual((seen["room"], seen["users"], seen["ttl_ms"]), ("desk", ["ann"], 1500))
         await bob.send(op="typing", room="desk")
-        self.assertEqual((await next_typing(cat))["users"], ["ann", "bob"])
+        self.assertEqual((await cat.next_of("typing"))["users"], ["ann", "bob"])
         await ann.send(op="typing", room="desk", active=False)
-        self.assertEqual((await next_typing(cat))["users"], ["bob"])
+        self.assertEqual((await cat.next_of("typing"))["users"], ["bob"])
 
     async def test_a_typist_who_goes_quiet_drops_out_after_the_ttl(self):
         ann, bob = await self.room_of("quiet", "ann", "bob")
         await ann.send(op="typing", room="quiet")
-        self.assertEqual((await next_typing(bob))["users"], ["ann"])
+        self.assertEqual((await bob.next_of("typing"))["users"], ["ann"])
         started = time.monotonic()
-        self.assertEqual((await next_typing(bob, timeout=5))["users"], [])
+        self.assertEqual((await bob.next_of("typing", timeout=5))["users"], [])
         self.assertGreaterEqual(time.monotonic() - started, 1.2)
 
     async def test_leaving_the_room_stops_typing(self):
         ann, bob = await self.room_of("exit", "ann", "bob")
         await ann.send(op="typing", room="exit")
-        self.assertEqual((await next_typing(bob))["users"], ["ann"])
+        self.assertEqual((await bob.next_of("typing"))["users"], ["ann"])
         await ann.send(op="leave", room="exit")
-        self.assertEqual((await next_typing(bob))["users"], [])
+        self.assertEqual((await bob.next_of("typing"))["users"], [])
 
     async def test_typing_is_never_stored(self):
         ann, bob = await self.room_of("ephemeral", "ann", "bob")
         for _ in range(3):
             await ann.send(op="typing", room="ephemeral")
-        await next_typing(bob)
+        await bob.next_of("typing")
         await bob.send(op="history", room="ephemeral", ref="h")
         page = await bob.expect("history", ref="h")
         self.assertEqual(page["messages"], [])
@@ -76,7 +66,7 @@ class TypingTest(unittest.IsolatedAsyncioTestCase):
         refused = await eve.expect("error", ref="t")
         self.assertEqual(refused["code"], "not_member")
         with self.assertRaises(asyncio.TimeoutError):
-            await next_typing(bob, timeout=0.5)
+            await bob.next_of("typing", timeout=0.5)
 
     async def test_a_typing_storm_costs_one_event_per_batch(self):
         typists = await self.room_of("storm", *[f"t{i}" for i in range(30)])
@@ -88,7 +78,7 @@ class TypingTest(unittest.IsolatedAsyncioTestCase):
             await asyncio.sleep(0.05)
         heard = []
         while not heard or len(heard[-1]["users"]) < len(typists):
-            heard.append(await next_typing(watcher))
+            heard.append(await watcher.next_of("typing"))
         elapsed = time.monotonic() - started
         self.assertEqual(heard[-1]["users"], sorted(t.user for t in typists))
         # One event per 100 ms batch at most (and one right away), not one per keystroke.
