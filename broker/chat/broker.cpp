@@ -37,6 +37,7 @@ Broker::Broker(const config::BrokerSettings& settings, BrokerParts parts, runtim
       room_admin_(settings_, {catalog_, rooms_, sessions_, outbox_, parts.pubsub, state_, passwords_, typing_},
                   membership_, presence_),
       direct_({catalog_, rooms_, sessions_, outbox_, parts.pubsub, state_, passwords_, typing_}, membership_),
+      read_markers_(settings_, {catalog_, rooms_, sessions_, outbox_, parts.pubsub, state_, passwords_, typing_}),
       sends_(settings_, std::move(parts.chains), {parts.storage, parts.pubsub, room_delivery_}, sessions_,
              outbox_, metrics_, loop, metrics),
       sign_in_(settings_, parts.auth, sessions_, outbox_, membership_, presence_, *this, metrics_, loop),
@@ -94,6 +95,7 @@ void Broker::run(Session& session, OwnedCommand command) {
     case natter::Op::list_rooms: return room_admin_.list(session, command);
     case natter::Op::members: return room_admin_.members(session, command);
     case natter::Op::presence: return presence_.ask(session, command);
+    case natter::Op::read: return read_markers_.read(session, command);
     case natter::Op::history: return history_.page(session, command);
     case natter::Op::typing: return typing_.typed(session, command);
     case natter::Op::ping: {

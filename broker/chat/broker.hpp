@@ -22,6 +22,7 @@
 #include "chat/outbox.hpp"
 #include "chat/passwords.hpp"
 #include "chat/presence.hpp"
+#include "chat/read_markers.hpp"
 #include "chat/room_admin.hpp"
 #include "chat/room_catalog.hpp"
 #include "chat/room_delivery.hpp"
@@ -91,6 +92,7 @@ class Broker final : public CommandSink {
   Membership membership_;
   RoomAdmin room_admin_;
   DirectMessages direct_;
+  ReadMarkers read_markers_;
   SendPipeline sends_;
   SignIn sign_in_;
   BusInbox bus_inbox_;

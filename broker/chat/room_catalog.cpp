@@ -1,6 +1,7 @@
 #include "chat/room_catalog.hpp"
 
 #include <algorithm>
+#include <charconv>
 
 namespace natter::chat {
 
@@ -11,6 +12,7 @@ namespace {
 constexpr std::string_view kRecordKey = "room";
 constexpr std::string_view kMemberPrefix = "member:";
 constexpr std::string_view kInvitePrefix = "invite:";
+constexpr std::string_view kReadPrefix = "read:";
 
 std::optional<RoomKind> kind_from(std::string_view name) {
   if (name == "public") return RoomKind::public_room;
@@ -87,6 +89,10 @@ void RoomCatalog::load(const natter::StateEntry& entry) {
     room.has_record = true;
   } else if (entry.key.starts_with(kMemberPrefix)) {
     room.record.members.emplace(entry.key.substr(kMemberPrefix.size()));
+  } else if (entry.key.starts_with(kReadPrefix)) {
+    std::uint64_t id = 0;
+    std::from_chars(entry.value.data(), entry.value.data() + entry.value.size(), id);
+    room.record.read_up_to.insert_or_assign(std::string(entry.key.substr(kReadPrefix.size())), id);
   } else if (entry.key.starts_with(kInvitePrefix)) {
     room.record.invited.insert_or_assign(std::string(entry.key.substr(kInvitePrefix.size())),
                                          std::string(entry.value));
@@ -141,11 +147,20 @@ StateChanges RoomCatalog::remove_member(std::string_view room, std::string_view 
     unindex(user, slot->first);
   }
   StateChanges out = one(natter::StateOp::erase, room, std::string(kMemberPrefix).append(user));
+  if (auto it = record.read_up_to.find(user); it != record.read_up_to.end()) {
+    record.read_up_to.erase(it);
+    out.changes.push_back({natter::StateOp::erase, std::string(room), std::string(kReadPrefix).append(user), {}});
+  }
   if (auto it = record.invited.find(user); it != record.invited.end()) {
     record.invited.erase(it);
     out.changes.push_back({natter::StateOp::erase, std::string(room), std::string(kInvitePrefix).append(user), {}});
   }
   return out;
+}
+
+StateChanges RoomCatalog::mark_read(std::string_view room, std::string_view user, std::uint64_t id) {
+  rooms_.find(room)->second.record.read_up_to.insert_or_assign(std::string(user), id);
+  return one(natter::StateOp::put, room, std::string(kReadPrefix).append(user), std::to_string(id));
 }
 
 StateChanges RoomCatalog::invite(std::string_view room, std::string_view user, std::string_view by) {

@@ -32,6 +32,7 @@ struct RoomRecord {
   bool members_invite = false;
   std::set<std::string, std::less<>> members;
   std::map<std::string, std::string, std::less<>> invited;  // user -> who invited them
+  std::map<std::string, std::uint64_t, std::less<>> read_up_to;  // user -> newest message id read
 
   bool is_member(std::string_view user) const { return members.find(user) != members.end(); }
   bool is_invited(std::string_view user) const { return invited.find(user) != invited.end(); }
@@ -67,6 +68,7 @@ class RoomCatalog {
   StateChanges remove_member(std::string_view room, std::string_view user);
   StateChanges invite(std::string_view room, std::string_view user, std::string_view by);
   StateChanges erase(std::string_view room);
+  StateChanges mark_read(std::string_view room, std::string_view user, std::uint64_t id);
 
   // The direct rooms `user` belongs to.
   std::vector<std::string> direct_rooms_of(std::string_view user) const;

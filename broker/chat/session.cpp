@@ -28,6 +28,7 @@ OwnedCommand OwnedCommand::copy_of(const natter::Command& c, std::uint32_t abi_m
     copy.members_invite = c.members_invite;
     copy.after_room = c.after_room;
     copy.users.assign(c.users.begin(), c.users.end());
+    copy.id = c.id;
   }
   return copy;
 }

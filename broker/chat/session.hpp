@@ -46,6 +46,7 @@ struct OwnedCommand {
   std::string to, user, kind, after_room;
   bool members_invite = false;
   std::vector<std::string> users;
+  std::uint64_t id = 0;
 
   // Reads only the fields a transport built against `abi_minor` fills in:
   // an older transport's Command ends before the newer fields.

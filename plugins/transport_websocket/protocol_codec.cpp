@@ -111,6 +111,7 @@ bool op_from(std::string_view name, natter::Op& op) {
   else if (name == "list_rooms") op = natter::Op::list_rooms;
   else if (name == "members") op = natter::Op::members;
   else if (name == "presence") op = natter::Op::presence;
+  else if (name == "read") op = natter::Op::read;
   else return false;
   return true;
 }
@@ -131,6 +132,7 @@ std::string_view event_type(natter::EventKind kind) {
     case natter::EventKind::rooms: return "rooms";
     case natter::EventKind::member_list: return "members";
     case natter::EventKind::presence: return "presence";
+    case natter::EventKind::read: return "read";
   }
   return "unknown";
 }
@@ -182,7 +184,7 @@ void decode_command(std::string_view text, DecodedCommand& out) {
   if (!op_from(op, c.op)) {
     out.error = "unknown op '" + std::string(op) +
                 "' (known: join, leave, send, history, typing, ping, create_room, invite, kick, delete_room,"
-                " list_rooms, members, presence)";
+                " list_rooms, members, presence, read)";
     return;
   }
   switch (c.op) {
@@ -238,6 +240,13 @@ void decode_command(std::string_view text, DecodedCommand& out) {
       read.texts("users", out.users);
       c.users = out.users;
       break;
+    case natter::Op::read: {
+      c.room = read.text("room", true);
+      bool present = false;
+      c.id = read.id("id", present);
+      if (out.error.empty() && !present) read.fail("missing field 'id'");
+      break;
+    }
   }
 }
 
@@ -294,6 +303,10 @@ void write_event(const natter::Event& e, std::string& text) {
       break;
     case natter::EventKind::invited:
       w.member("room", e.room).member("user", e.user).member("by", e.by);
+      break;
+    case natter::EventKind::read:
+      w.member("room", e.room).member("user", e.user);
+      write_id(w, e.message.id);
       break;
     case natter::EventKind::room_deleted:
       w.member("room", e.room).member("by", e.by);

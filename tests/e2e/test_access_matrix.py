@@ -12,9 +12,9 @@ from natter_harness import STORAGE, Client, Natterd
 
 ROLES = ("owner", "member", "invited", "stranger")
 USER_OF = {"owner": "ann", "member": "bob", "invited": "cat", "stranger": "dan"}
-ACTIONS = ("join", "send", "history", "typing", "invite", "kick", "delete_room", "members")
+ACTIONS = ("join", "send", "history", "typing", "read", "invite", "kick", "delete_room", "members")
 # What each action answers when it is allowed (typing answers nothing).
-ANSWER = {"join": "joined", "send": "ack", "history": "history", "typing": None, "invite": "invited",
+ANSWER = {"join": "joined", "send": "ack", "history": "history", "typing": None, "read": "read", "invite": "invited",
           "kick": "left", "delete_room": "room_deleted", "members": "members"}
 
 ALLOWED = None
@@ -24,7 +24,8 @@ OWNER_ONLY = {"owner": ALLOWED, "member": "forbidden", "invited": "forbidden", "
 
 def group_room_rules(stranger_join):
     return {"join": {"owner": ALLOWED, "member": ALLOWED, "invited": ALLOWED, "stranger": stranger_join},
-            "send": MEMBERS_ONLY, "history": MEMBERS_ONLY, "typing": MEMBERS_ONLY, "members": MEMBERS_ONLY,
+            "send": MEMBERS_ONLY, "history": MEMBERS_ONLY, "typing": MEMBERS_ONLY, "read": MEMBERS_ONLY,
+            "members": MEMBERS_ONLY,
             "invite": OWNER_ONLY, "kick": OWNER_ONLY, "delete_room": OWNER_ONLY}
 
 
@@ -39,6 +40,7 @@ EXPECTED = {
                "send": {"member": ALLOWED, "stranger": "not_member"},
                "history": {"member": ALLOWED, "stranger": "not_member"},
                "typing": {"member": ALLOWED, "stranger": "not_member"},
+               "read": {"member": ALLOWED, "stranger": "not_member"},
                "members": {"member": ALLOWED, "stranger": "forbidden"},
                "invite": {"member": "forbidden", "stranger": "forbidden"},
                "kick": {"member": "forbidden", "stranger": "forbidden"},
@@ -49,6 +51,8 @@ EXPECTED = {
 def command_for(action, room, actor):
     if action == "send":
         return {"op": "send", "room": room, "body": "matrix"}
+    if action == "read":
+        return {"op": "read", "room": room, "id": "1"}
     if action == "invite":
         return {"op": "invite", "room": room, "user": "zed"}
     if action == "kick":
@@ -127,8 +131,8 @@ class AccessMatrixTest(unittest.IsolatedAsyncioTestCase):
                                     self.assertEqual(await client.settle(), [], f"{user} heard of it")
                             self.assertEqual(self.stored(), before, "storage changed")
                         checked += 1
-        # 3 kinds x 4 roles x 8 actions, and direct rooms' 2 roles x 8.
-        self.assertEqual(checked, 3 * 4 * 8 + 2 * 8)
+        # 3 kinds x 4 roles x 9 actions, and direct rooms' 2 roles x 9.
+        self.assertEqual(checked, 3 * 4 * 9 + 2 * 9)
         self.assertEqual(refused, sum(code is not None for rules in EXPECTED.values()
                                       for roles in rules.values() for code in roles.values()))
         for client in self.clients.values():

@@ -46,8 +46,11 @@ class RoomRestartTest(unittest.IsolatedAsyncioTestCase):
         await ann.send(op="delete_room", room="gone", ref="d")
         await ann.expect("room_deleted", ref="d")
         await ann.send(op="send", to="bob", body="see you after the crash", ref="m")
-        await ann.expect("message", body="see you after the crash")
+        dm = await ann.expect("message", body="see you after the crash")
         await ann.expect("ack", ref="m")  # stored, so it must survive
+        await bob.settle()
+        await bob.send(op="read", room="dm:ann:bob", id=dm["id"], ref="r")
+        await bob.expect("read", ref="r", id=dm["id"])
         for client in (ann, bob, cat, eve):
             await client.close()
 
@@ -91,6 +94,9 @@ class RoomRestartTest(unittest.IsolatedAsyncioTestCase):
         await bob.send(op="history", room="dm:ann:bob", ref="h")
         history = await bob.expect("history", ref="h")
         self.assertEqual([m["body"] for m in history["messages"]], ["see you after the crash"])
+        # And bob's read marker there stood still through the crash.
+        await bob.send(op="read", room="dm:ann:bob", id="1", ref="r")
+        await bob.expect("read", ref="r", id=dm["id"])
         for client in (ann, bob, cat, eve, dan):
             await client.close()
 

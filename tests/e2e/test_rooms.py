@@ -281,6 +281,33 @@ class RoomsTest(unittest.IsolatedAsyncioTestCase):
         await phone.say("kitchen-md", "from my phone", "m")
         await laptop.expect("message", body="from my phone")
 
+    async def test_read_marker_moves_on_every_device_and_tells_the_author(self):
+        ann = await self.connect("rd_ann")
+        phone, laptop = await self.connect("rd_bob"), await self.connect("rd_bob")
+        await ann.join("reading")
+        await phone.join("reading")
+        await laptop.join("reading")
+        await ann.settle()
+        await ann.say("reading", "one", "m1")
+        first = await ann.expect("message")
+        await ann.expect("ack", ref="m1")
+        await ann.say("reading", "two", "m2")
+        second = await ann.expect("message")
+        await ann.expect("ack", ref="m2")
+        for device in (phone, laptop):
+            await device.settle()
+        await phone.send(op="read", room="reading", id=second["id"], ref="r")
+        await phone.expect("read", ref="r", room="reading", user="rd_bob", id=second["id"])
+        await laptop.expect("read", room="reading", user="rd_bob", id=second["id"])
+        await ann.expect("read", room="reading", user="rd_bob", id=second["id"])  # the author hears it
+        # It never moves back: an older id answers where it stands.
+        await laptop.send(op="read", room="reading", id=first["id"], ref="r2")
+        await laptop.expect("read", ref="r2", id=second["id"])
+        self.assertEqual(await phone.settle(), [])
+        outsider = await self.connect("rd_cat")
+        await outsider.send(op="read", room="reading", id=second["id"], ref="r3")
+        await outsider.expect("error", ref="r3", code="not_member")
+
     async def test_a_user_holds_at_most_max_sessions_per_user(self):
         for _ in range(3):
             await self.connect("many")

@@ -25,7 +25,8 @@ inline constexpr std::uint32_t kAbiMajor = 1;
 // 1.4: history pages forward (Command's after and has_after, Event's more)
 //      and typing (Op::typing, Command's stopped, EventKind::typing,
 //      Event's ttl_ms).
-// 1.5: rooms with kinds, owners and invitations, direct messages (the Op,
+// 1.5: rooms with kinds, owners and invitations, direct messages, presence
+//      and read markers (the Op,
 //      EventKind and ErrorCode values marked 1.5, Command's and Event's
 //      1.5 fields, RoomEntry, MemberEntry) and the RoomState interface.
 inline constexpr std::uint32_t kAbiMinor = 5;

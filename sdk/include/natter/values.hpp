@@ -101,6 +101,7 @@ struct ConnectInfo {
 enum class Op : std::uint32_t {
   join = 1, leave = 2, send = 3, history = 4, ping = 5, typing = 6,
   create_room = 7, invite = 8, kick = 9, delete_room = 10, list_rooms = 11, members = 12, presence = 13,
+  read = 14,
 };
 
 // One decoded client command, filled in by a transport. Fields an op does
@@ -129,13 +130,14 @@ struct Command {
   bool members_invite = false;  // create_room: members may invite too, not only the owner
   std::string_view after_room;  // list_rooms: the page starts after this room name
   std::span<const std::string_view> users;  // presence: whose
+  std::uint64_t id = 0;                     // read: the newest message read
 };
 
 // Server events. Numbers are ABI and never reused.
 enum class EventKind : std::uint32_t {
   welcome = 1, joined = 2, left = 3, message = 4, ack = 5, history = 6, error = 7, pong = 8,
   typing = 9,  // 1.4
-  invited = 10, room_deleted = 11, rooms = 12, member_list = 13, presence = 14,  // 1.5
+  invited = 10, room_deleted = 11, rooms = 12, member_list = 13, presence = 14, read = 15,  // 1.5
 };
 
 // The minor version that introduced `kind`: the broker never hands an event
@@ -174,7 +176,7 @@ struct Event {
   std::string_view room;                   // joined, left, message, history
   std::string_view user;                   // welcome (you), joined, left
   std::uint32_t node_id = 0;               // welcome
-  MessageView message;                     // message; ack uses id and ts_ms
+  MessageView message;                     // message; ack uses id and ts_ms; read uses id
   std::span<const MessageView> messages;   // history, oldest first
   std::span<const std::string_view> members;  // joined, to the joiner only; typing: who is typing, sorted
   ErrorCode error = ErrorCode::none;       // error

@@ -209,6 +209,22 @@ TEST(ProtocolCodec, PresenceAsksAboutAListOfUsers) {
                            R"({"user":"bob","online":false,"last_seen":1795000000000}]})");
 }
 
+TEST(ProtocolCodec, AReadMarkerNamesItsMessageById) {
+  DecodedCommand d;
+  decode_command(R"({"op":"read","room":"r","id":"387314233797615616"})", d);
+  ASSERT_EQ(d.error, "");
+  EXPECT_EQ(d.command.id, 387314233797615616ull);
+  DecodedCommand missing;
+  decode_command(R"({"op":"read","room":"r"})", missing);
+  EXPECT_EQ(missing.error, "missing field 'id'");
+  natter::Event read;
+  read.kind = natter::EventKind::read;
+  read.room = "r";
+  read.user = "bob";
+  read.message.id = 387314233797615616ull;
+  EXPECT_EQ(encoded(read), R"({"type":"read","room":"r","user":"bob","id":"387314233797615616"})");
+}
+
 TEST(ProtocolCodec, ADirectSendNamesAUserInsteadOfARoom) {
   DecodedCommand d;
   decode_command(R"({"op":"send","to":"bob","body":"psst"})", d);
