@@ -5,6 +5,7 @@
 
 #include "chat/access.hpp"
 #include "chat/bus_codec.hpp"
+#include "chat/command_write.hpp"
 #include "chat/direct_name.hpp"
 
 namespace natter::chat {
@@ -91,16 +92,9 @@ void Membership::check_password(Session& session, const OwnedCommand& command, c
 }
 
 void Membership::admit(Session& session, const OwnedCommand& command, StateChanges changes) {
-  session.hold();
-  parts_.state.write(changes, [this, id = session.id(), command](natter::ErrorCode code, std::string detail) {
-    Session* session = parts_.sessions.find(id);
-    ResumeAtEnd resume(session);
+  const CommandWriteParts writing{parts_.state, parts_.sessions, parts_.outbox};
+  write_for_command(writing, session, command.ref, changes, "the membership", [this, command](Session* session) {
     if (!session) return;
-    if (code != natter::ErrorCode::none) {
-      parts_.outbox.send_error(*session, command.ref, natter::ErrorCode::unavailable,
-                               "could not store the membership: " + detail);
-      return;
-    }
     if (!parts_.catalog.find(command.room)) {
       parts_.outbox.send_error(*session, command.ref, natter::ErrorCode::no_such_room,
                                "room '" + command.room + "' was deleted");

@@ -1,5 +1,7 @@
 #include "chat/read_markers.hpp"
 
+#include "chat/command_write.hpp"
+
 namespace natter::chat {
 
 void ReadMarkers::read(Session& session, const OwnedCommand& command) {
@@ -25,21 +27,11 @@ void ReadMarkers::read(Session& session, const OwnedCommand& command) {
     outbox.send(session, answer);
     return;
   }
-  session.hold();
-  parts_.state.write(parts_.catalog.mark_read(command.room, session.user, command.id),
-                     [this, id = session.id(), command, user = session.user](natter::ErrorCode code,
-                                                                              std::string detail) {
-                       Session* session = parts_.sessions.find(id);
-                       ResumeAtEnd resume(session);
-                       if (code != natter::ErrorCode::none) {
-                         if (session) {
-                           parts_.outbox.send_error(*session, command.ref, natter::ErrorCode::unavailable,
-                                                    "could not store the read marker: " + detail);
-                         }
-                         return;
-                       }
-                       if (parts_.catalog.find(command.room)) tell(session, command.room, user, command.id, command.ref);
-                     });
+  const CommandWriteParts writing{parts_.state, parts_.sessions, parts_.outbox};
+  write_for_command(writing, session, command.ref, parts_.catalog.mark_read(command.room, session.user, command.id),
+                    "the read marker", [this, command, user = session.user](Session* session) {
+                      if (parts_.catalog.find(command.room)) tell(session, command.room, user, command.id, command.ref);
+                    });
 }
 
 void ReadMarkers::tell(Session* asker, const std::string& room, const std::string& user, std::uint64_t id,

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "chat/command_write.hpp"
 #include "chat/direct_name.hpp"
 
 namespace natter::chat {
@@ -96,19 +97,10 @@ void RoomAdmin::invite(Session& session, const OwnedCommand& command) {
                              "'" + command.user + "' is a member already");
     return;
   }
-  auto changes = parts_.catalog.invite(command.room, command.user, session.user);
-  session.hold();
-  parts_.state.write(changes, [this, id = session.id(), command, by = session.user](natter::ErrorCode code,
-                                                                                     std::string detail) {
-    Session* session = parts_.sessions.find(id);
-    ResumeAtEnd resume(session);
-    if (code != natter::ErrorCode::none) {
-      if (session) {
-        parts_.outbox.send_error(*session, command.ref, natter::ErrorCode::unavailable,
-                                 "could not store the invitation: " + detail);
-      }
-      return;
-    }
+  const CommandWriteParts writing{parts_.state, parts_.sessions, parts_.outbox};
+  const auto changes = parts_.catalog.invite(command.room, command.user, session.user);
+  write_for_command(writing, session, command.ref, changes, "the invitation",
+                    [this, command, by = session.user](Session* session) {
     auto told = EventBuffer::make(natter::EventKind::invited);
     told->set_room(command.room).set_user(command.user).set_by(by);
     for (Session* device : parts_.sessions.of_user(command.user)) parts_.outbox.send(*device, told);
