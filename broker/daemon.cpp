@@ -90,11 +90,18 @@ int Daemon::run() {
   p.timers = std::make_unique<runtime::Timers>(*p.loop);
   const auto& set = *p.plugins;
   natter::RoomState* room_state = nullptr;
+  natter::MessageRevisions* revisions = nullptr;
+  natter::UnreadCounts* unread = nullptr;
   for (const auto& instance : set.all()) {
-    if (instance->kind() == PluginKind::storage) room_state = instance->query<natter::RoomState>();
+    if (instance->kind() != PluginKind::storage) continue;
+    room_state = instance->query<natter::RoomState>();
+    revisions = instance->query<natter::MessageRevisions>();
+    unread = instance->query<natter::UnreadCounts>();
   }
   chat::BrokerParts wiring{set.storage(),
                            room_state,
+                           revisions,
+                           unread,
                            set.pubsub(),
                            set.auth(),
                            set.names(PluginKind::storage).front(),

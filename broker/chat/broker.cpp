@@ -25,21 +25,29 @@ Broker::Broker(const config::BrokerSettings& settings, BrokerParts parts, runtim
       passwords_(loop),
       outbox_(loop, metrics_),
       room_delivery_(rooms_, outbox_, metrics),
-      history_(settings_, parts.storage, sessions_, rooms_, outbox_, metrics_, loop),
+      history_(settings_, parts.storage, parts.revisions, sessions_, rooms_, outbox_, metrics_, loop),
       typing_(settings_, rooms_, outbox_, timers, metrics),
       presence_(settings_, catalog_, rooms_, sessions_, outbox_, timers, metrics),
+      unread_(parts.unread, loop),
       membership_(settings_,
                   {catalog_, rooms_, sessions_, outbox_, parts.pubsub, state_, passwords_, typing_},
+                  unread_,
                   metrics,
                   [this](Session& session, const OwnedCommand& command) {
-                    if (command.has_since) history_.replay(session, command);
+                    if (command.has_since) {
+                      history_.replay(session, command);
+                    } else {
+                      history_.release_held(session, command.room, 0);
+                    }
                   }),
       room_admin_(settings_, {catalog_, rooms_, sessions_, outbox_, parts.pubsub, state_, passwords_, typing_},
-                  membership_, presence_),
+                  membership_, presence_, unread_),
       direct_({catalog_, rooms_, sessions_, outbox_, parts.pubsub, state_, passwords_, typing_}, membership_),
       read_markers_(settings_, {catalog_, rooms_, sessions_, outbox_, parts.pubsub, state_, passwords_, typing_}),
-      sends_(settings_, std::move(parts.chains), {parts.storage, parts.pubsub, room_delivery_}, sessions_,
+      ids_(settings_.node_id),
+      sends_(settings_, std::move(parts.chains), {parts.storage, parts.pubsub, room_delivery_}, ids_, sessions_,
              outbox_, metrics_, loop, metrics),
+      edits_({catalog_, rooms_, sessions_, outbox_, ids_, sends_, parts.revisions, loop}),
       sign_in_(settings_, parts.auth, sessions_, outbox_, membership_, presence_, *this, metrics_, loop),
       bus_inbox_(settings_.node_id, room_delivery_, loop, metrics) {}
 
@@ -77,6 +85,14 @@ void Broker::run(Session& session, OwnedCommand command) {
     if (direct_.address(session, command)) sends_.send(session, std::move(command));
     return;
   }
+  if ((command.op == natter::Op::edit || command.op == natter::Op::delete_message) && !command.to.empty()) {
+    // The direct room with `to`; if there is none, there is nothing in it to change.
+    if (!command.room.empty()) {
+      outbox_.send_error(session, command.ref, natter::ErrorCode::bad_request, "give 'room' or 'to', not both");
+      return;
+    }
+    command.room = direct_room_name(session.user, command.to);
+  }
   if (command.op == natter::Op::list_rooms || command.op == natter::Op::presence || command.op == natter::Op::ping) {
     // These name no room.
   } else if (command.op == natter::Op::send) {
@@ -96,6 +112,8 @@ void Broker::run(Session& session, OwnedCommand command) {
     case natter::Op::members: return room_admin_.members(session, command);
     case natter::Op::presence: return presence_.ask(session, command);
     case natter::Op::read: return read_markers_.read(session, command);
+    case natter::Op::edit: return edits_.edit(session, std::move(command));
+    case natter::Op::delete_message: return edits_.remove(session, command);
     case natter::Op::history: return history_.page(session, command);
     case natter::Op::typing: return typing_.typed(session, command);
     case natter::Op::ping: {

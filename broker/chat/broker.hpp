@@ -19,6 +19,7 @@
 #include "chat/direct_messages.hpp"
 #include "chat/history_service.hpp"
 #include "chat/membership.hpp"
+#include "chat/message_edits.hpp"
 #include "chat/outbox.hpp"
 #include "chat/passwords.hpp"
 #include "chat/presence.hpp"
@@ -31,8 +32,10 @@
 #include "chat/session.hpp"
 #include "chat/session_table.hpp"
 #include "chat/sign_in.hpp"
+#include "chat/snowflake.hpp"
 #include "chat/state_store.hpp"
 #include "chat/typing.hpp"
+#include "chat/unread_counter.hpp"
 #include "config/settings.hpp"
 #include "runtime/executor.hpp"
 #include "runtime/metrics.hpp"
@@ -89,11 +92,14 @@ class Broker final : public CommandSink {
   HistoryService history_;
   Typing typing_;
   Presence presence_;
+  UnreadCounter unread_;
   Membership membership_;
   RoomAdmin room_admin_;
   DirectMessages direct_;
   ReadMarkers read_markers_;
+  SnowflakeGenerator ids_;  // message ids and revision ids: one sequence
   SendPipeline sends_;
+  MessageEdits edits_;
   SignIn sign_in_;
   BusInbox bus_inbox_;
 };

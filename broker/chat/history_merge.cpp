@@ -19,7 +19,11 @@ std::vector<StoredMessage> merge_history_page(const natter::HistoryQuery& query,
       if (in_range(m.id)) page.push_back(m);
     }
   }
-  auto by_id = [](const StoredMessage& a, const StoredMessage& b) { return a.id < b.id; };
+  // Of two copies of one message (stored and recent), the one revised
+  // last comes first and stays.
+  auto by_id = [](const StoredMessage& a, const StoredMessage& b) {
+    return a.id != b.id ? a.id < b.id : a.mark.revision > b.mark.revision;
+  };
   std::sort(page.begin(), page.end(), by_id);
   page.erase(std::unique(page.begin(), page.end(),
                          [](const auto& a, const auto& b) { return a.id == b.id; }),

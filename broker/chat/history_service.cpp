@@ -21,10 +21,11 @@ std::uint64_t after_id_for(std::uint64_t id) { return id == 0 ? 1 : id; }
 }  // namespace
 
 HistoryService::HistoryService(const config::BrokerSettings& settings, natter::Storage& storage,
-                               SessionTable& sessions, RoomDirectory& rooms, Outbox& outbox, BrokerMetrics& metrics,
-                               runtime::Executor& loop)
+                               natter::MessageRevisions* revisions, SessionTable& sessions, RoomDirectory& rooms,
+                               Outbox& outbox, BrokerMetrics& metrics, runtime::Executor& loop)
     : settings_(settings),
       storage_(storage),
+      revisions_(revisions),
       sessions_(sessions),
       rooms_(rooms),
       outbox_(outbox),
@@ -69,34 +70,73 @@ void HistoryService::page(Session& session, const OwnedCommand& command) {
 
 void HistoryService::replay(Session& session, const OwnedCommand& command) {
   session.replaying[command.room];
+  // The commands after the join wait for the replay: their answers come
+  // after it, so a client knows when it has everything.
+  session.hold();
   read(session, {command.room, 0, command.since, settings_.recovery_max},
        [this, room = command.room, ref = command.ref, since = command.since](
            Session& s, natter::ErrorCode code, const std::string& detail, std::vector<StoredMessage> missed) {
-         auto held = s.replaying.find(room);
-         if (held == s.replaying.end()) return;  // left meanwhile
-         std::vector<EventRef> live = std::move(held->second);
-         s.replaying.erase(held);
+         if (!s.holds_back(room)) return s.resume();  // left meanwhile
          if (code != natter::ErrorCode::none) {
            outbox_.send_error(s, ref, natter::ErrorCode::unavailable, "could not replay missed messages: " + detail);
          }
          std::uint64_t last = since;
          for (const auto& m : missed) {
            auto event = EventBuffer::make(natter::EventKind::message);
-           event->set_message(m.view());
+           event->set_message(m.view(), m.mark);
            outbox_.send(s, event);
            last = m.id;
          }
-         for (const auto& event : live) {
-           if (event->event().message.id > last) outbox_.send(s, event);
+         if (revisions_ && code == natter::ErrorCode::none && since != 0) {
+           replay_revisions(s, room, since, last);
+         } else {
+           release_held(s, room, last);
+           s.resume();
          }
        });
 }
 
+void HistoryService::replay_revisions(Session& session, const std::string& room, std::uint64_t since,
+                                      std::uint64_t last) {
+  auto* read = new MarkedPageRead(loop_, [this, id = session.id(), room, last](
+                                             natter::ErrorCode code, std::string, std::vector<StoredMessage> changed) {
+    Session* s = sessions_.find(id);
+    ResumeAtEnd resume(s);
+    if (!s || !s->holds_back(room)) return;
+    // A failed read costs the client these corrections, not the messages:
+    // it hears of later edits live, and history shows them.
+    if (code == natter::ErrorCode::none) {
+      for (const auto& m : changed) {
+        auto event = EventBuffer::make(m.mark.deleted ? natter::EventKind::deleted : natter::EventKind::edited);
+        event->set_message(m.view(), m.mark);
+        outbox_.send(*s, event);
+      }
+    }
+    release_held(*s, room, last);
+  });
+  revisions_->revised_since(room, since, settings_.recovery_max, *read);
+}
+
+void HistoryService::release_held(Session& session, const std::string& room, std::uint64_t last) {
+  auto held = session.replaying.find(room);
+  if (held == session.replaying.end()) return;
+  std::vector<EventRef> live = std::move(held->second);
+  session.replaying.erase(held);
+  for (const auto& event : live) {
+    // Messages the replay sent already are not sent twice; anything else
+    // (an edit, a deletion, a read marker) was not part of it.
+    if (event->event().kind != natter::EventKind::message || event->event().message.id > last) {
+      outbox_.send(session, event);
+    }
+  }
+}
+
 void HistoryService::read(const Session& session, const natter::HistoryQuery& query, PageHandler then) {
   const auto asked = std::chrono::steady_clock::now();
-  auto* read = new PageRead(loop_, [this, id = session.id(), query = natter::HistoryQuery(query), room = std::string(query.room), asked,
-                                    then = std::move(then)](natter::ErrorCode code, std::string detail,
-                                                            std::vector<StoredMessage> stored) mutable {
+  PageRead::Continuation next = [this, id = session.id(), query = natter::HistoryQuery(query),
+                                 room = std::string(query.room), asked, then = std::move(then)](
+                                    natter::ErrorCode code, std::string detail,
+                                    std::vector<StoredMessage> stored) mutable {
     metrics_.history.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - asked).count());
     Session* s = sessions_.find(id);
     if (!s) return;
@@ -104,8 +144,12 @@ void HistoryService::read(const Session& session, const natter::HistoryQuery& qu
     query.room = room;
     Room* recent = rooms_.find(room);
     then(*s, code, detail, merge_history_page(query, stored, recent ? &recent->recent : nullptr));
-  });
-  storage_.history(query, *read);
+  };
+  if (revisions_) {
+    revisions_->marked_history(query, *new MarkedPageRead(loop_, std::move(next)));
+  } else {
+    storage_.history(query, *new PageRead(loop_, std::move(next)));
+  }
 }
 
 }  // namespace natter::chat

@@ -2,8 +2,11 @@
 // A room's past as clients see it: `history` pages and the replay of
 // missed messages on `join` with `since`. Both read a page from storage
 // and merge it with the room's recent messages that storage may not have
-// committed yet (write-behind), so a client never misses one. Loop thread
-// only; storage answers on any thread and hops here.
+// committed yet (write-behind), so a client never misses one. Where
+// storage keeps edits and deletions, pages show each message as it now
+// stands, and a replay also tells what changed among the messages the
+// client saw before. Loop thread only; storage answers on any thread and
+// hops here.
 
 #include <cstdint>
 #include <functional>
@@ -26,8 +29,10 @@ namespace natter::chat {
 class HistoryService {
  public:
   // Borrows everything; all of it outlives the service.
-  HistoryService(const config::BrokerSettings& settings, natter::Storage& storage, SessionTable& sessions,
-                 RoomDirectory& rooms, Outbox& outbox, BrokerMetrics& metrics, runtime::Executor& loop);
+  // `revisions` may be null (storage keeps no edits).
+  HistoryService(const config::BrokerSettings& settings, natter::Storage& storage,
+                 natter::MessageRevisions* revisions, SessionTable& sessions, RoomDirectory& rooms, Outbox& outbox,
+                 BrokerMetrics& metrics, runtime::Executor& loop);
 
   // Answers a `history` command with a page, or an error.
   void page(Session& session, const OwnedCommand& command);
@@ -35,6 +40,10 @@ class HistoryService {
   // holding the room's live messages back until that is out, so the
   // client sees every message once, in order.
   void replay(Session& session, const OwnedCommand& command);
+  // Sends the room's live events held back for the session (see
+  // Session::replaying), but for messages with ids up to `last`, which it
+  // has; none are held any more.
+  void release_held(Session& session, const std::string& room, std::uint64_t last);
 
  private:
   // What a read hands on: the session, if still open, and the merged page
@@ -43,9 +52,13 @@ class HistoryService {
       std::function<void(Session& session, natter::ErrorCode code, const std::string& detail,
                           std::vector<StoredMessage> page)>;
   void read(const Session& session, const natter::HistoryQuery& query, PageHandler then);
+  // The replay's second part: what changed up to `since`, then the live
+  // events held back meanwhile.
+  void replay_revisions(Session& session, const std::string& room, std::uint64_t since, std::uint64_t last);
 
   const config::BrokerSettings& settings_;
   natter::Storage& storage_;
+  natter::MessageRevisions* revisions_;
   SessionTable& sessions_;
   RoomDirectory& rooms_;
   Outbox& outbox_;

@@ -46,6 +46,76 @@ class PageRead final : public natter::HistoryDone {
   Continuation next_;
 };
 
+// MarkedPageRead: PageRead for natter::MessageRevisions' pages, whose
+// messages carry their marks.
+class MarkedPageRead final : public natter::MarkedPageDone {
+ public:
+  using Continuation = PageRead::Continuation;
+  MarkedPageRead(runtime::Executor& loop, Continuation next) : loop_(loop), next_(std::move(next)) {}
+
+  void page(natter::Status status, std::span<const natter::MessageView> page,
+            std::span<const natter::MessageMark> marks) noexcept override {
+    try {
+      std::vector<StoredMessage> copy;
+      copy.reserve(page.size());
+      for (std::size_t i = 0; i < page.size(); ++i) {
+        copy.push_back(StoredMessage::copy_of(page[i], i < marks.size() ? marks[i] : natter::MessageMark{}));
+      }
+      loop_.post([next = std::move(next_), code = status.code, detail = std::string(status.detail),
+                  copy = std::move(copy)]() mutable { next(code, std::move(detail), std::move(copy)); });
+    } catch (...) {
+      // Out of memory copying a page; the reader gets no answer.
+    }
+    delete this;
+  }
+
+ private:
+  runtime::Executor& loop_;
+  Continuation next_;
+};
+
+// One revision's outcome, on the loop.
+class RevisionWrite final : public natter::RevisionDone {
+ public:
+  using Continuation = std::function<void(natter::ErrorCode, std::string)>;
+  RevisionWrite(runtime::Executor& loop, Continuation next) : loop_(loop), next_(std::move(next)) {}
+
+  void revised(natter::Status status) noexcept override {
+    try {
+      loop_.post([next = std::move(next_), code = status.code, detail = std::string(status.detail)]() mutable {
+        next(code, std::move(detail));
+      });
+    } catch (...) {
+    }
+    delete this;
+  }
+
+ private:
+  runtime::Executor& loop_;
+  Continuation next_;
+};
+
+// Unread counts, on the loop; a failed count hands on an empty list.
+class UnreadCount final : public natter::UnreadCounted {
+ public:
+  using Continuation = std::function<void(std::vector<std::uint32_t>)>;
+  UnreadCount(runtime::Executor& loop, Continuation next) : loop_(loop), next_(std::move(next)) {}
+
+  void counted(natter::Status status, std::span<const std::uint32_t> counts) noexcept override {
+    try {
+      std::vector<std::uint32_t> copy;
+      if (status.ok()) copy.assign(counts.begin(), counts.end());
+      loop_.post([next = std::move(next_), copy = std::move(copy)]() mutable { next(std::move(copy)); });
+    } catch (...) {
+    }
+    delete this;
+  }
+
+ private:
+  runtime::Executor& loop_;
+  Continuation next_;
+};
+
 class AuthAttempt final : public natter::AuthDone {
  public:
   using Continuation = std::function<void(bool accepted, std::string user_or_reason)>;

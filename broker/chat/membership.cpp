@@ -10,10 +10,11 @@
 
 namespace natter::chat {
 
-Membership::Membership(const config::BrokerSettings& settings, MembershipParts parts,
+Membership::Membership(const config::BrokerSettings& settings, MembershipParts parts, UnreadCounter& unread,
                        runtime::MetricsRegistry& metrics, Joined joined)
     : settings_(settings),
       parts_(parts),
+      unread_(unread),
       joined_(std::move(joined)),
       backoff_(std::chrono::milliseconds(settings.password_retry_ms)),
       rooms_gauge_(metrics.gauge("natter_rooms", "Rooms with members on this node")) {}
@@ -117,9 +118,30 @@ void Membership::enter(Session& session, const OwnedCommand& command, bool newly
     }
   }
   attach(session, command.room);
+  if (!unread_.counts()) return answer_join(session, command, -1);
+  // The room's live events wait behind the answer, and the session's
+  // next commands behind the count.
+  session.replaying[command.room];
+  session.hold();
+  const auto marker = record.read_up_to.find(session.user);
+  unread_.count({{command.room, marker == record.read_up_to.end() ? 0 : marker->second, session.user}},
+                [this, id = session.id(), command](std::vector<std::int64_t> counts) {
+                  Session* session = parts_.sessions.find(id);
+                  ResumeAtEnd resume(session);
+                  // Kicked meanwhile: it heard `left`, and nothing is held.
+                  if (!session || !session->holds_back(command.room)) return;
+                  answer_join(*session, command, counts.front());
+                });
+}
+
+void Membership::answer_join(Session& session, const OwnedCommand& command, std::int64_t unread) {
+  const RoomRecord* found = parts_.catalog.find(command.room);
+  if (!found) return;  // deleted meanwhile: the session heard room_deleted
+  const RoomRecord& record = *found;
   auto answer = EventBuffer::make(natter::EventKind::joined);
   answer->set_ref(command.ref).set_room(command.room).set_user(session.user).set_room_kind(kind_name(record.kind));
-  if (announced) answer->set_members({record.members.begin(), record.members.end()});
+  if (announces(record.members.size())) answer->set_members({record.members.begin(), record.members.end()});
+  answer->set_unread(unread);
   parts_.outbox.send(session, answer);
   joined_(session, command);
 }

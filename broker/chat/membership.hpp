@@ -23,6 +23,7 @@
 #include "chat/session_table.hpp"
 #include "chat/state_store.hpp"
 #include "chat/typing.hpp"
+#include "chat/unread_counter.hpp"
 #include "config/settings.hpp"
 #include "runtime/metrics.hpp"
 
@@ -42,10 +43,12 @@ struct MembershipParts {
 
 class Membership {
  public:
-  // Runs after a session joined a room, with the join command (for replay).
+  // Runs after a session was answered `joined`, with the join command: it
+  // replays what the session missed, or releases the room's live events,
+  // which wait behind the answer (Session::replaying) while it is counted.
   using Joined = std::function<void(Session&, const OwnedCommand&)>;
-  Membership(const config::BrokerSettings& settings, MembershipParts parts, runtime::MetricsRegistry& metrics,
-             Joined joined);
+  Membership(const config::BrokerSettings& settings, MembershipParts parts, UnreadCounter& unread,
+             runtime::MetricsRegistry& metrics, Joined joined);
 
   // Answers `joined` (now, or once a password is checked and the
   // membership stored) or an error.
@@ -73,6 +76,8 @@ class Membership {
   // The session enters the room and is answered; `newly`: the user just
   // became a member, which the others hear.
   void enter(Session& session, const OwnedCommand& command, bool newly);
+  // The `joined` answer, with the unread count (-1: not known).
+  void answer_join(Session& session, const OwnedCommand& command, std::int64_t unread);
   void check_password(Session& session, const OwnedCommand& command, const RoomRecord& record);
   // Whether joins and leaves among `members` members are announced.
   bool announces(std::size_t members) const { return members <= settings_.announce_max_members; }
@@ -82,6 +87,7 @@ class Membership {
 
   const config::BrokerSettings& settings_;
   MembershipParts parts_;
+  UnreadCounter& unread_;
   Joined joined_;
   PasswordBackoff backoff_;
   runtime::GaugeMetric& rooms_gauge_;

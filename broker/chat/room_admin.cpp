@@ -13,8 +13,8 @@ constexpr std::uint32_t kLargestRoomPage = 500;
 }  // namespace
 
 RoomAdmin::RoomAdmin(const config::BrokerSettings& settings, MembershipParts parts, Membership& membership,
-                     const Presence& presence)
-    : settings_(settings), parts_(parts), membership_(membership), presence_(presence) {}
+                     const Presence& presence, UnreadCounter& unread)
+    : settings_(settings), parts_(parts), membership_(membership), presence_(presence), unread_(unread) {}
 
 const RoomRecord* RoomAdmin::allowed(Session& session, const OwnedCommand& command, RoomAction action) {
   const RoomRecord* record = parts_.catalog.find(command.room);
@@ -156,13 +156,32 @@ void RoomAdmin::list(Session& session, const OwnedCommand& command) {
   const std::uint32_t limit = std::min(command.limit ? command.limit : kDefaultRoomPage, kLargestRoomPage);
   bool more = false;
   std::vector<RoomSummary> rooms;
+  std::vector<UnreadCounter::Ask> asks;  // one per room the user belongs to
   for (const auto& [name, record] : parts_.catalog.visible_to(session.user, command.after_room, limit, more)) {
+    const bool member = record->is_member(session.user);
     rooms.push_back({name, std::string(kind_name(record->kind)), static_cast<std::uint32_t>(record->members.size()),
-                     record->is_member(session.user), record->is_invited(session.user)});
+                     member, record->is_invited(session.user)});
+    if (!member) continue;
+    const auto marker = record->read_up_to.find(session.user);
+    asks.push_back({name, marker == record->read_up_to.end() ? 0 : marker->second, session.user});
   }
-  auto answer = EventBuffer::make(natter::EventKind::rooms);
-  answer->set_ref(command.ref).set_rooms(std::move(rooms), more);
-  parts_.outbox.send(session, answer);
+  // While storage counts, the session is held, so that the commands after
+  // this one are answered after it.
+  const bool waits = unread_.counts() && !asks.empty();
+  if (waits) session.hold();
+  unread_.count(asks, [this, id = session.id(), ref = command.ref, rooms = std::move(rooms), more,
+                       waits](std::vector<std::int64_t> counts) mutable {
+    Session* session = parts_.sessions.find(id);
+    ResumeAtEnd resume(waits ? session : nullptr);
+    if (!session) return;
+    auto count = counts.begin();
+    for (RoomSummary& room : rooms) {
+      if (room.member) room.unread = *count++;
+    }
+    auto answer = EventBuffer::make(natter::EventKind::rooms);
+    answer->set_ref(ref).set_rooms(std::move(rooms), more);
+    parts_.outbox.send(*session, answer);
+  });
 }
 
 void RoomAdmin::members(Session& session, const OwnedCommand& command) {

@@ -23,7 +23,7 @@ class RoomAdmin {
  public:
   // Borrows everything; all of it outlives the service.
   RoomAdmin(const config::BrokerSettings& settings, MembershipParts parts, Membership& membership,
-            const Presence& presence);
+            const Presence& presence, UnreadCounter& unread);
 
   void create(Session& session, const OwnedCommand& command);
   void invite(Session& session, const OwnedCommand& command);
@@ -42,6 +42,7 @@ class RoomAdmin {
   MembershipParts parts_;
   Membership& membership_;
   const Presence& presence_;
+  UnreadCounter& unread_;
 };
 
 }  // namespace natter::chat

@@ -2,7 +2,9 @@
 // A message reaches a room on this node: it joins the room's recent
 // messages (so history and replay see it before storage commits it) and
 // goes to every member here. The same for a message sent on this node and
-// one that arrived over the bus. Loop thread only.
+// one that arrived over the bus. In a direct room, the sender's devices
+// here then hear `delivered` if a device of the other user got it.
+// Loop thread only.
 
 #include "chat/outbox.hpp"
 #include "chat/room_directory.hpp"
@@ -19,6 +21,8 @@ class RoomDelivery {
   void deliver(const StoredMessage& message);
 
  private:
+  void tell_delivered(const Room& room, const StoredMessage& message);
+
   RoomDirectory& rooms_;
   Outbox& outbox_;
   runtime::CounterMetric& deliveries_;

@@ -88,8 +88,8 @@ class Verdict final : public natter::FilterVerdict {
 }  // namespace
 
 SendPipeline::SendPipeline(const config::BrokerSettings& settings, PolicyChains chains, SendTargets targets,
-                           SessionTable& sessions, Outbox& outbox, BrokerMetrics& broker_metrics,
-                           runtime::Executor& loop, runtime::MetricsRegistry& metrics)
+                           SnowflakeGenerator& ids, SessionTable& sessions, Outbox& outbox,
+                           BrokerMetrics& broker_metrics, runtime::Executor& loop, runtime::MetricsRegistry& metrics)
     : settings_(settings),
       chains_(std::move(chains)),
       targets_(targets),
@@ -97,7 +97,7 @@ SendPipeline::SendPipeline(const config::BrokerSettings& settings, PolicyChains 
       outbox_(outbox),
       broker_metrics_(broker_metrics),
       loop_(loop),
-      ids_(settings.node_id),
+      ids_(ids),
       refs_(settings.remembered_refs),
       received_(metrics.counter("natter_messages_received_total", "send commands accepted for processing")),
       stored_(metrics.counter("natter_messages_stored_total", "Messages storage committed")),
@@ -195,18 +195,23 @@ void SendPipeline::refused(PendingSend& p, std::uint32_t retry_after_ms) {
        "sending too fast; retry in " + std::to_string(retry_after_ms) + " ms", retry_after_ms);
 }
 
-void SendPipeline::filter_and_store(PendingSend& p) {
+std::string SendPipeline::inspect(std::string_view room, std::string_view sender, std::string& body) {
   for (std::size_t i = 0; i < chains_.filters.size(); ++i) {
     Verdict verdict;
     const auto began = std::chrono::steady_clock::now();
-    chains_.filters[i]->inspect({p.message.room, p.message.sender, p.message.body}, verdict);
+    chains_.filters[i]->inspect({room, sender, body}, verdict);
     broker_metrics_.inspect[i]->observe(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count());
-    if (verdict.rejected) {
-      fail(p, natter::ErrorCode::rejected, verdict.reason.empty() ? "rejected by a filter" : verdict.reason);
-      return;
-    }
-    if (verdict.has_rewrite) p.message.body = std::move(verdict.rewritten);
+    if (verdict.rejected) return verdict.reason.empty() ? "rejected by a filter" : verdict.reason;
+    if (verdict.has_rewrite) body = std::move(verdict.rewritten);
+  }
+  return {};
+}
+
+void SendPipeline::filter_and_store(PendingSend& p) {
+  if (std::string rejection = inspect(p.message.room, p.message.sender, p.message.body); !rejection.empty()) {
+    fail(p, natter::ErrorCode::rejected, rejection);
+    return;
   }
 
   const Snowflake id = ids_.next();

@@ -40,8 +40,8 @@ class SendPipeline {
  public:
   // Borrows everything but `chains`; all of it outlives the pipeline.
   SendPipeline(const config::BrokerSettings& settings, PolicyChains chains, SendTargets targets,
-               SessionTable& sessions, Outbox& outbox, BrokerMetrics& broker_metrics, runtime::Executor& loop,
-               runtime::MetricsRegistry& metrics);
+               SnowflakeGenerator& ids, SessionTable& sessions, Outbox& outbox, BrokerMetrics& broker_metrics,
+               runtime::Executor& loop, runtime::MetricsRegistry& metrics);
   ~SendPipeline();
 
   void send(Session& session, OwnedCommand command);
@@ -50,6 +50,9 @@ class SendPipeline {
   // From the next message on, these chains apply (a reload); a message
   // between limiters starts over with the new ones.
   void replace_chains(PolicyChains chains);
+  // Runs `body` through the content filters, as a message's body: empty,
+  // with `body` as the filters left it, or why one of them rejected it.
+  std::string inspect(std::string_view room, std::string_view sender, std::string& body);
 
   // Continuations, posted to the loop by PendingSend's completions.
   void admitted(PendingSend& send);
@@ -77,7 +80,7 @@ class SendPipeline {
   Outbox& outbox_;
   BrokerMetrics& broker_metrics_;
   runtime::Executor& loop_;
-  SnowflakeGenerator ids_;
+  SnowflakeGenerator& ids_;
   RefLedger refs_;
   std::uint64_t next_send_ = 1;
   std::unordered_map<std::uint64_t, std::unique_ptr<PendingSend>> pending_;

@@ -1,5 +1,7 @@
 #include "chat/shared_event.hpp"
 
+#include <algorithm>
+
 namespace natter::chat {
 
 namespace {
@@ -61,9 +63,10 @@ EventBuffer& EventBuffer::set_node(std::uint32_t node_id) {
   return *this;
 }
 
-EventBuffer& EventBuffer::set_message(const natter::MessageView& message) {
-  message_ = StoredMessage::copy_of(message);
+EventBuffer& EventBuffer::set_message(const natter::MessageView& message, natter::MessageMark mark) {
+  message_ = StoredMessage::copy_of(message, mark);
   event_.message = message_.view();
+  if (mark.revision) event_.marks = std::span(&message_.mark, 1);
   if (event_.room.empty()) set_room(message_.room);
   return *this;
 }
@@ -74,6 +77,18 @@ EventBuffer& EventBuffer::set_messages(std::vector<StoredMessage> messages, bool
   message_views_.clear();
   for (const auto& m : messages_) message_views_.push_back(m.view());
   event_.messages = message_views_;
+  const bool marked = std::any_of(messages_.begin(), messages_.end(), [](const auto& m) { return m.mark.revision; });
+  if (marked) {
+    Extras& x = extras();
+    x.marks.clear();
+    for (const auto& m : messages_) x.marks.push_back(m.mark);
+    event_.marks = x.marks;
+  }
+  return *this;
+}
+
+EventBuffer& EventBuffer::set_unread(std::int64_t unread) {
+  event_.unread = unread;
   return *this;
 }
 
@@ -110,7 +125,7 @@ EventBuffer& EventBuffer::set_rooms(std::vector<RoomSummary> rooms, bool more) {
   Extras& x = extras();
   x.rooms = std::move(rooms);
   x.room_views.clear();
-  for (const auto& r : x.rooms) x.room_views.push_back({r.room, r.kind, r.members, r.member, r.invited, -1});
+  for (const auto& r : x.rooms) x.room_views.push_back({r.room, r.kind, r.members, r.member, r.invited, r.unread});
   event_.rooms = x.room_views;
   event_.more = more;
   return *this;

@@ -25,6 +25,7 @@ struct RoomSummary {
   std::string room, kind;
   std::uint32_t members = 0;
   bool member = false, invited = false;
+  std::int64_t unread = -1;  // -1: not known
 };
 struct MemberSummary {
   std::string user, role;
@@ -58,9 +59,12 @@ class EventBuffer final : public natter::SharedEvent {
   EventBuffer& set_room(std::string_view room);
   EventBuffer& set_user(std::string_view user);
   EventBuffer& set_node(std::uint32_t node_id);
-  EventBuffer& set_message(const natter::MessageView& message);
-  // A history page, oldest first; `more`: messages exist beyond it.
+  // `mark`: what became of it since, if anything.
+  EventBuffer& set_message(const natter::MessageView& message, natter::MessageMark mark = {});
+  // A history page, oldest first, with each message's mark; `more`:
+  // messages exist beyond it.
   EventBuffer& set_messages(std::vector<StoredMessage> messages, bool more = false);
+  EventBuffer& set_unread(std::int64_t unread);
   EventBuffer& set_members(std::vector<std::string> members);
   EventBuffer& set_ttl_ms(std::uint32_t ttl_ms);
   EventBuffer& set_by(std::string_view by);
@@ -99,6 +103,7 @@ class EventBuffer final : public natter::SharedEvent {
     std::vector<natter::RoomEntry> room_views;
     std::vector<MemberSummary> members;
     std::vector<natter::MemberEntry> member_views;
+    std::vector<natter::MessageMark> marks;  // a history page's
   };
   Extras& extras();
   std::unique_ptr<Extras> extras_;

@@ -15,9 +15,10 @@ struct StoredMessage {
   std::string room;
   std::string sender;
   std::string body;
+  natter::MessageMark mark{};  // edited or deleted since it was sent
 
-  static StoredMessage copy_of(const natter::MessageView& m) {
-    return {m.id, m.ts_ms, std::string(m.room), std::string(m.sender), std::string(m.body)};
+  static StoredMessage copy_of(const natter::MessageView& m, natter::MessageMark mark = {}) {
+    return {m.id, m.ts_ms, std::string(m.room), std::string(m.sender), std::string(m.body), mark};
   }
   natter::MessageView view() const noexcept { return {id, ts_ms, room, sender, body}; }
 };

@@ -88,6 +88,12 @@ class LoadedStorage final : public LoadedPlugin<natter::Storage, natter::conform
   natter::RoomState* room_state() override {
     return static_cast<natter::RoomState*>(query(natter::RoomState::kInterface));
   }
+  natter::MessageRevisions* revisions() override {
+    return static_cast<natter::MessageRevisions*>(query(natter::MessageRevisions::kInterface));
+  }
+  natter::UnreadCounts* unread_counts() override {
+    return static_cast<natter::UnreadCounts*>(query(natter::UnreadCounts::kInterface));
+  }
 };
 
 int usage(const char* message) {
@@ -138,7 +144,7 @@ int main(int argc, char** argv) {
     using namespace natter::conformance;
     if (kind == natter::PluginKind::storage) {
       set_storage_under_test([] { return std::make_unique<LoadedStorage>(library, config); });
-      testing::GTEST_FLAG(filter) = "StorageConformance.*:RoomStateConformance.*";
+      testing::GTEST_FLAG(filter) = "StorageConformance.*:RoomStateConformance.*:RevisionConformance.*:UnreadConformance.*";
     } else {
       set_filter_under_test([] { return std::make_unique<LoadedPlugin<natter::Filter, FilterUnderTest>>(library, config); });
       testing::GTEST_FLAG(filter) = "FilterConformance.*";

@@ -13,7 +13,7 @@ namespace natter::mariadb {
 
 namespace {
 
-constexpr int kSchemaVersion = 2;
+constexpr int kSchemaVersion = 3;
 // Batches are inserted in chunks of these sizes, so at most this many
 // statements are prepared per connection whatever the batch size.
 constexpr std::array<std::size_t, 5> kChunkSizes = {256, 64, 16, 4, 1};
@@ -121,6 +121,17 @@ void Connection::migrate() {
             " PRIMARY KEY (room, state_key)) ENGINE=InnoDB");
       query("DELETE FROM natter_schema");
       query("INSERT INTO natter_schema (version) VALUES (2)");
+      version = 2;
+    }
+    if (version < 3) {
+      // Edits and deletions (natter::MessageRevisions): each message's
+      // latest revision, found by revision for recovery.
+      query("ALTER TABLE messages ADD COLUMN IF NOT EXISTS revision BIGINT UNSIGNED NOT NULL DEFAULT 0,"
+            " ADD COLUMN IF NOT EXISTS revised_ms BIGINT NOT NULL DEFAULT 0,"
+            " ADD COLUMN IF NOT EXISTS deleted TINYINT NOT NULL DEFAULT 0,"
+            " ADD KEY IF NOT EXISTS messages_by_revision (room, revision)");
+      query("DELETE FROM natter_schema");
+      query("INSERT INTO natter_schema (version) VALUES (3)");
     }
   } catch (...) {
     mysql_query(db_, "SELECT RELEASE_LOCK('natter_schema_migration')");
@@ -194,27 +205,86 @@ void Connection::insert(const std::vector<Row>& rows) {
 
 std::vector<Row> Connection::page(const std::string& room, std::uint64_t before_id, std::uint64_t after_id,
                                   std::uint32_t limit) {
-  std::string escaped(room.size() * 2 + 1, '\0');
-  escaped.resize(mysql_real_escape_string(db_, escaped.data(), room.data(), room.size()));
   const std::uint64_t upper = before_id ? before_id : std::numeric_limits<std::uint64_t>::max();
   // Without the hint the optimizer picks `ref` on room alone and walks back
   // from the newest message to `before`: deep pages cost O(depth).
-  std::string sql = "SELECT id, ts_ms, room, sender, body FROM messages FORCE INDEX (messages_by_room)"
-                    " WHERE room = '" + escaped +
-                    "' AND id < " + std::to_string(upper) + " AND id > " + std::to_string(after_id) +
-                    (after_id ? " ORDER BY id ASC" : " ORDER BY id DESC") + " LIMIT " + std::to_string(limit);
-  if (mysql_real_query(db_, sql.data(), sql.size()) != 0) fail("history");
+  auto page = rows("SELECT id, ts_ms, room, sender, body, revision, revised_ms, deleted FROM messages"
+                   " FORCE INDEX (messages_by_room) WHERE room = " + hex(room) +
+                       " AND id < " + std::to_string(upper) + " AND id > " + std::to_string(after_id) +
+                       (after_id ? " ORDER BY id ASC" : " ORDER BY id DESC") + " LIMIT " + std::to_string(limit),
+                   "history");
+  if (!after_id) std::reverse(page.begin(), page.end());
+  return page;
+}
+
+std::vector<Row> Connection::rows(const std::string& sql, const char* what) {
+  if (mysql_real_query(db_, sql.data(), sql.size()) != 0) fail(what);
   MYSQL_RES* result = mysql_store_result(db_);
-  if (!result) fail("history result");
-  std::vector<Row> rows;
+  if (!result) fail(what);
+  std::vector<Row> found;
   while (MYSQL_ROW row = mysql_fetch_row(result)) {
     unsigned long* len = mysql_fetch_lengths(result);
-    rows.push_back({std::stoull(row[0]), std::stoll(row[1]), std::string(row[2], len[2]),
-                    std::string(row[3], len[3]), std::string(row[4], len[4])});
+    found.push_back({std::stoull(row[0]), std::stoll(row[1]), std::string(row[2], len[2]),
+                     std::string(row[3], len[3]), std::string(row[4], len[4]),
+                     {std::stoull(row[5]), std::stoll(row[6]), row[7][0] != '0'}});
   }
   mysql_free_result(result);
-  if (!after_id) std::reverse(rows.begin(), rows.end());
-  return rows;
+  return found;
+}
+
+void Connection::revise(const std::vector<RevisionRow>& revisions, std::vector<natter::ErrorCode>& outcomes) {
+  outcomes.assign(revisions.size(), natter::ErrorCode::none);
+  query("START TRANSACTION");
+  try {
+    for (std::size_t i = 0; i < revisions.size(); ++i) {
+      const RevisionRow& r = revisions[i];
+      const std::string where = " WHERE room = " + hex(r.room) + " AND id = " + std::to_string(r.id);
+      const std::string select = "SELECT sender, deleted FROM messages" + where + " FOR UPDATE";
+      if (mysql_real_query(db_, select.data(), select.size()) != 0) fail("find message");
+      MYSQL_RES* result = mysql_store_result(db_);
+      if (!result) fail("find message");
+      MYSQL_ROW row = mysql_fetch_row(result);
+      std::string sender;
+      bool gone = !row || row[1][0] != '0';
+      if (row) sender.assign(row[0], mysql_fetch_lengths(result)[0]);
+      mysql_free_result(result);
+      if (gone) {
+        outcomes[i] = natter::ErrorCode::not_found;
+      } else if (!r.author.empty() && sender != r.author) {
+        outcomes[i] = natter::ErrorCode::forbidden;
+      } else {
+        query("UPDATE messages SET body = " + hex(r.body) + ", revision = " + std::to_string(r.mark.revision) +
+              ", revised_ms = " + std::to_string(r.mark.revised_ms) + ", deleted = " + (r.mark.deleted ? "1" : "0") +
+              where);
+      }
+    }
+    query("COMMIT");
+  } catch (const DbError& e) {
+    if (!e.connection_lost()) mysql_query(db_, "ROLLBACK");
+    throw;
+  }
+}
+
+std::vector<Row> Connection::revised_since(const std::string& room, std::uint64_t up_to, std::uint32_t limit) {
+  return rows("SELECT id, ts_ms, room, sender, body, revision, revised_ms, deleted FROM messages"
+              " FORCE INDEX (messages_by_revision) WHERE room = " + hex(room) + " AND revision > " +
+                  std::to_string(up_to) + " AND id <= " + std::to_string(up_to) + " ORDER BY revision LIMIT " +
+                  std::to_string(limit),
+              "revised messages");
+}
+
+std::uint32_t Connection::count_unread(const std::string& room, std::uint64_t after_id, const std::string& reader,
+                                       std::uint32_t cap) {
+  const std::string sql = "SELECT COUNT(*) FROM (SELECT 1 FROM messages FORCE INDEX (messages_by_room) WHERE room = " +
+                          hex(room) + " AND id > " + std::to_string(after_id) + " AND sender <> " + hex(reader) +
+                          " AND deleted = 0 LIMIT " + std::to_string(cap) + ") counted";
+  if (mysql_real_query(db_, sql.data(), sql.size()) != 0) fail("count unread");
+  MYSQL_RES* result = mysql_store_result(db_);
+  if (!result) fail("count unread");
+  MYSQL_ROW row = mysql_fetch_row(result);
+  const std::uint32_t count = row && row[0] ? static_cast<std::uint32_t>(std::stoul(row[0])) : 0;
+  mysql_free_result(result);
+  return count;
 }
 
 std::string Connection::hex(std::string_view bytes) {

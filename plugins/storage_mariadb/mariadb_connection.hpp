@@ -39,7 +39,15 @@ struct Row {
   std::uint64_t id = 0;
   std::int64_t ts_ms = 0;
   std::string room, sender, body;
+  natter::MessageMark mark{};
   natter::MessageView view() const noexcept { return {id, ts_ms, room, sender, body}; }
+};
+
+// One edit or deletion (natter::Revision), owned.
+struct RevisionRow {
+  std::string room, author, body;
+  std::uint64_t id = 0;
+  natter::MessageMark mark{};
 };
 
 // One room state change (natter::StateChange), owned.
@@ -69,9 +77,19 @@ class Connection {
   void apply_state(const std::vector<StateRow>& changes);
   // Every room state entry on this server, to `each`. Throws DbError.
   void load_state(const std::function<void(const natter::StateEntry&)>& each);
+  // Applies the revisions in one transaction, each one's outcome into
+  // `outcomes` (none, not_found or forbidden). Throws DbError.
+  void revise(const std::vector<RevisionRow>& revisions, std::vector<natter::ErrorCode>& outcomes);
+  // See natter::MessageRevisions::revised_since. Throws DbError.
+  std::vector<Row> revised_since(const std::string& room, std::uint64_t up_to, std::uint32_t limit);
+  // See natter::UnreadCounts::count. Throws DbError.
+  std::uint32_t count_unread(const std::string& room, std::uint64_t after_id, const std::string& reader,
+                             std::uint32_t cap);
 
  private:
   void query(const std::string& sql);
+  // Runs a SELECT of (id, ts_ms, room, sender, body, revision, revised_ms, deleted).
+  std::vector<Row> rows(const std::string& sql, const char* what);
   // `bytes` as a SQL hex literal (X'..'): exact for any bytes, no escaping.
   static std::string hex(std::string_view bytes);
   st_mysql_stmt* insert_statement(std::size_t rows);

@@ -50,26 +50,36 @@ void Shard::start() {
   }
 }
 
-bool Shard::append(Row row, natter::AppendDone& done) {
+bool Shard::enqueue(Write write) {
   {
     std::lock_guard lock(mutex_);
     if (!accepting_ || writes_.size() >= settings_.queue_max) return false;
-    writes_.push_back({std::move(row), &done, {}, nullptr});
+    writes_.push_back(std::move(write));
   }
   metrics_.queued(1);
   wake_writer_.notify_one();
   return true;
 }
 
+bool Shard::append(Row row, natter::AppendDone& done) {
+  Write w;
+  w.row = std::move(row);
+  w.done = &done;
+  return enqueue(std::move(w));
+}
+
 bool Shard::write_state(std::vector<StateRow> changes, natter::StateWritten& done) {
-  {
-    std::lock_guard lock(mutex_);
-    if (!accepting_ || writes_.size() >= settings_.queue_max) return false;
-    writes_.push_back({{}, nullptr, std::move(changes), &done});
-  }
-  metrics_.queued(1);
-  wake_writer_.notify_one();
-  return true;
+  Write w;
+  w.state = std::move(changes);
+  w.state_done = &done;
+  return enqueue(std::move(w));
+}
+
+bool Shard::revise(RevisionRow revision, natter::RevisionDone& done) {
+  Write w;
+  w.revision = std::move(revision);
+  w.revision_done = &done;
+  return enqueue(std::move(w));
 }
 
 void Shard::load_state(const std::function<void(const natter::StateEntry&)>& each) {
@@ -93,10 +103,9 @@ void Shard::write_loop() {
       std::unique_lock lock(mutex_);
       wake_writer_.wait(lock, [this] { return stopping_ || !writes_.empty(); });
       if (writes_.empty()) return;  // stopping, and nothing left
-      // A batch is a run of one sort of write: messages, or room state.
-      const bool state = writes_.front().state_done != nullptr;
-      while (!writes_.empty() && batch.size() < settings_.batch_max &&
-             (writes_.front().state_done != nullptr) == state) {
+      // A batch is a run of one sort of write: messages, room state or revisions.
+      const auto sort = writes_.front().sort();
+      while (!writes_.empty() && batch.size() < settings_.batch_max && writes_.front().sort() == sort) {
         batch.push_back(std::move(writes_.front()));
         writes_.pop_front();
       }
@@ -110,10 +119,14 @@ void Shard::write_loop() {
 void Shard::commit(std::vector<Write>& batch) {
   std::vector<Row> rows;
   std::vector<StateRow> changes;
-  const bool state = batch.front().state_done != nullptr;
+  std::vector<RevisionRow> revisions;
+  std::vector<natter::ErrorCode> outcomes;
+  const auto sort = batch.front().sort();
   for (auto& w : batch) {
-    if (state) {
+    if (sort == Write::Sort::state) {
       for (auto& c : w.state) changes.push_back(std::move(c));
+    } else if (sort == Write::Sort::revision) {
+      revisions.push_back(std::move(w.revision));
     } else {
       rows.push_back(std::move(w.row));
     }
@@ -133,8 +146,10 @@ void Shard::commit(std::vector<Write>& batch) {
         host_.log(natter::LogLevel::info, "reconnected to " + server_.label());
       }
       const auto began = std::chrono::steady_clock::now();
-      if (state) {
+      if (sort == Write::Sort::state) {
         writer_connection_->apply_state(changes);
+      } else if (sort == Write::Sort::revision) {
+        writer_connection_->revise(revisions, outcomes);
       } else {
         writer_connection_->insert(rows);
       }
@@ -142,7 +157,11 @@ void Shard::commit(std::vector<Write>& batch) {
           std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count());
       metrics_.batches.add(1);
       metrics_.committed.add(rows.size());
-      complete(batch, {});
+      if (sort == Write::Sort::revision) {
+        complete_revisions(batch, outcomes);
+      } else {
+        complete(batch, {});
+      }
       return;
     } catch (const DbError& e) {
       metrics_.write_errors.add(1);
@@ -175,10 +194,24 @@ void Shard::commit(std::vector<Write>& batch) {
 void Shard::complete(std::vector<Write>& batch, natter::Status status) {
   if (runs_) runs_->begin();
   for (auto& w : batch) {
-    if (w.state_done) {
-      w.state_done->written(status);
-    } else {
-      w.done->appended(status);
+    switch (w.sort()) {
+      case Write::Sort::message: w.done->appended(status); break;
+      case Write::Sort::state: w.state_done->written(status); break;
+      case Write::Sort::revision: w.revision_done->revised(status); break;
+    }
+  }
+  if (runs_) runs_->end();
+}
+
+void Shard::complete_revisions(std::vector<Write>& batch, const std::vector<natter::ErrorCode>& outcomes) {
+  if (runs_) runs_->begin();
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    switch (outcomes[i]) {
+      case natter::ErrorCode::not_found: batch[i].revision_done->revised({outcomes[i], "no such message"}); break;
+      case natter::ErrorCode::forbidden:
+        batch[i].revision_done->revised({outcomes[i], "another user sent that message"});
+        break;
+      default: batch[i].revision_done->revised({}); break;
     }
   }
   if (runs_) runs_->end();
@@ -202,14 +235,13 @@ void Shard::read_loop() {
       read = std::move(reads_.front());
       reads_.pop_front();
     }
-    std::vector<Row> rows;
     std::string error;
     // A pooled connection may have been closed by the server while idle:
     // one fresh attempt before reporting failure.
     for (int attempt = 0; attempt < 2; ++attempt) {
       try {
         if (!connection) connection = std::make_unique<Connection>(server_, settings_);
-        rows = connection->page(read.room, read.before_id, read.after_id, read.limit);
+        answer(*connection, read);
         error.clear();
         break;
       } catch (const DbError& e) {
@@ -218,15 +250,37 @@ void Shard::read_loop() {
         connection.reset();
       }
     }
-    if (!error.empty()) {
-      read.done->page({natter::ErrorCode::unavailable, error}, {});
-      continue;
-    }
-    std::vector<natter::MessageView> views;
-    views.reserve(rows.size());
-    for (const auto& r : rows) views.push_back(r.view());
+    if (!error.empty()) read.refuse({natter::ErrorCode::unavailable, error});
+  }
+}
+
+void Shard::answer(Connection& connection, const HistoryRead& read) {
+  if (read.counted) {
+    read.counted({}, connection.count_unread(read.room, read.after_id, read.reader, read.limit));
+    return;
+  }
+  const std::vector<Row> rows = read.revised_since
+                                    ? connection.revised_since(read.room, read.after_id, read.limit)
+                                    : connection.page(read.room, read.before_id, read.after_id, read.limit);
+  std::vector<natter::MessageView> views;
+  std::vector<natter::MessageMark> marks;
+  views.reserve(rows.size());
+  marks.reserve(rows.size());
+  for (const auto& r : rows) {
+    views.push_back(r.view());
+    marks.push_back(r.mark);
+  }
+  if (read.marked) {
+    read.marked->page({}, views, marks);
+  } else {
     read.done->page({}, views);
   }
+}
+
+void HistoryRead::refuse(natter::Status status) const noexcept {
+  if (done) done->page(status, {});
+  if (marked) marked->page(status, {}, {});
+  if (counted) counted(status, 0);
 }
 
 void Shard::stop() {

@@ -35,11 +35,21 @@ struct StoreMetrics {
   std::atomic<std::int64_t> depth{0};
 };
 
+// One read for a reader thread; exactly one of the completions is set.
 struct HistoryRead {
   std::string room;
   std::uint64_t before_id = 0, after_id = 0;
   std::uint32_t limit = 0;
   natter::HistoryDone* done = nullptr;
+  // A page with marks, or with revised_since what changed up to after_id.
+  natter::MarkedPageDone* marked = nullptr;
+  bool revised_since = false;
+  // An unread count: of room after after_id, not by `reader`, to `limit`.
+  std::string reader;
+  std::function<void(natter::Status, std::uint32_t)> counted;
+
+  // Answers the read with `status` and nothing found.
+  void refuse(natter::Status status) const noexcept;
 };
 
 class Shard {
@@ -55,6 +65,8 @@ class Shard {
   bool read(HistoryRead read);
   // Room state changes of one room, in order with its appends.
   bool write_state(std::vector<StateRow> changes, natter::StateWritten& done);
+  // An edit or deletion, in order with its room's appends.
+  bool revise(RevisionRow revision, natter::RevisionDone& done);
   // Every room state entry on this shard, over a connection of its own.
   // Throws DbError.
   void load_state(const std::function<void(const natter::StateEntry&)>& each);
@@ -67,18 +79,31 @@ class Shard {
   void use(natter::CompletionRuns& runs) noexcept { runs_ = &runs; }
 
  private:
-  // A message to append, or (with state_done set) room state changes.
+  // A message to append, room state changes (state_done set) or a
+  // revision (revision_done set).
   struct Write {
     Row row;
     natter::AppendDone* done = nullptr;
     std::vector<StateRow> state;
     natter::StateWritten* state_done = nullptr;
+    RevisionRow revision;
+    natter::RevisionDone* revision_done = nullptr;
+
+    enum class Sort { message, state, revision };
+    Sort sort() const noexcept {
+      return state_done ? Sort::state : revision_done ? Sort::revision : Sort::message;
+    }
   };
 
+  bool enqueue(Write write);
   void write_loop();
   void commit(std::vector<Write>& batch);
+  // Answers one read over `connection`; throws DbError.
+  static void answer(Connection& connection, const HistoryRead& read);
   // Completes every write of `batch` with `status`, as one run.
   void complete(std::vector<Write>& batch, natter::Status status);
+  // Completes a committed run of revisions, each with its outcome.
+  void complete_revisions(std::vector<Write>& batch, const std::vector<natter::ErrorCode>& outcomes);
   void read_loop();
   // Sleeps `pause_ms` scaled by a random factor in [0.5, 1); false if
   // stop() was called meanwhile.

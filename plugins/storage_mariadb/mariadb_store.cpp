@@ -1,5 +1,7 @@
 #include "mariadb_store.hpp"
 
+#include <atomic>
+
 namespace natter::mariadb {
 
 namespace {
@@ -53,15 +55,135 @@ void MariadbStore::append(const natter::MessageView& m, natter::AppendDone& done
   if (!queued) done.appended({natter::ErrorCode::unavailable, "storage queue is full or stopped"});
 }
 
-void MariadbStore::history(const natter::HistoryQuery& q, natter::HistoryDone& done) noexcept {
+void MariadbStore::read(HistoryRead read) noexcept {
   bool queued = false;
   try {
-    queued = shard_for(q.room).read({std::string(q.room), q.before_id, q.after_id, q.limit, &done});
+    queued = shard_for(read.room).read(read);
   } catch (...) {
-    done.page({natter::ErrorCode::unavailable, "out of memory"}, {});
+    read.refuse({natter::ErrorCode::unavailable, "out of memory"});
     return;
   }
-  if (!queued) done.page({natter::ErrorCode::unavailable, "storage is stopped"}, {});
+  if (!queued) read.refuse({natter::ErrorCode::unavailable, "storage is stopped"});
+}
+
+void MariadbStore::history(const natter::HistoryQuery& q, natter::HistoryDone& done) noexcept {
+  HistoryRead r;
+  r.done = &done;
+  try {
+    r.room = q.room;
+  } catch (...) {
+    r.refuse({natter::ErrorCode::unavailable, "out of memory"});
+    return;
+  }
+  r.before_id = q.before_id;
+  r.after_id = q.after_id;
+  r.limit = q.limit;
+  read(std::move(r));
+}
+
+void MariadbStore::marked_history(const natter::HistoryQuery& q, natter::MarkedPageDone& done) noexcept {
+  HistoryRead r;
+  r.marked = &done;
+  try {
+    r.room = q.room;
+  } catch (...) {
+    r.refuse({natter::ErrorCode::unavailable, "out of memory"});
+    return;
+  }
+  r.before_id = q.before_id;
+  r.after_id = q.after_id;
+  r.limit = q.limit;
+  read(std::move(r));
+}
+
+void MariadbStore::revised_since(std::string_view room, std::uint64_t up_to, std::uint32_t limit,
+                                 natter::MarkedPageDone& done) noexcept {
+  HistoryRead r;
+  r.marked = &done;
+  r.revised_since = true;
+  try {
+    r.room = room;
+  } catch (...) {
+    r.refuse({natter::ErrorCode::unavailable, "out of memory"});
+    return;
+  }
+  r.after_id = up_to;
+  r.limit = limit;
+  read(std::move(r));
+}
+
+namespace {
+
+// Gathers the counts of one count() call from the shards' readers; the
+// last answer completes the caller and frees it.
+struct UnreadGather {
+  explicit UnreadGather(std::size_t queries, natter::UnreadCounted& done)
+      : counts(queries, 0), remaining(queries), done(done) {}
+  void answered(std::size_t index, natter::Status status, std::uint32_t count) {
+    if (status.ok()) {
+      counts[index] = count;
+    } else {
+      std::lock_guard lock(failure_mutex);
+      if (failure.empty()) failure = std::string(status.detail);
+      failed = true;
+    }
+    if (remaining.fetch_sub(1) != 1) return;
+    if (failed) {
+      done.counted({natter::ErrorCode::unavailable, failure}, {});
+    } else {
+      done.counted({}, counts);
+    }
+    delete this;
+  }
+
+  std::vector<std::uint32_t> counts;  // each written by one reader, read by the last
+  std::atomic<std::size_t> remaining;
+  std::atomic<bool> failed{false};
+  std::mutex failure_mutex;
+  std::string failure;
+  natter::UnreadCounted& done;
+};
+
+}  // namespace
+
+void MariadbStore::count(std::span<const natter::UnreadQuery> queries, natter::UnreadCounted& done) noexcept {
+  if (queries.empty()) {
+    done.counted({}, {});
+    return;
+  }
+  UnreadGather* gather = nullptr;
+  try {
+    gather = new UnreadGather(queries.size(), done);
+  } catch (...) {
+    done.counted({natter::ErrorCode::unavailable, "out of memory"}, {});
+    return;
+  }
+  for (std::size_t i = 0; i < queries.size(); ++i) {
+    HistoryRead r;
+    try {
+      r.room = queries[i].room;
+      r.reader = queries[i].reader;
+      r.counted = [gather, i](natter::Status status, std::uint32_t count) { gather->answered(i, status, count); };
+    } catch (...) {
+      gather->answered(i, {natter::ErrorCode::unavailable, "out of memory"}, 0);
+      continue;
+    }
+    r.after_id = queries[i].after_id;
+    r.limit = queries[i].cap;
+    read(std::move(r));
+  }
+}
+
+void MariadbStore::revise(const natter::Revision& rev, natter::RevisionDone& done) noexcept {
+  bool queued = false;
+  try {
+    queued = shard_for(rev.room).revise(
+        {std::string(rev.room), std::string(rev.author), std::string(rev.body), rev.id, rev.mark}, done);
+  } catch (...) {
+    done.revised({natter::ErrorCode::unavailable, "out of memory"});
+    return;
+  }
+  if (!queued) done.revised({natter::ErrorCode::unavailable, "storage queue is full or stopped"});
 }
 
 bool MariadbStore::load(natter::StateVisitor& each, natter::Diagnostic& error) noexcept {

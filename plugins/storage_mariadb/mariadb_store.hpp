@@ -13,7 +13,11 @@
 
 namespace natter::mariadb {
 
-class MariadbStore final : public natter::Storage, public natter::BatchesCompletions, public natter::RoomState {
+class MariadbStore final : public natter::Storage,
+                           public natter::BatchesCompletions,
+                           public natter::RoomState,
+                           public natter::MessageRevisions,
+                           public natter::UnreadCounts {
  public:
   MariadbStore(natter::Host& host, const natter::PluginConfig& config);
   ~MariadbStore();
@@ -27,9 +31,18 @@ class MariadbStore final : public natter::Storage, public natter::BatchesComplet
   // Goes to the shard of the changes' room, so it keeps its order with
   // that room's appends.
   void write(std::span<const natter::StateChange> changes, natter::StateWritten& done) noexcept override;
+  // Goes to the shard of the message's room, after that room's appends.
+  void revise(const natter::Revision& revision, natter::RevisionDone& done) noexcept override;
+  void marked_history(const natter::HistoryQuery& query, natter::MarkedPageDone& done) noexcept override;
+  void revised_since(std::string_view room, std::uint64_t up_to, std::uint32_t limit,
+                     natter::MarkedPageDone& done) noexcept override;
+  // Each query goes to its room's shard; `done` hears once all answered.
+  void count(std::span<const natter::UnreadQuery> queries, natter::UnreadCounted& done) noexcept override;
 
  private:
   Shard& shard_for(std::string_view room);
+  // Hands `read` to its room's shard, or refuses it.
+  void read(HistoryRead read) noexcept;
 
   natter::Host& host_;
   const MariadbSettings settings_;

@@ -9,7 +9,7 @@ namespace natter::sqlite {
 
 namespace {
 
-constexpr int kSchemaVersion = 2;
+constexpr int kSchemaVersion = 3;
 
 // Statement reset on every exit path, so a failed step leaves it reusable.
 class Reset {
@@ -44,6 +44,8 @@ SqliteDb::SqliteDb(const std::string& path, bool synchronous_full, int busy_time
   sqlite3_busy_timeout(db_, busy_timeout_ms);
   exec("PRAGMA journal_mode=WAL");
   exec(synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+  // A deleted message's text is overwritten on disk, not left in free space.
+  exec("PRAGMA secure_delete=ON");
   exec("CREATE TABLE IF NOT EXISTS natter_schema (version INTEGER NOT NULL)");
   int version = 0;
   {
@@ -74,14 +76,34 @@ SqliteDb::SqliteDb(const std::string& path, bool synchronous_full, int busy_time
     exec("UPDATE natter_schema SET version = 2");
     exec("COMMIT");
   }
+  if (version < 3) {
+    // Edits and deletions (natter::MessageRevisions): each message's latest
+    // revision, found by revision for recovery.
+    exec("BEGIN");
+    exec("ALTER TABLE messages ADD COLUMN revision INTEGER NOT NULL DEFAULT 0");
+    exec("ALTER TABLE messages ADD COLUMN revised_ms INTEGER NOT NULL DEFAULT 0");
+    exec("ALTER TABLE messages ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0");
+    exec("CREATE INDEX IF NOT EXISTS messages_by_revision ON messages (room, revision) WHERE revision > 0");
+    exec("UPDATE natter_schema SET version = 3");
+    exec("COMMIT");
+  }
   insert_ = prepare(
       "INSERT OR IGNORE INTO messages (id, room, sender, body, ts_ms) VALUES (?, ?, ?, ?, ?)");
   newest_before_ = prepare(
-      "SELECT id, ts_ms, room, sender, body FROM messages WHERE room = ? AND id < ? AND id > ?"
-      " ORDER BY id DESC LIMIT ?");
+      "SELECT id, ts_ms, room, sender, body, revision, revised_ms, deleted FROM messages"
+      " WHERE room = ? AND id < ? AND id > ? ORDER BY id DESC LIMIT ?");
   oldest_after_ = prepare(
-      "SELECT id, ts_ms, room, sender, body FROM messages WHERE room = ? AND id < ? AND id > ?"
-      " ORDER BY id ASC LIMIT ?");
+      "SELECT id, ts_ms, room, sender, body, revision, revised_ms, deleted FROM messages"
+      " WHERE room = ? AND id < ? AND id > ? ORDER BY id ASC LIMIT ?");
+  find_message_ = prepare("SELECT sender, deleted FROM messages WHERE room = ? AND id = ?");
+  revise_ = prepare("UPDATE messages SET body = ?, revision = ?, revised_ms = ?, deleted = ? WHERE id = ?");
+  // `revision > 0` lets SQLite use the partial index.
+  revised_since_ = prepare(
+      "SELECT id, ts_ms, room, sender, body, revision, revised_ms, deleted FROM messages"
+      " WHERE room = ? AND revision > 0 AND revision > ? AND id <= ? ORDER BY revision LIMIT ?");
+  count_unread_ = prepare(
+      "SELECT count(*) FROM (SELECT 1 FROM messages"
+      " WHERE room = ? AND id > ? AND sender <> ? AND deleted = 0 LIMIT ?)");
   put_state_ = prepare("INSERT OR REPLACE INTO room_state (room, state_key, value) VALUES (?, ?, ?)");
   erase_state_ = prepare("DELETE FROM room_state WHERE room = ? AND state_key = ?");
   erase_room_state_ = prepare("DELETE FROM room_state WHERE room = ?");
@@ -96,6 +118,10 @@ SqliteDb::~SqliteDb() {
   sqlite3_finalize(erase_state_);
   sqlite3_finalize(erase_room_state_);
   sqlite3_finalize(erase_room_messages_);
+  sqlite3_finalize(find_message_);
+  sqlite3_finalize(revise_);
+  sqlite3_finalize(revised_since_);
+  sqlite3_finalize(count_unread_);
   sqlite3_close(db_);
 }
 
@@ -146,14 +172,21 @@ std::vector<Row> SqliteDb::page(const std::string& room, std::uint64_t before_id
   sqlite3_bind_int64(s, 2, static_cast<sqlite3_int64>(upper));
   sqlite3_bind_int64(s, 3, static_cast<sqlite3_int64>(after_id));
   sqlite3_bind_int(s, 4, static_cast<int>(limit));
+  std::vector<Row> rows = read_rows(s);
+  if (!after_id) std::reverse(rows.begin(), rows.end());
+  return rows;
+}
+
+std::vector<Row> SqliteDb::read_rows(sqlite3_stmt* s) {
   std::vector<Row> rows;
   int rc;
   while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
     rows.push_back({static_cast<std::uint64_t>(sqlite3_column_int64(s, 0)), sqlite3_column_int64(s, 1),
-                    column_text(s, 2), column_text(s, 3), column_text(s, 4)});
+                    column_text(s, 2), column_text(s, 3), column_text(s, 4),
+                    {static_cast<std::uint64_t>(sqlite3_column_int64(s, 5)), sqlite3_column_int64(s, 6),
+                     sqlite3_column_int(s, 7) != 0}});
   }
   if (rc != SQLITE_DONE) fail("history");
-  if (!after_id) std::reverse(rows.begin(), rows.end());
   return rows;
 }
 
@@ -210,6 +243,62 @@ void SqliteDb::load_state(const std::function<void(const natter::StateEntry&)>& 
   }
   sqlite3_finalize(s);
   if (rc != SQLITE_DONE) fail("load room state");
+}
+
+void SqliteDb::revise_batch(const std::vector<RevisionRow>& revisions, std::vector<natter::ErrorCode>& outcomes) {
+  outcomes.assign(revisions.size(), natter::ErrorCode::none);
+  exec("BEGIN IMMEDIATE");
+  try {
+    for (std::size_t i = 0; i < revisions.size(); ++i) {
+      const RevisionRow& r = revisions[i];
+      {
+        Reset reset(find_message_);
+        bind(find_message_, 1, r.room);
+        sqlite3_bind_int64(find_message_, 2, static_cast<sqlite3_int64>(r.id));
+        const int rc = sqlite3_step(find_message_);
+        if (rc == SQLITE_DONE || (rc == SQLITE_ROW && sqlite3_column_int(find_message_, 1) != 0)) {
+          outcomes[i] = natter::ErrorCode::not_found;
+          continue;
+        }
+        if (rc != SQLITE_ROW) fail("find message");
+        if (!r.author.empty() && column_text(find_message_, 0) != r.author) {
+          outcomes[i] = natter::ErrorCode::forbidden;
+          continue;
+        }
+      }
+      Reset reset(revise_);
+      bind(revise_, 1, r.body);
+      sqlite3_bind_int64(revise_, 2, static_cast<sqlite3_int64>(r.mark.revision));
+      sqlite3_bind_int64(revise_, 3, r.mark.revised_ms);
+      sqlite3_bind_int(revise_, 4, r.mark.deleted ? 1 : 0);
+      sqlite3_bind_int64(revise_, 5, static_cast<sqlite3_int64>(r.id));
+      if (sqlite3_step(revise_) != SQLITE_DONE) fail("revise");
+    }
+    exec("COMMIT");
+  } catch (...) {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+}
+
+std::vector<Row> SqliteDb::revised_since(const std::string& room, std::uint64_t up_to, std::uint32_t limit) {
+  Reset reset(revised_since_);
+  bind(revised_since_, 1, room);
+  sqlite3_bind_int64(revised_since_, 2, static_cast<sqlite3_int64>(up_to));
+  sqlite3_bind_int64(revised_since_, 3, static_cast<sqlite3_int64>(up_to));
+  sqlite3_bind_int(revised_since_, 4, static_cast<int>(limit));
+  return read_rows(revised_since_);
+}
+
+std::uint32_t SqliteDb::count_unread(const std::string& room, std::uint64_t after_id, const std::string& reader,
+                                     std::uint32_t cap) {
+  Reset reset(count_unread_);
+  bind(count_unread_, 1, room);
+  sqlite3_bind_int64(count_unread_, 2, static_cast<sqlite3_int64>(after_id));
+  bind(count_unread_, 3, reader);
+  sqlite3_bind_int64(count_unread_, 4, cap);
+  if (sqlite3_step(count_unread_) != SQLITE_ROW) fail("count unread");
+  return static_cast<std::uint32_t>(sqlite3_column_int64(count_unread_, 0));
 }
 
 }  // namespace natter::sqlite

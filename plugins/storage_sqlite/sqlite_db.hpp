@@ -25,7 +25,15 @@ struct Row {
   std::uint64_t id;
   std::int64_t ts_ms;
   std::string room, sender, body;
+  natter::MessageMark mark{};
   natter::MessageView view() const noexcept { return {id, ts_ms, room, sender, body}; }
+};
+
+// One edit or deletion (natter::Revision), owned.
+struct RevisionRow {
+  std::string room, author, body;
+  std::uint64_t id = 0;
+  natter::MessageMark mark{};
 };
 
 // One room state change (natter::StateChange), owned.
@@ -52,8 +60,17 @@ class SqliteDb {
   void apply_state(const std::vector<StateRow>& changes);
   // Every room state entry, to `each`.
   void load_state(const std::function<void(const natter::StateEntry&)>& each);
+  // Applies the revisions in one transaction, each one's outcome into
+  // `outcomes` (none, not_found or forbidden). All or nothing.
+  void revise_batch(const std::vector<RevisionRow>& revisions, std::vector<natter::ErrorCode>& outcomes);
+  // See natter::MessageRevisions::revised_since.
+  std::vector<Row> revised_since(const std::string& room, std::uint64_t up_to, std::uint32_t limit);
+  // See natter::UnreadCounts::count.
+  std::uint32_t count_unread(const std::string& room, std::uint64_t after_id, const std::string& reader,
+                             std::uint32_t cap);
 
  private:
+  std::vector<Row> read_rows(sqlite3_stmt* s);
   void exec(const char* sql);
   sqlite3_stmt* prepare(const char* sql);
   [[noreturn]] void fail(const std::string& what);
@@ -66,6 +83,10 @@ class SqliteDb {
   sqlite3_stmt* erase_state_ = nullptr;
   sqlite3_stmt* erase_room_state_ = nullptr;
   sqlite3_stmt* erase_room_messages_ = nullptr;
+  sqlite3_stmt* find_message_ = nullptr;
+  sqlite3_stmt* revise_ = nullptr;
+  sqlite3_stmt* revised_since_ = nullptr;
+  sqlite3_stmt* count_unread_ = nullptr;
 };
 
 }  // namespace natter::sqlite

@@ -80,18 +80,100 @@ bool SqliteStore::start(natter::Diagnostic& error) noexcept {
 }
 
 void SqliteStore::append(const natter::MessageView& m, natter::AppendDone& done) noexcept {
+  Write w;
+  try {
+    w.row = {m.id, m.ts_ms, std::string(m.room), std::string(m.sender), std::string(m.body)};
+  } catch (...) {
+    done.appended({natter::ErrorCode::unavailable, "out of memory"});
+    return;
+  }
+  w.done = &done;
+  enqueue(std::move(w));
+}
+
+void SqliteStore::history(const natter::HistoryQuery& q, natter::HistoryDone& done) noexcept {
+  Read read;
+  read.done = &done;
+  try {
+    read.room = q.room;
+  } catch (...) {
+    refuse(read, {natter::ErrorCode::unavailable, "out of memory"});
+    return;
+  }
+  read.before_id = q.before_id;
+  read.after_id = q.after_id;
+  read.limit = q.limit;
+  enqueue(std::move(read));
+}
+
+void SqliteStore::marked_history(const natter::HistoryQuery& q, natter::MarkedPageDone& done) noexcept {
+  Read read;
+  read.marked = &done;
+  try {
+    read.room = q.room;
+  } catch (...) {
+    refuse(read, {natter::ErrorCode::unavailable, "out of memory"});
+    return;
+  }
+  read.before_id = q.before_id;
+  read.after_id = q.after_id;
+  read.limit = q.limit;
+  enqueue(std::move(read));
+}
+
+void SqliteStore::revised_since(std::string_view room, std::uint64_t up_to, std::uint32_t limit,
+                                natter::MarkedPageDone& done) noexcept {
+  Read read;
+  read.marked = &done;
+  read.revised_since = true;
+  try {
+    read.room = room;
+  } catch (...) {
+    refuse(read, {natter::ErrorCode::unavailable, "out of memory"});
+    return;
+  }
+  read.after_id = up_to;
+  read.limit = limit;
+  enqueue(std::move(read));
+}
+
+void SqliteStore::count(std::span<const natter::UnreadQuery> queries, natter::UnreadCounted& done) noexcept {
+  Read read;
+  read.counted = &done;
+  try {
+    for (const auto& q : queries) read.unread.push_back({std::string(q.room), std::string(q.reader), q.after_id, q.cap});
+  } catch (...) {
+    refuse(read, {natter::ErrorCode::unavailable, "out of memory"});
+    return;
+  }
+  enqueue(std::move(read));
+}
+
+void SqliteStore::revise(const natter::Revision& r, natter::RevisionDone& done) noexcept {
+  Write w;
+  try {
+    w.revision = {std::string(r.room), std::string(r.author), std::string(r.body), r.id, r.mark};
+  } catch (...) {
+    done.revised({natter::ErrorCode::unavailable, "out of memory"});
+    return;
+  }
+  w.revision_done = &done;
+  enqueue(std::move(w));
+}
+
+void SqliteStore::enqueue(Write&& w) noexcept {
   std::unique_lock lock(mutex_);
   if (!accepting_ || writes_.size() >= queue_max_) {
     const bool full = accepting_;
     lock.unlock();
-    done.appended({natter::ErrorCode::unavailable, full ? "storage queue is full" : "storage is stopped"});
+    complete_one(w, {natter::ErrorCode::unavailable, full ? "storage queue is full" : "storage is stopped"});
     return;
   }
   try {
-    writes_.push_back({{m.id, m.ts_ms, std::string(m.room), std::string(m.sender), std::string(m.body)}, &done, {}, nullptr});
+    writes_.push_back(std::move(w));
   } catch (...) {
     lock.unlock();
-    done.appended({natter::ErrorCode::unavailable, "out of memory"});
+    complete_one(w, {natter::ErrorCode::unavailable, "out of memory"});
     return;
   }
   queue_depth_.set(static_cast<std::int64_t>(writes_.size()));
@@ -99,22 +181,36 @@ void SqliteStore::append(const natter::MessageView& m, natter::AppendDone& done)
   wake_.notify_one();
 }
 
-void SqliteStore::history(const natter::HistoryQuery& q, natter::HistoryDone& done) noexcept {
+void SqliteStore::enqueue(Read&& read) noexcept {
   std::unique_lock lock(mutex_);
   if (!accepting_) {
     lock.unlock();
-    done.page({natter::ErrorCode::unavailable, "storage is stopped"}, {});
+    refuse(read, {natter::ErrorCode::unavailable, "storage is stopped"});
     return;
   }
   try {
-    reads_.push_back({std::string(q.room), q.before_id, q.after_id, q.limit, &done});
+    reads_.push_back(std::move(read));
   } catch (...) {
     lock.unlock();
-    done.page({natter::ErrorCode::unavailable, "out of memory"}, {});
+    refuse(read, {natter::ErrorCode::unavailable, "out of memory"});
     return;
   }
   lock.unlock();
   wake_.notify_one();
+}
+
+void SqliteStore::complete_one(Write& w, natter::Status status) noexcept {
+  switch (w.sort()) {
+    case Write::Sort::message: return w.done->appended(status);
+    case Write::Sort::state: return w.state_done->written(status);
+    case Write::Sort::revision: return w.revision_done->revised(status);
+  }
+}
+
+void SqliteStore::refuse(Read& read, natter::Status status) noexcept {
+  if (read.done) read.done->page(status, {});
+  if (read.marked) read.marked->page(status, {}, {});
+  if (read.counted) read.counted->counted(status, {});
 }
 
 void SqliteStore::run() {
@@ -125,18 +221,21 @@ void SqliteStore::run() {
       std::unique_lock lock(mutex_);
       wake_.wait(lock, [this] { return stopping_ || !writes_.empty() || !reads_.empty(); });
       if (stopping_ && writes_.empty() && reads_.empty()) return;
-      // A batch is a run of one sort of write: messages, or room state.
-      const bool state = !writes_.empty() && writes_.front().state_done;
-      while (!writes_.empty() && batch.size() < batch_max_ && (writes_.front().state_done != nullptr) == state) {
+      // A batch is a run of one sort of write: messages, room state or revisions.
+      const auto sort = writes_.empty() ? Write::Sort::message : writes_.front().sort();
+      while (!writes_.empty() && batch.size() < batch_max_ && writes_.front().sort() == sort) {
         batch.push_back(std::move(writes_.front()));
         writes_.pop_front();
       }
       reads.swap(reads_);
       queue_depth_.set(static_cast<std::int64_t>(writes_.size()));
     }
-    if (!batch.empty() && batch.front().state_done) {
+    if (batch.empty()) {
+    } else if (batch.front().sort() == Write::Sort::state) {
       commit_state(batch);
-    } else if (!batch.empty()) {
+    } else if (batch.front().sort() == Write::Sort::revision) {
+      commit_revisions(batch);
+    } else {
       commit(batch);
     }
     for (Read& read : reads) answer(read);
@@ -174,6 +273,27 @@ void SqliteStore::commit_state(std::vector<Write>& batch) {
   complete(batch, ok ? natter::Status{} : natter::Status{natter::ErrorCode::unavailable, why});
 }
 
+void SqliteStore::commit_revisions(std::vector<Write>& batch) {
+  std::vector<RevisionRow> revisions;
+  for (auto& w : batch) revisions.push_back(std::move(w.revision));
+  std::vector<natter::ErrorCode> outcomes;
+  std::string why;
+  const bool ok = retry([&] { db_->revise_batch(revisions, outcomes); }, revisions.size(), why);
+  if (runs_) runs_->begin();
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (!ok) {
+      batch[i].revision_done->revised({natter::ErrorCode::unavailable, why});
+    } else if (outcomes[i] == natter::ErrorCode::not_found) {
+      batch[i].revision_done->revised({outcomes[i], "no such message"});
+    } else if (outcomes[i] == natter::ErrorCode::forbidden) {
+      batch[i].revision_done->revised({outcomes[i], "another user sent that message"});
+    } else {
+      batch[i].revision_done->revised({});
+    }
+  }
+  if (runs_) runs_->end();
+}
+
 bool SqliteStore::retry(const std::function<void()>& attempt_once, std::size_t items, std::string& why) {
   if (failing_at_stop_) {
     why = "storage failed while stopping";
@@ -203,13 +323,7 @@ bool SqliteStore::retry(const std::function<void()>& attempt_once, std::size_t i
 
 void SqliteStore::complete(std::vector<Write>& batch, natter::Status status) {
   if (runs_) runs_->begin();
-  for (auto& w : batch) {
-    if (w.state_done) {
-      w.state_done->written(status);
-    } else {
-      w.done->appended(status);
-    }
-  }
+  for (auto& w : batch) complete_one(w, status);
   if (runs_) runs_->end();
 }
 
@@ -226,37 +340,42 @@ bool SqliteStore::load(natter::StateVisitor& each, natter::Diagnostic& error) no
 }
 
 void SqliteStore::write(std::span<const natter::StateChange> changes, natter::StateWritten& done) noexcept {
-  std::unique_lock lock(mutex_);
-  if (!accepting_ || writes_.size() >= queue_max_) {
-    const bool full = accepting_;
-    lock.unlock();
-    done.written({natter::ErrorCode::unavailable, full ? "storage queue is full" : "storage is stopped"});
-    return;
-  }
+  Write w;
   try {
-    Write w;
-    w.state_done = &done;
     for (const auto& c : changes) w.state.push_back({c.op, std::string(c.room), std::string(c.key), std::string(c.value)});
-    writes_.push_back(std::move(w));
   } catch (...) {
-    lock.unlock();
     done.written({natter::ErrorCode::unavailable, "out of memory"});
     return;
   }
-  queue_depth_.set(static_cast<std::int64_t>(writes_.size()));
-  lock.unlock();
-  wake_.notify_one();
+  w.state_done = &done;
+  enqueue(std::move(w));
 }
 
 void SqliteStore::answer(Read& read) {
   try {
-    auto rows = db_->page(read.room, read.before_id, read.after_id, read.limit);
+    if (read.counted) {
+      std::vector<std::uint32_t> counts;
+      for (const auto& q : read.unread) counts.push_back(db_->count_unread(q.room, q.after_id, q.reader, q.cap));
+      read.counted->counted({}, counts);
+      return;
+    }
+    auto rows = read.revised_since ? db_->revised_since(read.room, read.after_id, read.limit)
+                                   : db_->page(read.room, read.before_id, read.after_id, read.limit);
     std::vector<natter::MessageView> views;
+    std::vector<natter::MessageMark> marks;
     views.reserve(rows.size());
-    for (const auto& r : rows) views.push_back(r.view());
-    read.done->page({}, views);
+    marks.reserve(rows.size());
+    for (const auto& r : rows) {
+      views.push_back(r.view());
+      marks.push_back(r.mark);
+    }
+    if (read.marked) {
+      read.marked->page({}, views, marks);
+    } else {
+      read.done->page({}, views);
+    }
   } catch (const std::exception& e) {
-    read.done->page({natter::ErrorCode::unavailable, e.what()}, {});
+    refuse(read, {natter::ErrorCode::unavailable, e.what()});
   }
 }
 

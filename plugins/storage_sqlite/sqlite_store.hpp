@@ -16,7 +16,11 @@
 
 namespace natter::sqlite {
 
-class SqliteStore final : public natter::Storage, public natter::BatchesCompletions, public natter::RoomState {
+class SqliteStore final : public natter::Storage,
+                          public natter::BatchesCompletions,
+                          public natter::RoomState,
+                          public natter::MessageRevisions,
+                          public natter::UnreadCounts {
  public:
   SqliteStore(natter::Host& host, const natter::PluginConfig& config);
   ~SqliteStore();
@@ -28,29 +32,61 @@ class SqliteStore final : public natter::Storage, public natter::BatchesCompleti
   void use(natter::CompletionRuns& runs) noexcept override { runs_ = &runs; }
   bool load(natter::StateVisitor& each, natter::Diagnostic& error) noexcept override;
   void write(std::span<const natter::StateChange> changes, natter::StateWritten& done) noexcept override;
+  void revise(const natter::Revision& revision, natter::RevisionDone& done) noexcept override;
+  void marked_history(const natter::HistoryQuery& query, natter::MarkedPageDone& done) noexcept override;
+  void revised_since(std::string_view room, std::uint64_t up_to, std::uint32_t limit,
+                     natter::MarkedPageDone& done) noexcept override;
+  void count(std::span<const natter::UnreadQuery> queries, natter::UnreadCounted& done) noexcept override;
 
   static std::span<const natter::ConfigKey> keys();
 
  private:
-  // A message to append, or (with state_done set) room state changes:
-  // both go through one queue so each room's writes keep their order.
+  // A message to append, room state changes (state_done set) or a
+  // revision (revision_done set): all go through one queue so each room's
+  // writes keep their order.
   struct Write {
     Row row;
     natter::AppendDone* done = nullptr;
     std::vector<StateRow> state;
     natter::StateWritten* state_done = nullptr;
+    RevisionRow revision;
+    natter::RevisionDone* revision_done = nullptr;
+
+    enum class Sort { message, state, revision };
+    Sort sort() const noexcept {
+      return state_done ? Sort::state : revision_done ? Sort::revision : Sort::message;
+    }
   };
+  struct UnreadRow {
+    std::string room, reader;
+    std::uint64_t after_id;
+    std::uint32_t cap;
+  };
+  // One read; exactly one of the completions is set. With `marked`,
+  // revised_since reads what changed up to after_id instead of a page.
   struct Read {
     std::string room;
-    std::uint64_t before_id, after_id;
-    std::uint32_t limit;
-    natter::HistoryDone* done;
+    std::uint64_t before_id = 0, after_id = 0;
+    std::uint32_t limit = 0;
+    natter::HistoryDone* done = nullptr;
+    natter::MarkedPageDone* marked = nullptr;
+    bool revised_since = false;
+    std::vector<UnreadRow> unread;
+    natter::UnreadCounted* counted = nullptr;
   };
 
   void run();
   void commit(std::vector<Write>& batch);
   // Commits a run of room state writes; retries like commit().
   void commit_state(std::vector<Write>& batch);
+  // Commits a run of revisions; retries like commit().
+  void commit_revisions(std::vector<Write>& batch);
+  // Queues `write`, or completes it at once with `unavailable`.
+  void enqueue(Write&& write) noexcept;
+  // Queues `read`, or answers it at once with `unavailable`.
+  void enqueue(Read&& read) noexcept;
+  static void complete_one(Write& write, natter::Status status) noexcept;
+  static void refuse(Read& read, natter::Status status) noexcept;
   // Runs `attempt` until it succeeds, backing off between tries; false if
   // it still failed once stop() was asked for (`why` says how).
   bool retry(const std::function<void()>& attempt, std::size_t items, std::string& why);

@@ -112,6 +112,8 @@ bool op_from(std::string_view name, natter::Op& op) {
   else if (name == "members") op = natter::Op::members;
   else if (name == "presence") op = natter::Op::presence;
   else if (name == "read") op = natter::Op::read;
+  else if (name == "edit") op = natter::Op::edit;
+  else if (name == "delete") op = natter::Op::delete_message;
   else return false;
   return true;
 }
@@ -133,6 +135,9 @@ std::string_view event_type(natter::EventKind kind) {
     case natter::EventKind::member_list: return "members";
     case natter::EventKind::presence: return "presence";
     case natter::EventKind::read: return "read";
+    case natter::EventKind::edited: return "edited";
+    case natter::EventKind::deleted: return "deleted";
+    case natter::EventKind::delivered: return "delivered";
   }
   return "unknown";
 }
@@ -152,6 +157,17 @@ void write_message_members(JsonWriter& w, const natter::MessageView& m, bool wit
       .member("from", m.sender)
       .member("body", m.body);
 }
+
+// What became of a message since it was sent, if anything.
+void write_mark(JsonWriter& w, const natter::MessageMark& mark) {
+  if (mark.deleted) {
+    w.key("deleted").boolean(true);
+  } else if (mark.revision) {
+    w.member("edited_ts", mark.revised_ms);
+  }
+}
+
+const natter::MessageMark* only_mark(const natter::Event& e) { return e.marks.empty() ? nullptr : &e.marks[0]; }
 
 }  // namespace
 
@@ -184,7 +200,7 @@ void decode_command(std::string_view text, DecodedCommand& out) {
   if (!op_from(op, c.op)) {
     out.error = "unknown op '" + std::string(op) +
                 "' (known: join, leave, send, history, typing, ping, create_room, invite, kick, delete_room,"
-                " list_rooms, members, presence, read)";
+                " list_rooms, members, presence, read, edit, delete)";
     return;
   }
   switch (c.op) {
@@ -247,6 +263,19 @@ void decode_command(std::string_view text, DecodedCommand& out) {
       if (out.error.empty() && !present) read.fail("missing field 'id'");
       break;
     }
+    case natter::Op::edit:
+    case natter::Op::delete_message: {
+      c.to = read.text("to", false);
+      c.room = read.text("room", c.to.empty());
+      bool present = false;
+      c.id = read.id("id", present);
+      if (out.error.empty() && !present) read.fail("missing field 'id'");
+      if (c.op == natter::Op::edit) {
+        c.body = read.text("body", true);
+        if (out.error.empty() && c.body.empty()) read.fail("field 'body' must not be empty");
+      }
+      break;
+    }
   }
 }
 
@@ -271,9 +300,11 @@ void write_event(const natter::Event& e, std::string& text) {
         for (auto m : e.members) w.string(m);
         w.end_array();
       }
+      if (e.unread >= 0) w.member("unread", e.unread);
       break;
     case natter::EventKind::message:
       write_message_members(w, e.message, true);
+      if (const auto* mark = only_mark(e)) write_mark(w, *mark);
       break;
     case natter::EventKind::ack:
       w.member("room", e.room);
@@ -282,9 +313,10 @@ void write_event(const natter::Event& e, std::string& text) {
       break;
     case natter::EventKind::history:
       w.member("room", e.room).key("messages").begin_array();
-      for (const auto& m : e.messages) {
+      for (std::size_t i = 0; i < e.messages.size(); ++i) {
         w.begin_object();
-        write_message_members(w, m, false);
+        write_message_members(w, e.messages[i], false);
+        if (i < e.marks.size()) write_mark(w, e.marks[i]);
         w.end_object();
       }
       w.end_array();
@@ -305,8 +337,23 @@ void write_event(const natter::Event& e, std::string& text) {
       w.member("room", e.room).member("user", e.user).member("by", e.by);
       break;
     case natter::EventKind::read:
+    case natter::EventKind::delivered:
       w.member("room", e.room).member("user", e.user);
       write_id(w, e.message.id);
+      break;
+    case natter::EventKind::edited:
+      w.member("room", e.room);
+      write_id(w, e.message.id);
+      if (e.message.ts_ms) w.member("ts", e.message.ts_ms);
+      w.member("from", e.message.sender).member("body", e.message.body);
+      if (const auto* mark = only_mark(e)) write_mark(w, *mark);
+      if (!e.by.empty()) w.member("by", e.by);
+      break;
+    case natter::EventKind::deleted:
+      w.member("room", e.room);
+      write_id(w, e.message.id);
+      if (const auto* mark = only_mark(e)) w.member("deleted_ts", mark->revised_ms);
+      if (!e.by.empty()) w.member("by", e.by);
       break;
     case natter::EventKind::room_deleted:
       w.member("room", e.room).member("by", e.by);

@@ -27,6 +27,10 @@ class StorageUnderTest {
   // The open instance's natter::RoomState (ABI 1.5), or nullptr if the
   // plugin keeps no room state: the room state cases are then skipped.
   virtual natter::RoomState* room_state() { return nullptr; }
+  // The open instance's natter::MessageRevisions and natter::UnreadCounts
+  // (ABI 1.6), or nullptr: their cases are then skipped.
+  virtual natter::MessageRevisions* revisions() { return nullptr; }
+  virtual natter::UnreadCounts* unread_counts() { return nullptr; }
 };
 
 // Called once per test case for a fresh StorageUnderTest.

@@ -266,7 +266,7 @@ class PluginRefusalTest(unittest.TestCase):
     def test_abi_it_does_not_speak(self):
         so = f"{FIXTURES}/fixture_wrong_abi.so"
         self.assert_refused(self.run_with_filter(so),
-                            f"{so}: plugin 'from_the_future' speaks plugin ABI 99.0, this broker speaks 1.5")
+                            f"{so}: plugin 'from_the_future' speaks plugin ABI 99.0, this broker speaks 1.6")
 
     def test_a_plugin_built_for_abi_1_0_still_loads(self):
         result = self.run_with_filter(f"{FIXTURES}/fixture_abi_1_0_filter.so", "", "--check-config")
@@ -326,6 +326,38 @@ class PluginRefusalTest(unittest.TestCase):
         self.assertEqual(sorted(received), [(1, "", 0, 0), (2, "j", 0, 0), (4, "", 0, 0), (5, "s", 0, 0),
                                             (6, "h", 1, 0), (7, "d", 0, 8), (8, "p", 0, 0)], log)
         self.assertIn("transport: ABI 1.4", log)
+
+    def test_a_transport_built_for_abi_1_5_never_gets_the_events_1_6_added(self):
+        # alice15 writes bob15 directly: a 1.6 client would hear `delivered`
+        # (kind 18), which a 1.5 transport cannot encode.
+        events = os.path.join(self.dir.name, "events.txt")
+        with open(self.path, "w") as f:
+            f.write(f'[broker]\nadmin_listen = ""\nlog_level = "debug"\n'
+                    f'[storage]\nplugin = "sqlite"\npath = "{self.dir.name}/h.db"\n'
+                    f'[[transport]]\nplugin = "{FIXTURES}/fixture_abi_1_5_transport.so"\nevents = "{events}"\n')
+        natterd = subprocess.Popen([NATTERD, "--config", self.path], stderr=subprocess.PIPE, text=True)
+        received = []  # (user, event kind, ref, messages, error code)
+        try:
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and "p" not in {ref for _, _, ref, _, _ in received}:
+                time.sleep(0.05)
+                if os.path.exists(events):
+                    with open(events) as f:
+                        received = [(user, int(kind), ref, int(count), int(code)) for user, kind, ref, count, code
+                                    in (line.split(" ") for line in f.read().splitlines())]
+            time.sleep(0.3)  # a receipt would come right behind the message
+            with open(events) as f:
+                received = [(user, int(kind), ref, int(count), int(code)) for user, kind, ref, count, code
+                            in (line.split(" ") for line in f.read().splitlines())]
+        finally:
+            natterd.terminate()
+            _, log = natterd.communicate(timeout=20)
+        self.assertEqual(natterd.returncode, 0, log)
+        # alice15: welcome, the message, its ack, a history of it, pong; bob15: welcome, the message
+        self.assertEqual(sorted(received), [("alice15", 1, "", 0, 0), ("alice15", 4, "", 0, 0), ("alice15", 5, "s", 0, 0),
+                                            ("alice15", 6, "h", 1, 0), ("alice15", 8, "p", 0, 0),
+                                            ("bob15", 1, "", 0, 0), ("bob15", 4, "", 0, 0)], log)
+        self.assertIn("transport: ABI 1.5", log)
 
     def test_unknown_kind(self):
         so = f"{FIXTURES}/fixture_unknown_kind.so"
@@ -431,7 +463,7 @@ class OtherFlagsTest(unittest.TestCase):
     def test_version_names_the_plugin_abi(self):
         result = subprocess.run([NATTERD, "--version"], capture_output=True, text=True, timeout=10)
         self.assertEqual(result.returncode, 0)
-        self.assertRegex(result.stdout, r"^natterd \d+\.\d+\.\d+ \(plugin ABI 1\.5\)")
+        self.assertRegex(result.stdout, r"^natterd \d+\.\d+\.\d+ \(plugin ABI 1\.6\)")
 
     def test_version_names_the_malloc_the_build_chose(self):
         result = subprocess.run([NATTERD, "--version"], capture_output=True, text=True, timeout=10)

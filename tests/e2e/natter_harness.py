@@ -183,6 +183,7 @@ class Client:
         self.ws = ws
         self.welcome = welcome
         self.user = welcome["user"]
+        self.passed = []  # what until() went past
 
     @classmethod
     async def connect(cls, server, user):
@@ -214,6 +215,16 @@ class Client:
             if event["type"] == type_:
                 return event
             assert event["type"] in ("joined", "left"), f"expected {type_}, got {event}"
+
+    async def until(self, type_, timeout=5.0, **fields):
+        """The next event of `type_` with `fields`; the events before it are
+        kept in self.passed, oldest first."""
+        deadline = time.monotonic() + timeout
+        while True:
+            event = await self.recv(max(0.01, deadline - time.monotonic()))
+            if event["type"] == type_ and all(event.get(k) == v for k, v in fields.items()):
+                return event
+            self.passed.append(event)
 
     async def settle(self, timeout=5.0):
         """Every event that was on its way, up to the answer to a ping sent

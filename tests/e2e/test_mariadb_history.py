@@ -18,7 +18,7 @@ class MariadbHistoryTest(unittest.IsolatedAsyncioTestCase):
     def setUp(self):
         self.server = Natterd(backend="mariadb").start()  # creates the schema
         self.db = self.server.database
-        self.db.sql(f"INSERT INTO messages SELECT seq, 'deep', 'bot', CONCAT('m', seq), seq "
+        self.db.sql(f"INSERT INTO messages (id, room, sender, body, ts_ms) SELECT seq, 'deep', 'bot', CONCAT('m', seq), seq "
                     f"FROM seq_1_to_{ROWS}", database="natter")
 
     def tearDown(self):

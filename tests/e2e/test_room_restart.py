@@ -1,7 +1,8 @@
 """Rooms survive a crash: after `kill -9` and a restart (acks and answers
 wait for storage, the default), every room keeps its kind, owner,
 password, invitations and members; deleted rooms stay deleted; direct
-rooms and their history are still there. On SQLite, and on MariaDB with
+rooms and their history are still there, with its edits and deletions
+and the unread counts they make. On SQLite, and on MariaDB with
 NATTER_TEST_STORAGE=mariadb."""
 
 import signal
@@ -47,10 +48,22 @@ class RoomRestartTest(unittest.IsolatedAsyncioTestCase):
         await ann.expect("room_deleted", ref="d")
         await ann.send(op="send", to="bob", body="see you after the crash", ref="m")
         dm = await ann.expect("message", body="see you after the crash")
-        await ann.expect("ack", ref="m")  # stored, so it must survive
+        await ann.until("ack", ref="m")  # stored, so it must survive; bob's device got it too
         await bob.settle()
         await bob.send(op="read", room="dm:ann:bob", id=dm["id"], ref="r")
         await bob.expect("read", ref="r", id=dm["id"])
+        # Two more for bob, one fixed and one taken back; answered once stored.
+        ids = []
+        for ref, body in (("m2", "fist draft"), ("m3", "oops, not for you"), ("m4", "still unread")):
+            await ann.send(op="send", to="bob", body=body, ref=ref)
+            while (event := await ann.recv())["type"] != "ack":
+                pass  # her own copy, bob's device's receipt
+            ids.append(event["id"])
+        await ann.send(op="edit", to="bob", id=ids[0], body="first draft", ref="e")
+        await ann.expect("edited", ref="e")
+        await ann.send(op="delete", to="bob", id=ids[1], ref="x")
+        await ann.expect("deleted", ref="x")
+        await ann.settle()
         for client in (ann, bob, cat, eve):
             await client.close()
 
@@ -93,7 +106,13 @@ class RoomRestartTest(unittest.IsolatedAsyncioTestCase):
         # The direct room is bob's again on connecting, with its history.
         await bob.send(op="history", room="dm:ann:bob", ref="h")
         history = await bob.expect("history", ref="h")
-        self.assertEqual([m["body"] for m in history["messages"]], ["see you after the crash"])
+        self.assertEqual([(m["body"], "edited_ts" in m, m.get("deleted", False)) for m in history["messages"]],
+                         [("see you after the crash", False, False), ("first draft", True, False),
+                          ("", False, True), ("still unread", False, False)])
+        # Read up to the first: the edited one and the last are unread.
+        await bob.send(op="list_rooms", ref="u")
+        rooms = {r["room"]: r for r in (await bob.next_of("rooms"))["rooms"]}
+        self.assertEqual(rooms["dm:ann:bob"]["unread"], 2)
         # And bob's read marker there stood still through the crash.
         await bob.send(op="read", room="dm:ann:bob", id="1", ref="r")
         await bob.expect("read", ref="r", id=dm["id"])

@@ -224,9 +224,14 @@ class RoomsTest(unittest.IsolatedAsyncioTestCase):
         bob_phone, bob_laptop = await self.connect("dm_bob"), await self.connect("dm_bob")
         await ann_phone.send(op="send", to="dm_bob", body="psst", ref="d")
         room = "dm:dm_ann:dm_bob"
-        await ann_phone.expect("message", room=room, body="psst", **{"from": "dm_ann"})
+        psst = await ann_phone.expect("message", room=room, body="psst", **{"from": "dm_ann"})
+        # Each of ann's devices hears that bob got it, once.
+        for device in (ann_phone, ann_laptop):
+            if device is ann_laptop:
+                await device.expect("message", room=room, body="psst")
+            await device.expect("delivered", room=room, user="dm_bob", id=psst["id"])
         await ann_phone.expect("ack", ref="d", room=room)
-        for device in (ann_laptop, bob_phone, bob_laptop):
+        for device in (bob_phone, bob_laptop):
             await device.expect("message", room=room, body="psst")
         # The answer comes back the same way, by user or by room.
         await bob_laptop.send(op="send", room=room, body="hi!", ref="r")
@@ -247,7 +252,7 @@ class RoomsTest(unittest.IsolatedAsyncioTestCase):
         await bob.send(op="list_rooms", ref="l")
         rooms = await bob.expect("rooms", ref="l")
         self.assertIn({"room": "dm:away_ann:away_bob", "kind": "direct", "members": 2, "member": True,
-                       "invited": False}, rooms["rooms"])
+                       "invited": False, "unread": 1}, rooms["rooms"])
         await bob.send(op="history", room="dm:away_ann:away_bob", ref="h")
         history = await bob.expect("history", ref="h")
         self.assertEqual([m["body"] for m in history["messages"]], ["call me"])

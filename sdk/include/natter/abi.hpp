@@ -29,7 +29,10 @@ inline constexpr std::uint32_t kAbiMajor = 1;
 //      and read markers (the Op,
 //      EventKind and ErrorCode values marked 1.5, Command's and Event's
 //      1.5 fields, RoomEntry, MemberEntry) and the RoomState interface.
-inline constexpr std::uint32_t kAbiMinor = 5;
+// 1.6: edits, deletions and unread counts (the Op and EventKind values
+//      marked 1.6, MessageMark, Event's 1.6 fields) and the
+//      MessageRevisions and UnreadCounts interfaces.
+inline constexpr std::uint32_t kAbiMinor = 6;
 
 // The C++ standard library this side of the boundary is built against.
 // std::string_view and std::span cross the boundary, and libstdc++ and

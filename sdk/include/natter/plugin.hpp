@@ -84,6 +84,12 @@ void* query_plugin(Plugin* instance, const char* name) {
   if constexpr (std::is_base_of_v<RoomState, Impl>) {
     if (std::string_view(name) == RoomState::kInterface) return static_cast<RoomState*>(impl);
   }
+  if constexpr (std::is_base_of_v<MessageRevisions, Impl>) {
+    if (std::string_view(name) == MessageRevisions::kInterface) return static_cast<MessageRevisions*>(impl);
+  }
+  if constexpr (std::is_base_of_v<UnreadCounts, Impl>) {
+    if (std::string_view(name) == UnreadCounts::kInterface) return static_cast<UnreadCounts*>(impl);
+  }
   return nullptr;
 }
 

@@ -131,6 +131,98 @@ class RoomState {
   ~RoomState() = default;
 };
 
+// ABI 1.6: one edit or deletion of a stored message.
+struct Revision {
+  std::string_view room;
+  std::uint64_t id = 0;       // the message
+  std::string_view author;    // must be the message's sender; empty: anyone's (a moderator deletes)
+  std::string_view body;      // the new body; empty when mark.deleted
+  MessageMark mark;           // mark.revision is newer than any earlier revision of the message
+};
+
+// Broker-owned completion of one revision; called exactly once, from any
+// thread (inline too). ok(): applied durably. not_found: the room holds no
+// such message, or it was deleted. forbidden: `author` did not send it.
+// unavailable: not applied now, may be retried.
+class RevisionDone {
+ public:
+  virtual void revised(Status status) noexcept = 0;
+
+ protected:
+  ~RevisionDone() = default;
+};
+
+// Broker-owned completion of one read of marked messages; called exactly
+// once, from any thread. `marks` has one entry per message of `page`, in
+// the same order; both are valid only during the call.
+class MarkedPageDone {
+ public:
+  virtual void page(Status status, std::span<const MessageView> page,
+                    std::span<const MessageMark> marks) noexcept = 0;
+
+ protected:
+  ~MarkedPageDone() = default;
+};
+
+// ABI 1.6, optional: a storage plugin that also derives from
+// MessageRevisions lets authors edit and delete what they sent. A deletion
+// erases the body for good and leaves a tombstone; an edit replaces the
+// body; neither keeps the old text. Without it `edit` and `delete` answer
+// `unavailable`.
+class MessageRevisions {
+ public:
+  static constexpr const char* kInterface = "natter.message_revisions.1";
+  // Applies `revision` durably, after everything queued for its room before
+  // (so a message appended a moment ago can be revised), then calls
+  // done.revised(). Copies `revision`. Any thread.
+  virtual void revise(const Revision& revision, RevisionDone& done) noexcept = 0;
+  // Storage::history, with each message's mark; a deleted message comes
+  // back with an empty body. Any thread.
+  virtual void marked_history(const HistoryQuery& query, MarkedPageDone& done) noexcept = 0;
+  // What a client that saw `room` up to message `up_to` has not seen
+  // change: the messages with id <= up_to whose revision > up_to, in the
+  // order of their revisions, at most `limit`. Any thread.
+  virtual void revised_since(std::string_view room, std::uint64_t up_to, std::uint32_t limit,
+                             MarkedPageDone& done) noexcept = 0;
+
+ protected:
+  ~MessageRevisions() = default;
+};
+
+// ABI 1.6: one unread count to make.
+struct UnreadQuery {
+  std::string_view room;
+  std::uint64_t after_id = 0;  // the reader's read marker; 0: none, every message counts
+  std::string_view reader;     // the reader's own messages do not count
+  std::uint32_t cap = 0;       // count no further than this
+};
+
+// Broker-owned completion of one count; called exactly once, from any
+// thread. `counts` has one entry per query, in order, valid only during
+// the call.
+class UnreadCounted {
+ public:
+  virtual void counted(Status status, std::span<const std::uint32_t> counts) noexcept = 0;
+
+ protected:
+  ~UnreadCounted() = default;
+};
+
+// ABI 1.6, optional: a storage plugin that also derives from UnreadCounts
+// tells how many messages a user has not read, for `joined` and
+// `list_rooms`. Without it they carry no unread count.
+class UnreadCounts {
+ public:
+  static constexpr const char* kInterface = "natter.unread_counts.1";
+  // For each query: how many messages of its room with an id above
+  // after_id, not sent by the reader and not deleted, up to its cap. Sees
+  // every append that has completed ok. Copies `queries`. Any thread.
+  virtual void count(std::span<const UnreadQuery> queries, UnreadCounted& done) noexcept = 0;
+
+ protected:
+  ~UnreadCounts() = default;
+};
+
 class Storage : public Plugin {
  public:
   // Open, create or migrate the schema. Main thread.

@@ -97,11 +97,13 @@ struct ConnectInfo {
 };
 
 // Client commands. Numbers are ABI and never reused. 1.4: typing.
-// 1.5: rooms with kinds and owners.
+// 1.5: rooms with kinds and owners. 1.6: edit and delete (a message; on
+// the wire "delete"), which use Command's room or to, id and body.
 enum class Op : std::uint32_t {
   join = 1, leave = 2, send = 3, history = 4, ping = 5, typing = 6,
   create_room = 7, invite = 8, kick = 9, delete_room = 10, list_rooms = 11, members = 12, presence = 13,
   read = 14,
+  edit = 15, delete_message = 16,  // 1.6
 };
 
 // One decoded client command, filled in by a transport. Fields an op does
@@ -130,7 +132,7 @@ struct Command {
   bool members_invite = false;  // create_room: members may invite too, not only the owner
   std::string_view after_room;  // list_rooms: the page starts after this room name
   std::span<const std::string_view> users;  // presence: whose
-  std::uint64_t id = 0;                     // read: the newest message read
+  std::uint64_t id = 0;                     // read: the newest message read; edit, delete_message: which
 };
 
 // Server events. Numbers are ABI and never reused.
@@ -138,14 +140,24 @@ enum class EventKind : std::uint32_t {
   welcome = 1, joined = 2, left = 3, message = 4, ack = 5, history = 6, error = 7, pong = 8,
   typing = 9,  // 1.4
   invited = 10, room_deleted = 11, rooms = 12, member_list = 13, presence = 14, read = 15,  // 1.5
+  edited = 16, deleted = 17, delivered = 18,  // 1.6
 };
 
 // The minor version that introduced `kind`: the broker never hands an event
 // to a transport built against an older one, which could not encode it.
 constexpr std::uint32_t minor_introducing(EventKind kind) noexcept {
   if (kind == EventKind::typing) return 4;
+  if (static_cast<std::uint32_t>(kind) >= 16) return 6;
   return static_cast<std::uint32_t>(kind) >= 10 ? 5 : 0;
 }
+
+// ABI 1.6: what became of a message after it was sent. Never grows (see
+// RoomEntry).
+struct MessageMark {
+  std::uint64_t revision = 0;   // id of its latest edit or deletion (a snowflake, as message ids); 0: as sent
+  std::int64_t revised_ms = 0;  // when that was, Unix milliseconds
+  bool deleted = false;         // a tombstone: the body is gone for good
+};
 
 // ABI 1.5: one room of a `rooms` event. Never grows: a new field would
 // change the stride of the span that carries it.
@@ -190,6 +202,12 @@ struct Event {
   std::string_view room_kind;                 // joined, to the joiner: the room's kind
   std::span<const RoomEntry> rooms;           // rooms
   std::span<const MemberEntry> member_list;   // member_list; presence (role empty)
+  // ABI 1.6
+  // history: one per message of `messages`, in the same order, or empty
+  // when every message is as it was sent; message (one replayed on join
+  // with since), edited, deleted: one, about `message`, or empty.
+  std::span<const MessageMark> marks;
+  std::int64_t unread = -1;  // joined, to the joiner: messages by others after its read marker; -1: not known
 };
 
 }  // namespace natter
