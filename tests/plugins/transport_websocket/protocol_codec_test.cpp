@@ -236,6 +236,72 @@ TEST(ProtocolCodec, ADirectSendNamesAUserInsteadOfARoom) {
   EXPECT_EQ(neither.error, "missing field 'room'");
 }
 
+TEST(ProtocolCodec, EditAndDeleteNameAMessageInARoomOrADirectRoom) {
+  DecodedCommand edit;
+  decode_command(R"({"op":"edit","room":"r","id":"387314233797615616","body":"fixed"})", edit);
+  ASSERT_EQ(edit.error, "");
+  EXPECT_EQ(edit.command.op, natter::Op::edit);
+  EXPECT_EQ(edit.command.id, 387314233797615616ull);
+  EXPECT_EQ(edit.command.body, "fixed");
+  DecodedCommand removal;
+  decode_command(R"({"op":"delete","to":"bob","id":"387314233797615616"})", removal);
+  ASSERT_EQ(removal.error, "");
+  EXPECT_EQ(removal.command.op, natter::Op::delete_message);
+  EXPECT_EQ(removal.command.to, "bob");
+  DecodedCommand empty;
+  decode_command(R"({"op":"edit","room":"r","id":"1","body":""})", empty);
+  EXPECT_EQ(empty.error, "field 'body' must not be empty");
+  DecodedCommand no_id;
+  decode_command(R"({"op":"delete","room":"r"})", no_id);
+  EXPECT_EQ(no_id.error, "missing field 'id'");
+}
+
+TEST(ProtocolCodec, EditsDeletionsAndReceiptsHaveTheirDocumentedShape) {
+  const natter::MessageMark edit_mark{387314233797615617ull, 1795781236012, false};
+  natter::Event edited;
+  edited.kind = natter::EventKind::edited;
+  edited.ref = "e";
+  edited.room = "r";
+  edited.message = {387314233797615616ull, 1795781234567, "r", "ann", "fixed"};
+  edited.marks = std::span(&edit_mark, 1);
+  edited.by = "ann";
+  EXPECT_EQ(encoded(edited), R"({"type":"edited","ref":"e","room":"r","id":"387314233797615616","ts":1795781234567,)"
+                             R"("from":"ann","body":"fixed","edited_ts":1795781236012,"by":"ann"})");
+  const natter::MessageMark delete_mark{387314233797615618ull, 1795781237000, true};
+  natter::Event deleted;
+  deleted.kind = natter::EventKind::deleted;
+  deleted.room = "r";
+  deleted.message = {387314233797615616ull, 0, "r", "ann", ""};
+  deleted.marks = std::span(&delete_mark, 1);
+  deleted.by = "owner";
+  EXPECT_EQ(encoded(deleted),
+            R"({"type":"deleted","room":"r","id":"387314233797615616","deleted_ts":1795781237000,"by":"owner"})");
+  natter::Event delivered;
+  delivered.kind = natter::EventKind::delivered;
+  delivered.room = "dm:ann:bob";
+  delivered.user = "bob";
+  delivered.message.id = 387314233797615616ull;
+  EXPECT_EQ(encoded(delivered), R"({"type":"delivered","room":"dm:ann:bob","user":"bob","id":"387314233797615616"})");
+  // A page shows each message as it stands: edited, a tombstone, as sent.
+  const natter::MessageView page[] = {{1, 10, "r", "ann", "fixed"}, {2, 20, "r", "bob", ""}, {3, 30, "r", "cat", "hi"}};
+  const natter::MessageMark marks[] = {edit_mark, delete_mark, {}};
+  natter::Event history;
+  history.kind = natter::EventKind::history;
+  history.room = "r";
+  history.messages = page;
+  history.marks = marks;
+  EXPECT_EQ(encoded(history), R"({"type":"history","room":"r","messages":[)"
+                              R"({"id":"1","ts":10,"from":"ann","body":"fixed","edited_ts":1795781236012},)"
+                              R"({"id":"2","ts":20,"from":"bob","body":"","deleted":true},)"
+                              R"({"id":"3","ts":30,"from":"cat","body":"hi"}],"more":false})");
+  natter::Event joined;
+  joined.kind = natter::EventKind::joined;
+  joined.room = "r";
+  joined.user = "ann";
+  joined.unread = 7;
+  EXPECT_EQ(encoded(joined), R"({"type":"joined","room":"r","user":"ann","unread":7})");
+}
+
 TEST(ProtocolCodec, RoomEventsHaveTheirDocumentedShape) {
   natter::Event invited;
   invited.kind = natter::EventKind::invited;
