@@ -3,6 +3,7 @@ with the `websockets` library (Debian's python3-websockets), a client
 nobody here wrote."""
 
 import asyncio
+import atexit
 import json
 import os
 import re
@@ -12,6 +13,7 @@ import subprocess
 import tempfile
 import sys
 import time
+import weakref
 
 import websockets
 
@@ -35,6 +37,12 @@ def free_ports(count):
     finally:
         for s in sockets:
             s.close()
+
+
+# Every Natterd not yet closed: whatever a test does (a setUp that fails
+# after starting one, say), none outlives the test process.
+_open_servers = weakref.WeakSet()
+atexit.register(lambda: [server.close() for server in list(_open_servers)])
 
 
 class Natterd:
@@ -81,6 +89,7 @@ close_timeout_ms = {close_timeout_ms}
 """)
         self.process = None
         self._started = False
+        _open_servers.add(self)
 
     def admin(self, path):
         """(status, body) of a GET on the admin endpoint."""

@@ -16,13 +16,12 @@ def rows_read(db):
 
 class MariadbHistoryTest(unittest.IsolatedAsyncioTestCase):
     def setUp(self):
-        self.server = Natterd(backend="mariadb").start()  # creates the schema
+        self.server = Natterd(backend="mariadb")
+        self.addCleanup(self.server.close)  # also when setUp fails below
+        self.server.start()  # creates the schema
         self.db = self.server.database
         self.db.sql(f"INSERT INTO messages (id, room, sender, body, ts_ms) SELECT seq, 'deep', 'bot', CONCAT('m', seq), seq "
                     f"FROM seq_1_to_{ROWS}", database="natter")
-
-    def tearDown(self):
-        self.server.close()
 
     async def test_deep_history_pages_read_only_their_rows(self):
         ann = await Client.connect(self.server, "ann")
