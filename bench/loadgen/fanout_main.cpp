@@ -16,7 +16,7 @@
 // --messages 0 only opens the connections and measures the server's memory
 // per connection; with --join 1 every connection also joins its room first
 // (a joined idle member); --settle S waits S seconds (default 1) before
-// reading the server's memory.
+// reading the server's memory, reading what the server sends meanwhile.
 //
 // --protocol socketio speaks socket.io 4 (Engine.IO 4 over WebSocket) to
 // bench/peers/node_socketio, which carries the same commands and events as
@@ -176,11 +176,11 @@ int run_idle(const Options& o, const Wire& wire, long rss_before, Clock::time_po
   };
   for (std::size_t i = 0; i < conns.size(); ++i) look(i, conns[i].pending);  // read while saying hello
   const int want_joined = o.join_idle ? o.subscribers : 0;
-  while (welcomed < o.subscribers || joined < want_joined) {
-    if (Clock::now() - opening > std::chrono::minutes(2)) {
-      throw std::runtime_error("connections were not welcomed" + std::string(o.join_idle ? " and joined" : ""));
-    }
-    const int ready = epoll_wait(epoll, events.data(), static_cast<int>(events.size()), 100);
+  // Reads whatever the server sends, as any WebSocket client does while
+  // its user is idle: a client that stopped reading would be measuring
+  // the server's queue for a slow reader, not an idle member.
+  auto read_ready = [&](int timeout_ms) {
+    const int ready = epoll_wait(epoll, events.data(), static_cast<int>(events.size()), timeout_ms);
     for (int e = 0; e < ready; ++e) {
       const auto i = events[static_cast<std::size_t>(e)].data.u64;
       ssize_t n;
@@ -188,9 +188,16 @@ int run_idle(const Options& o, const Wire& wire, long rss_before, Clock::time_po
         look(i, std::string_view(buffer.data(), static_cast<std::size_t>(n)));
       }
     }
+  };
+  while (welcomed < o.subscribers || joined < want_joined) {
+    if (Clock::now() - opening > std::chrono::minutes(2)) {
+      throw std::runtime_error("connections were not welcomed" + std::string(o.join_idle ? " and joined" : ""));
+    }
+    read_ready(100);
   }
   const double open_seconds = std::chrono::duration<double>(Clock::now() - opening).count();
-  std::this_thread::sleep_for(std::chrono::duration<double>(o.settle_s));  // let the server settle
+  const auto settled = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.settle_s));
+  while (Clock::now() < settled) read_ready(100);  // let the server settle
   const long rss_after = rss_kib_of(o.server_pid);
   const double per_connection = static_cast<double>(rss_after - rss_before) * 1024.0 / o.subscribers;
   std::printf("{\"scenario\":\"idle\",\"connections\":%d,\"joined\":%s,\"rooms\":%d,\"open_seconds\":%.3f,"

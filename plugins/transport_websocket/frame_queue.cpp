@@ -121,7 +121,8 @@ void FrameQueue::drop_unstarted() {
 
 void FrameQueue::shrink_if_empty() {
   if (!empty() || items_.capacity() == 0) return;
-  items_ = {};
+  // Not `items_ = {}`: that assigns an empty initializer list and keeps the capacity.
+  items_ = std::vector<Item>();
   front_ = 0;
 }
 

@@ -28,6 +28,8 @@ class FrameQueue {
   // Frames not yet fully written.
   std::size_t size() const noexcept { return frames_; }
   bool empty() const noexcept { return frames_ == 0; }
+  // Entries it has memory for, used or not.
+  std::size_t capacity() const noexcept { return items_.capacity(); }
 
   // Queues every frame of `run`, which it uses until they are written or
   // dropped. Throws std::bad_alloc.

@@ -147,9 +147,10 @@ void IoThread::sweep_after(std::chrono::milliseconds tick) {
 }
 
 void IoThread::release_idle_inbox() {
-  taken_ = {};
+  // Move-assigned, not `= {}`, which would keep the vectors' capacity.
+  taken_ = std::vector<Batch>();
   std::lock_guard lock(mutex_);
-  if (inbox_used_ == 0) inbox_ = {};
+  if (inbox_used_ == 0) inbox_ = std::vector<Batch>();
 }
 
 void IoThread::watch(const std::shared_ptr<WsConnection>& connection) {

@@ -91,6 +91,19 @@ TEST(FrameQueue, APartialWriteResumesMidFrameWithinARun) {
   EXPECT_TRUE(queue.empty());
 }
 
+TEST(FrameQueue, AnEmptiedQueueGivesItsMemoryBackWhenAsked) {
+  FrameQueue queue;
+  for (int i = 0; i < 100; ++i) queue.push_own("ping", false);
+  EXPECT_FALSE(queue.retire(4 * 100));
+  ASSERT_TRUE(queue.empty());
+  EXPECT_GE(queue.capacity(), 100u) << "kept between writes while busy";
+  queue.shrink_if_empty();
+  EXPECT_EQ(queue.capacity(), 0u) << "an idle connection holds no queue";
+  queue.push_own("ping", false);
+  queue.shrink_if_empty();
+  EXPECT_GT(queue.capacity(), 0u) << "a queue with frames keeps them";
+}
+
 TEST(FrameQueue, NothingIsGatheredPastACloseFrame) {
   FrameQueue queue;
   queue.push_own("data", false);
