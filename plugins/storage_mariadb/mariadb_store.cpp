@@ -55,9 +55,10 @@ void MariadbStore::append(const natter::MessageView& m, natter::AppendDone& done
   if (!queued) done.appended({natter::ErrorCode::unavailable, "storage queue is full or stopped"});
 }
 
-void MariadbStore::read(HistoryRead read) noexcept {
+void MariadbStore::read(HistoryRead read, std::string_view room) noexcept {
   bool queued = false;
   try {
+    read.room = room;
     queued = shard_for(read.room).read(read);
   } catch (...) {
     read.refuse({natter::ErrorCode::unavailable, "out of memory"});
@@ -69,31 +70,19 @@ void MariadbStore::read(HistoryRead read) noexcept {
 void MariadbStore::history(const natter::HistoryQuery& q, natter::HistoryDone& done) noexcept {
   HistoryRead r;
   r.done = &done;
-  try {
-    r.room = q.room;
-  } catch (...) {
-    r.refuse({natter::ErrorCode::unavailable, "out of memory"});
-    return;
-  }
   r.before_id = q.before_id;
   r.after_id = q.after_id;
   r.limit = q.limit;
-  read(std::move(r));
+  read(std::move(r), q.room);
 }
 
 void MariadbStore::marked_history(const natter::HistoryQuery& q, natter::MarkedPageDone& done) noexcept {
   HistoryRead r;
   r.marked = &done;
-  try {
-    r.room = q.room;
-  } catch (...) {
-    r.refuse({natter::ErrorCode::unavailable, "out of memory"});
-    return;
-  }
   r.before_id = q.before_id;
   r.after_id = q.after_id;
   r.limit = q.limit;
-  read(std::move(r));
+  read(std::move(r), q.room);
 }
 
 void MariadbStore::revised_since(std::string_view room, std::uint64_t up_to, std::uint32_t limit,
@@ -101,15 +90,9 @@ void MariadbStore::revised_since(std::string_view room, std::uint64_t up_to, std
   HistoryRead r;
   r.marked = &done;
   r.revised_since = true;
-  try {
-    r.room = room;
-  } catch (...) {
-    r.refuse({natter::ErrorCode::unavailable, "out of memory"});
-    return;
-  }
   r.after_id = up_to;
   r.limit = limit;
-  read(std::move(r));
+  read(std::move(r), room);
 }
 
 namespace {
@@ -161,7 +144,6 @@ void MariadbStore::count(std::span<const natter::UnreadQuery> queries, natter::U
   for (std::size_t i = 0; i < queries.size(); ++i) {
     HistoryRead r;
     try {
-      r.room = queries[i].room;
       r.reader = queries[i].reader;
       r.counted = [gather, i](natter::Status status, std::uint32_t count) { gather->answered(i, status, count); };
     } catch (...) {
@@ -170,7 +152,7 @@ void MariadbStore::count(std::span<const natter::UnreadQuery> queries, natter::U
     }
     r.after_id = queries[i].after_id;
     r.limit = queries[i].cap;
-    read(std::move(r));
+    read(std::move(r), queries[i].room);
   }
 }
 

@@ -41,8 +41,8 @@ class MariadbStore final : public natter::Storage,
 
  private:
   Shard& shard_for(std::string_view room);
-  // Hands `read` to its room's shard, or refuses it.
-  void read(HistoryRead read) noexcept;
+  // Hands `read` about `room` to the room's shard, or refuses it.
+  void read(HistoryRead read, std::string_view room) noexcept;
 
   natter::Host& host_;
   const MariadbSettings settings_;

@@ -94,31 +94,19 @@ void SqliteStore::append(const natter::MessageView& m, natter::AppendDone& done)
 void SqliteStore::history(const natter::HistoryQuery& q, natter::HistoryDone& done) noexcept {
   Read read;
   read.done = &done;
-  try {
-    read.room = q.room;
-  } catch (...) {
-    refuse(read, {natter::ErrorCode::unavailable, "out of memory"});
-    return;
-  }
   read.before_id = q.before_id;
   read.after_id = q.after_id;
   read.limit = q.limit;
-  enqueue(std::move(read));
+  enqueue(std::move(read), q.room);
 }
 
 void SqliteStore::marked_history(const natter::HistoryQuery& q, natter::MarkedPageDone& done) noexcept {
   Read read;
   read.marked = &done;
-  try {
-    read.room = q.room;
-  } catch (...) {
-    refuse(read, {natter::ErrorCode::unavailable, "out of memory"});
-    return;
-  }
   read.before_id = q.before_id;
   read.after_id = q.after_id;
   read.limit = q.limit;
-  enqueue(std::move(read));
+  enqueue(std::move(read), q.room);
 }
 
 void SqliteStore::revised_since(std::string_view room, std::uint64_t up_to, std::uint32_t limit,
@@ -126,15 +114,9 @@ void SqliteStore::revised_since(std::string_view room, std::uint64_t up_to, std:
   Read read;
   read.marked = &done;
   read.revised_since = true;
-  try {
-    read.room = room;
-  } catch (...) {
-    refuse(read, {natter::ErrorCode::unavailable, "out of memory"});
-    return;
-  }
   read.after_id = up_to;
   read.limit = limit;
-  enqueue(std::move(read));
+  enqueue(std::move(read), room);
 }
 
 void SqliteStore::count(std::span<const natter::UnreadQuery> queries, natter::UnreadCounted& done) noexcept {
@@ -146,7 +128,7 @@ void SqliteStore::count(std::span<const natter::UnreadQuery> queries, natter::Un
     refuse(read, {natter::ErrorCode::unavailable, "out of memory"});
     return;
   }
-  enqueue(std::move(read));
+  enqueue(std::move(read), {});
 }
 
 void SqliteStore::revise(const natter::Revision& r, natter::RevisionDone& done) noexcept {
@@ -181,7 +163,13 @@ void SqliteStore::enqueue(Write&& w) noexcept {
   wake_.notify_one();
 }
 
-void SqliteStore::enqueue(Read&& read) noexcept {
+void SqliteStore::enqueue(Read&& read, std::string_view room) noexcept {
+  try {
+    read.room = room;
+  } catch (...) {
+    refuse(read, {natter::ErrorCode::unavailable, "out of memory"});
+    return;
+  }
   std::unique_lock lock(mutex_);
   if (!accepting_) {
     lock.unlock();

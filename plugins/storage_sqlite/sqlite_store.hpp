@@ -83,8 +83,8 @@ class SqliteStore final : public natter::Storage,
   void commit_revisions(std::vector<Write>& batch);
   // Queues `write`, or completes it at once with `unavailable`.
   void enqueue(Write&& write) noexcept;
-  // Queues `read`, or answers it at once with `unavailable`.
-  void enqueue(Read&& read) noexcept;
+  // Queues `read` about `room`, or answers it at once with `unavailable`.
+  void enqueue(Read&& read, std::string_view room) noexcept;
   static void complete_one(Write& write, natter::Status status) noexcept;
   static void refuse(Read& read, natter::Status status) noexcept;
   // Runs `attempt` until it succeeds, backing off between tries; false if

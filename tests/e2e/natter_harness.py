@@ -13,6 +13,7 @@ import subprocess
 import tempfile
 import sys
 import time
+import unittest
 import weakref
 
 import websockets
@@ -255,3 +256,30 @@ class Client:
 
     async def close(self):
         await self.ws.close()
+
+
+class ServerTest(unittest.IsolatedAsyncioTestCase):
+    """Tests that share one natterd per class (configured by `broker`), each
+    closing the clients it connected."""
+
+    broker = ""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Natterd(broker=cls.broker).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.close()
+
+    def setUp(self):
+        self.clients = []
+
+    async def asyncTearDown(self):
+        for client in self.clients:
+            await client.close()
+
+    async def connect(self, user):
+        client = await Client.connect(self.server, user)
+        self.clients.append(client)
+        return client

@@ -6,30 +6,10 @@ Runs on SQLite, and on MariaDB with NATTER_TEST_STORAGE=mariadb."""
 import os
 import unittest
 
-from natter_harness import Client, Natterd
+from natter_harness import ServerTest
 
 
-class EditsTest(unittest.IsolatedAsyncioTestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = Natterd().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.close()
-
-    def setUp(self):
-        self.clients = []
-
-    async def asyncTearDown(self):
-        for client in self.clients:
-            await client.close()
-
-    async def connect(self, user):
-        client = await Client.connect(self.server, user)
-        self.clients.append(client)
-        return client
-
+class EditsTest(ServerTest):
     async def sent(self, client, room, body, ref):
         await client.say(room, body, ref)
         return (await client.until("ack", ref=ref))["id"]

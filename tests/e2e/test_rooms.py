@@ -7,31 +7,11 @@ import asyncio
 import time
 import unittest
 
-from natter_harness import Client, Natterd
+from natter_harness import Client, Natterd, ServerTest
 
 
-class RoomsTest(unittest.IsolatedAsyncioTestCase):
+class RoomsTest(ServerTest):
     broker = "password_retry_ms = 400\nmax_sessions_per_user = 3"
-
-    @classmethod
-    def setUpClass(cls):
-        cls.server = Natterd(broker=cls.broker).start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.close()
-
-    def setUp(self):
-        self.clients = []
-
-    async def asyncTearDown(self):
-        for client in self.clients:
-            await client.close()
-
-    async def connect(self, user):
-        client = await Client.connect(self.server, user)
-        self.clients.append(client)
-        return client
 
     async def test_owner_creates_a_public_room_anyone_joins(self):
         ann, bob = await self.connect("pub_ann"), await self.connect("pub_bob")

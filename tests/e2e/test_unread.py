@@ -5,30 +5,10 @@ Runs on SQLite, and on MariaDB with NATTER_TEST_STORAGE=mariadb."""
 
 import unittest
 
-from natter_harness import Client, Natterd
+from natter_harness import ServerTest
 
 
-class UnreadTest(unittest.IsolatedAsyncioTestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = Natterd().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.close()
-
-    def setUp(self):
-        self.clients = []
-
-    async def asyncTearDown(self):
-        for client in self.clients:
-            await client.close()
-
-    async def connect(self, user):
-        client = await Client.connect(self.server, user)
-        self.clients.append(client)
-        return client
-
+class UnreadTest(ServerTest):
     async def test_unread_count_is_right_on_every_device(self):
         ann, bob_phone = await self.connect("un_ann"), await self.connect("un_bob")
         await ann.join("un")
