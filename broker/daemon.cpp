@@ -92,16 +92,19 @@ int Daemon::run() {
   natter::RoomState* room_state = nullptr;
   natter::MessageRevisions* revisions = nullptr;
   natter::UnreadCounts* unread = nullptr;
+  natter::SentRefs* refs = nullptr;
   for (const auto& instance : set.all()) {
     if (instance->kind() != PluginKind::storage) continue;
     room_state = instance->query<natter::RoomState>();
     revisions = instance->query<natter::MessageRevisions>();
     unread = instance->query<natter::UnreadCounts>();
+    refs = instance->query<natter::SentRefs>();
   }
   chat::BrokerParts wiring{set.storage(),
                            room_state,
                            revisions,
                            unread,
+                           refs,
                            set.pubsub(),
                            set.auth(),
                            set.names(PluginKind::storage).front(),
@@ -131,7 +134,7 @@ int Daemon::run() {
         if (ok) {
           std::string reason;
           ok = p.broker->load_rooms(reason);
-          if (!ok) why.report("loading rooms: " + reason);
+          if (!ok) why.report("loading rooms and refs: " + reason);
           if (ok && !room_state) {
             log.warn("[storage] {} keeps no room state (ABI 1.{}): rooms and memberships last until natterd stops",
                      instance->name(), instance->abi_minor());
@@ -182,17 +185,19 @@ int Daemon::run() {
   log.info("{} received: draining", strsignal(signal));
   if (p.admin) p.admin->set_ready(false);
   sd_notify(0, "STOPPING=1\nSTATUS=draining");
-  // Transports go first so no new work arrives; each returns once all its
-  // sessions are closed, and the barrier lets the broker detach them.
+  // Sends already accepted finish first, while their clients are still
+  // connected to hear the ack (new ones are refused meanwhile). Then the
+  // transports close every session (1001, after what is queued for it)
+  // and return; the barrier lets the broker detach them.
+  const auto deadline = std::chrono::milliseconds(p.settings.broker.drain_timeout_ms);
+  if (std::size_t left = p.broker->drain(deadline)) {
+    log.warn("drain deadline passed with {} sends still waiting for storage", left);
+  }
   for (auto it = p.started.rbegin(); it != p.started.rend(); ++it) {
     if ((*it)->kind() != PluginKind::transport) continue;
     (*it)->as<natter::Plugin>().stop();
   }
   p.loop->barrier();
-  const auto deadline = std::chrono::milliseconds(p.settings.broker.drain_timeout_ms);
-  if (std::size_t left = p.broker->drain(deadline)) {
-    log.warn("drain deadline passed with {} sends still waiting for storage", left);
-  }
   std::erase_if(p.started, [](auto* i) { return i->kind() == PluginKind::transport; });
   stop_started();
   log.info("stopped");

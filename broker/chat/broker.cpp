@@ -45,7 +45,7 @@ Broker::Broker(const config::BrokerSettings& settings, BrokerParts parts, runtim
       direct_({catalog_, rooms_, sessions_, outbox_, parts.pubsub, state_, passwords_, typing_}, membership_),
       read_markers_(settings_, {catalog_, rooms_, sessions_, outbox_, parts.pubsub, state_, passwords_, typing_}),
       ids_(settings_.node_id),
-      sends_(settings_, std::move(parts.chains), {parts.storage, parts.pubsub, room_delivery_}, ids_, sessions_,
+      sends_(settings_, std::move(parts.chains), {parts.storage, parts.refs, parts.pubsub, room_delivery_}, ids_, sessions_,
              outbox_, metrics_, loop, metrics),
       edits_({catalog_, rooms_, sessions_, outbox_, ids_, sends_, parts.revisions, loop}),
       sign_in_(settings_, parts.auth, sessions_, outbox_, membership_, presence_, *this, metrics_, loop),
@@ -81,6 +81,13 @@ void Broker::resume(Session& session) {
 }
 
 void Broker::run(Session& session, OwnedCommand command) {
+  if (draining_ && (command.op == natter::Op::send || command.op == natter::Op::edit ||
+                    command.op == natter::Op::delete_message)) {
+    last_refused_ = std::chrono::steady_clock::now();
+    outbox_.send_error(session, command.ref, natter::ErrorCode::unavailable,
+                       "natterd is shutting down: send again (with the same ref) once reconnected");
+    return;
+  }
   if (command.op == natter::Op::send && !command.to.empty()) {
     if (direct_.address(session, command)) sends_.send(session, std::move(command));
     return;
@@ -146,18 +153,26 @@ void Broker::end_session(Session& session) {
 
 bool Broker::load_rooms(std::string& error) {
   bool ok = false;
-  loop_.post([&] { ok = state_.load(catalog_, error); });
+  loop_.post([&] { ok = state_.load(catalog_, error) && sends_.load_refs(error); });
   loop_.barrier();
   return ok;
 }
 
 std::size_t Broker::drain(std::chrono::milliseconds deadline) {
+  // Sends a client made before it heard `unavailable` are on their way
+  // still: drain ends once none has come for this long.
+  constexpr auto kQuiet = std::chrono::milliseconds(100);
   const auto until = std::chrono::steady_clock::now() + deadline;
+  loop_.post([this] {
+    draining_ = true;
+    last_refused_ = std::chrono::steady_clock::now();
+  });
   while (true) {
-    std::promise<std::size_t> count;
-    loop_.post([&] { count.set_value(sends_.in_flight()); });
-    std::size_t pending = count.get_future().get();
-    if (pending == 0 || std::chrono::steady_clock::now() >= until) return pending;
+    std::promise<std::pair<std::size_t, std::chrono::steady_clock::time_point>> state;
+    loop_.post([&] { state.set_value({sends_.in_flight(), last_refused_}); });
+    const auto [pending, refused_at] = state.get_future().get();
+    const auto now = std::chrono::steady_clock::now();
+    if ((pending == 0 && now - refused_at >= kQuiet) || now >= until) return pending;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
 }

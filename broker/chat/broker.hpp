@@ -57,11 +57,16 @@ class Broker final : public CommandSink {
   // What the pub/sub plugin is started with; lives as long as the broker.
   natter::BusListener& bus() noexcept { return bus_inbox_; }
   // Main thread, once storage started and before any transport: reads the
-  // rooms storage keeps. False after putting the reason in `error`.
+  // rooms storage keeps, and the refs of the newest messages. False after
+  // putting the reason in `error`.
   bool load_rooms(std::string& error);
 
-  // Main thread, after every transport stopped: waits until no send is in
-  // flight or `deadline` passes. Returns how many were still in flight.
+  // Main thread, while transports still run: from now on `send`, `edit`
+  // and `delete` answer `unavailable`; then waits until no send is in
+  // flight (each got its ack or error, which the transports still deliver)
+  // and none was refused for a moment (so the ones clients sent before they
+  // heard of it are answered too), or `deadline` passes. Returns how many
+  // were still in flight.
   std::size_t drain(std::chrono::milliseconds deadline);
   // Main thread: from the next message on, use these chains (a reload).
   // Returns once the loop uses them; the old plugins may then be stopped.
@@ -81,6 +86,8 @@ class Broker final : public CommandSink {
   // Declared in dependency order: each part borrows only those above it.
   const config::BrokerSettings settings_;
   runtime::Executor& loop_;
+  bool draining_ = false;  // loop thread
+  std::chrono::steady_clock::time_point last_refused_;  // loop thread: the last send refused while draining
   BrokerMetrics metrics_;
   SessionTable sessions_;
   RoomCatalog catalog_;

@@ -23,6 +23,7 @@ struct BrokerParts {
   natter::RoomState* room_state;  // the storage's, or nullptr if it keeps none
   natter::MessageRevisions* revisions;  // the storage's, or nullptr if it keeps no edits
   natter::UnreadCounts* unread;         // the storage's, or nullptr if it counts nothing
+  natter::SentRefs* refs;               // the storage's, or nullptr if it keeps no refs
   natter::PubSub& pubsub;
   natter::Authenticator& auth;
   std::string storage_name, auth_name;  // for metrics

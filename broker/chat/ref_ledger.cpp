@@ -71,6 +71,14 @@ RefLedger::Entry* RefLedger::find(std::string_view user, std::string_view ref) {
   return at == index_.size() ? nullptr : &records_[index_[at].record - 1].entry;
 }
 
+void RefLedger::remember(std::string_view user, std::string_view ref, std::string_view room, std::uint64_t id,
+                         std::int64_t ts_ms) {
+  if (find(user, ref)) return;
+  Entry& entry = begin(user, ref, room, 0);
+  entry.id = id;
+  entry.ts_ms = ts_ms;
+}
+
 RefLedger::Entry& RefLedger::begin(std::string_view user, std::string_view ref, std::string_view room,
                                    std::uint64_t send_key) {
   const std::uint64_t hash = hash_of(user, ref);

@@ -33,6 +33,10 @@ class RefLedger {
   // Starts tracking in-flight send `send_key` of a ref find() did not know.
   Entry& begin(std::string_view user, std::string_view ref, std::string_view room,
                std::uint64_t send_key);
+  // Records a send acked before (as storage kept it, at start), unless
+  // the ledger knows the ref already.
+  void remember(std::string_view user, std::string_view ref, std::string_view room, std::uint64_t id,
+                std::int64_t ts_ms);
   // A failed send is forgotten, so that a retry is a fresh attempt.
   void forget(std::string_view user, std::string_view ref);
 

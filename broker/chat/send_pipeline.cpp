@@ -110,6 +110,36 @@ SendPipeline::SendPipeline(const config::BrokerSettings& settings, PolicyChains 
 
 SendPipeline::~SendPipeline() = default;
 
+bool SendPipeline::load_refs(std::string& error) {
+  if (!targets_.refs) return true;
+  struct Collect final : natter::RefVisitor, natter::Diagnostic {
+    void stored(const natter::StoredRef& r) noexcept override {
+      try {
+        newest_first.push_back({std::string(r.sender), std::string(r.ref), std::string(r.room), r.id, r.ts_ms});
+      } catch (...) {
+      }
+    }
+    void report(std::string_view message) noexcept override { why = message; }
+    struct Ref {
+      std::string sender, ref, room;
+      std::uint64_t id;
+      std::int64_t ts_ms;
+    };
+    std::vector<Ref> newest_first;
+    std::string why;
+  } collect;
+  if (!targets_.refs->load_refs(static_cast<std::uint32_t>(settings_.remembered_refs), collect, collect)) {
+    error = collect.why;
+    return false;
+  }
+  // Oldest first, so the ledger forgets them in the order it would have.
+  for (auto it = collect.newest_first.rbegin(); it != collect.newest_first.rend(); ++it) {
+    refs_.remember(it->sender, it->ref, it->room, it->id, it->ts_ms);
+  }
+  runtime::log().info("remembering the refs of {} stored messages", collect.newest_first.size());
+  return true;
+}
+
 void SendPipeline::replace_chains(PolicyChains chains) {
   chains_ = std::move(chains);
   ++chain_generation_;
@@ -218,7 +248,11 @@ void SendPipeline::filter_and_store(PendingSend& p) {
   p.message.id = id.id;
   p.message.ts_ms = id.unix_ms;
   p.appended_at = std::chrono::steady_clock::now();
-  targets_.storage.append(p.message.view(), p);
+  if (targets_.refs && !p.ref.empty()) {
+    targets_.refs->append_with_ref(p.message.view(), p.ref, p);
+  } else {
+    targets_.storage.append(p.message.view(), p);
+  }
   // A plugin that cannot take the message says so before append() returns;
   // then nothing was delivered and the sender hears `unavailable` from
   // appended(). A commit this quick is a success like any other.

@@ -32,6 +32,7 @@ struct PendingSend;
 // all outlive the pipeline.
 struct SendTargets {
   natter::Storage& storage;
+  natter::SentRefs* refs;  // the storage's, or nullptr: refs are then remembered in memory only
   natter::PubSub& bus;
   RoomDelivery& rooms;
 };
@@ -45,6 +46,10 @@ class SendPipeline {
   ~SendPipeline();
 
   void send(Session& session, OwnedCommand command);
+  // Main thread, before any send: the refs storage kept with the newest
+  // messages (remembered_refs of them), so a retry after a restart is
+  // answered with its first id. False after putting the reason in `error`.
+  bool load_refs(std::string& error);
   // Sends between acceptance and their final storage answer.
   std::size_t in_flight() const noexcept { return pending_.size(); }
   // From the next message on, these chains apply (a reload); a message

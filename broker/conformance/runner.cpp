@@ -94,6 +94,9 @@ class LoadedStorage final : public LoadedPlugin<natter::Storage, natter::conform
   natter::UnreadCounts* unread_counts() override {
     return static_cast<natter::UnreadCounts*>(query(natter::UnreadCounts::kInterface));
   }
+  natter::SentRefs* sent_refs() override {
+    return static_cast<natter::SentRefs*>(query(natter::SentRefs::kInterface));
+  }
 };
 
 int usage(const char* message) {
@@ -144,7 +147,7 @@ int main(int argc, char** argv) {
     using namespace natter::conformance;
     if (kind == natter::PluginKind::storage) {
       set_storage_under_test([] { return std::make_unique<LoadedStorage>(library, config); });
-      testing::GTEST_FLAG(filter) = "StorageConformance.*:RoomStateConformance.*:RevisionConformance.*:UnreadConformance.*";
+      testing::GTEST_FLAG(filter) = "StorageConformance.*:RoomStateConformance.*:RevisionConformance.*:UnreadConformance.*:RefConformance.*";
     } else {
       set_filter_under_test([] { return std::make_unique<LoadedPlugin<natter::Filter, FilterUnderTest>>(library, config); });
       testing::GTEST_FLAG(filter) = "FilterConformance.*";

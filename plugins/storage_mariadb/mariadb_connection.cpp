@@ -125,10 +125,12 @@ void Connection::migrate() {
     }
     if (version < 3) {
       // Edits and deletions (natter::MessageRevisions): each message's
-      // latest revision, found by revision for recovery.
+      // latest revision, found by revision for recovery; and the client's
+      // ref (natter::SentRefs).
       query("ALTER TABLE messages ADD COLUMN IF NOT EXISTS revision BIGINT UNSIGNED NOT NULL DEFAULT 0,"
             " ADD COLUMN IF NOT EXISTS revised_ms BIGINT NOT NULL DEFAULT 0,"
             " ADD COLUMN IF NOT EXISTS deleted TINYINT NOT NULL DEFAULT 0,"
+            " ADD COLUMN IF NOT EXISTS ref VARBINARY(255) NOT NULL DEFAULT '',"
             " ADD KEY IF NOT EXISTS messages_by_revision (room, revision)");
       query("DELETE FROM natter_schema");
       query("INSERT INTO natter_schema (version) VALUES (3)");
@@ -143,8 +145,8 @@ void Connection::migrate() {
 
 st_mysql_stmt* Connection::insert_statement(std::size_t rows) {
   if (auto it = inserts_.find(rows); it != inserts_.end()) return it->second;
-  std::string sql = "INSERT INTO messages (id, room, sender, body, ts_ms) VALUES ";
-  for (std::size_t i = 0; i < rows; ++i) sql += i ? ",(?,?,?,?,?)" : "(?,?,?,?,?)";
+  std::string sql = "INSERT INTO messages (id, room, sender, body, ts_ms, ref) VALUES ";
+  for (std::size_t i = 0; i < rows; ++i) sql += i ? ",(?,?,?,?,?,?)" : "(?,?,?,?,?,?)";
   sql += " ON DUPLICATE KEY UPDATE id = id";
   MYSQL_STMT* statement = mysql_stmt_init(db_);
   if (!statement) fail("mysql_stmt_init");
@@ -162,12 +164,13 @@ st_mysql_stmt* Connection::insert_statement(std::size_t rows) {
 
 void Connection::insert_chunk(const Row* rows, std::size_t count) {
   MYSQL_STMT* statement = insert_statement(count);
-  std::vector<MYSQL_BIND> binds(count * 5);
-  std::vector<unsigned long> lengths(count * 3);
+  constexpr std::size_t kColumns = 6;
+  std::vector<MYSQL_BIND> binds(count * kColumns);
+  std::vector<unsigned long> lengths(count * 4);
   for (std::size_t i = 0; i < count; ++i) {
     const Row& r = rows[i];
-    MYSQL_BIND* b = &binds[i * 5];
-    unsigned long* len = &lengths[i * 3];
+    MYSQL_BIND* b = &binds[i * kColumns];
+    unsigned long* len = &lengths[i * 4];
     b[0].buffer_type = MYSQL_TYPE_LONGLONG;
     b[0].buffer = const_cast<std::uint64_t*>(&r.id);
     b[0].is_unsigned = 1;
@@ -181,6 +184,11 @@ void Connection::insert_chunk(const Row* rows, std::size_t count) {
     }
     b[4].buffer_type = MYSQL_TYPE_LONGLONG;
     b[4].buffer = const_cast<std::int64_t*>(&r.ts_ms);
+    len[3] = r.ref.size();
+    b[5].buffer_type = MYSQL_TYPE_BLOB;
+    b[5].buffer = const_cast<char*>(r.ref.data());
+    b[5].buffer_length = len[3];
+    b[5].length = &len[3];
   }
   if (mysql_stmt_bind_param(statement, binds.data()) != 0) fail_statement(statement, "bind insert");
   if (mysql_stmt_execute(statement) != 0) fail_statement(statement, "insert");
@@ -226,7 +234,8 @@ std::vector<Row> Connection::rows(const std::string& sql, const char* what) {
     unsigned long* len = mysql_fetch_lengths(result);
     found.push_back({std::stoull(row[0]), std::stoll(row[1]), std::string(row[2], len[2]),
                      std::string(row[3], len[3]), std::string(row[4], len[4]),
-                     {std::stoull(row[5]), std::stoll(row[6]), row[7][0] != '0'}});
+                     {std::stoull(row[5]), std::stoll(row[6]), row[7][0] != '0'},
+                     {}});
   }
   mysql_free_result(result);
   return found;
@@ -271,6 +280,20 @@ std::vector<Row> Connection::revised_since(const std::string& room, std::uint64_
                   std::to_string(up_to) + " AND id <= " + std::to_string(up_to) + " ORDER BY revision LIMIT " +
                   std::to_string(limit),
               "revised messages");
+}
+
+void Connection::load_refs(std::uint32_t limit, const std::function<void(const natter::StoredRef&)>& each) {
+  const std::string sql = "SELECT sender, ref, room, id, ts_ms FROM messages WHERE ref <> '' ORDER BY id DESC LIMIT " +
+                          std::to_string(limit);
+  if (mysql_real_query(db_, sql.data(), sql.size()) != 0) fail("load refs");
+  MYSQL_RES* result = mysql_store_result(db_);
+  if (!result) fail("load refs");
+  while (MYSQL_ROW row = mysql_fetch_row(result)) {
+    unsigned long* len = mysql_fetch_lengths(result);
+    each({std::string_view(row[0], len[0]), std::string_view(row[1], len[1]), std::string_view(row[2], len[2]),
+          std::stoull(row[3]), std::stoll(row[4])});
+  }
+  mysql_free_result(result);
 }
 
 std::uint32_t Connection::count_unread(const std::string& room, std::uint64_t after_id, const std::string& reader,

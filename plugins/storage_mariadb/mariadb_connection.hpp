@@ -40,6 +40,7 @@ struct Row {
   std::int64_t ts_ms = 0;
   std::string room, sender, body;
   natter::MessageMark mark{};
+  std::string ref;  // the client's, if it gave one (natter::SentRefs)
   natter::MessageView view() const noexcept { return {id, ts_ms, room, sender, body}; }
 };
 
@@ -82,6 +83,9 @@ class Connection {
   void revise(const std::vector<RevisionRow>& revisions, std::vector<natter::ErrorCode>& outcomes);
   // See natter::MessageRevisions::revised_since. Throws DbError.
   std::vector<Row> revised_since(const std::string& room, std::uint64_t up_to, std::uint32_t limit);
+  // The newest `limit` messages on this server stored with a ref, newest
+  // first, to `each`. Throws DbError.
+  void load_refs(std::uint32_t limit, const std::function<void(const natter::StoredRef&)>& each);
   // See natter::UnreadCounts::count. Throws DbError.
   std::uint32_t count_unread(const std::string& room, std::uint64_t after_id, const std::string& reader,
                              std::uint32_t cap);

@@ -86,6 +86,10 @@ void Shard::load_state(const std::function<void(const natter::StateEntry&)>& eac
   Connection(server_, settings_).load_state(each);
 }
 
+void Shard::load_refs(std::uint32_t limit, const std::function<void(const natter::StoredRef&)>& each) {
+  Connection(server_, settings_).load_refs(limit, each);
+}
+
 bool Shard::read(HistoryRead read) {
   {
     std::lock_guard lock(mutex_);

@@ -70,6 +70,9 @@ class Shard {
   // Every room state entry on this shard, over a connection of its own.
   // Throws DbError.
   void load_state(const std::function<void(const natter::StateEntry&)>& each);
+  // The newest `limit` refs on this shard, newest first, over a connection
+  // of its own. Throws DbError.
+  void load_refs(std::uint32_t limit, const std::function<void(const natter::StoredRef&)>& each);
   // Commits what is queued (giving up after a few attempts if the server
   // is down), answers every pending read, joins the threads.
   void stop();

@@ -1,5 +1,6 @@
 #include "mariadb_store.hpp"
 
+#include <algorithm>
 #include <atomic>
 
 namespace natter::mariadb {
@@ -44,15 +45,43 @@ void MariadbStore::use(natter::CompletionRuns& runs) noexcept {
 Shard& MariadbStore::shard_for(std::string_view room) { return *shards_[ring_.shard_of(room)]; }
 
 void MariadbStore::append(const natter::MessageView& m, natter::AppendDone& done) noexcept {
+  append_with_ref(m, {}, done);
+}
+
+void MariadbStore::append_with_ref(const natter::MessageView& m, std::string_view ref,
+                                   natter::AppendDone& done) noexcept {
   bool queued = false;
   try {
     queued = shard_for(m.room).append(
-        {m.id, m.ts_ms, std::string(m.room), std::string(m.sender), std::string(m.body)}, done);
+        {m.id, m.ts_ms, std::string(m.room), std::string(m.sender), std::string(m.body), {}, std::string(ref)}, done);
   } catch (...) {
     done.appended({natter::ErrorCode::unavailable, "out of memory"});
     return;
   }
   if (!queued) done.appended({natter::ErrorCode::unavailable, "storage queue is full or stopped"});
+}
+
+bool MariadbStore::load_refs(std::uint32_t limit, natter::RefVisitor& each, natter::Diagnostic& error) noexcept {
+  try {
+    struct Owned {
+      std::string sender, ref, room;
+      std::uint64_t id;
+      std::int64_t ts_ms;
+    };
+    std::vector<Owned> newest;
+    for (auto& shard : shards_) {
+      shard->load_refs(limit, [&](const natter::StoredRef& r) {
+        newest.push_back({std::string(r.sender), std::string(r.ref), std::string(r.room), r.id, r.ts_ms});
+      });
+    }
+    std::sort(newest.begin(), newest.end(), [](const Owned& a, const Owned& b) { return a.id > b.id; });
+    if (newest.size() > limit) newest.resize(limit);
+    for (const Owned& r : newest) each.stored({r.sender, r.ref, r.room, r.id, r.ts_ms});
+    return true;
+  } catch (const std::exception& e) {
+    error.report(e.what());
+    return false;
+  }
 }
 
 void MariadbStore::read(HistoryRead read, std::string_view room) noexcept {

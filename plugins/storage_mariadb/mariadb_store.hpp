@@ -17,7 +17,8 @@ class MariadbStore final : public natter::Storage,
                            public natter::BatchesCompletions,
                            public natter::RoomState,
                            public natter::MessageRevisions,
-                           public natter::UnreadCounts {
+                           public natter::UnreadCounts,
+                           public natter::SentRefs {
  public:
   MariadbStore(natter::Host& host, const natter::PluginConfig& config);
   ~MariadbStore();
@@ -38,6 +39,10 @@ class MariadbStore final : public natter::Storage,
                      natter::MarkedPageDone& done) noexcept override;
   // Each query goes to its room's shard; `done` hears once all answered.
   void count(std::span<const natter::UnreadQuery> queries, natter::UnreadCounted& done) noexcept override;
+  void append_with_ref(const natter::MessageView& message, std::string_view ref,
+                       natter::AppendDone& done) noexcept override;
+  // The newest `limit` over all shards.
+  bool load_refs(std::uint32_t limit, natter::RefVisitor& each, natter::Diagnostic& error) noexcept override;
 
  private:
   Shard& shard_for(std::string_view room);

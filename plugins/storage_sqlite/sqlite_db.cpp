@@ -78,17 +78,20 @@ SqliteDb::SqliteDb(const std::string& path, bool synchronous_full, int busy_time
   }
   if (version < 3) {
     // Edits and deletions (natter::MessageRevisions): each message's latest
-    // revision, found by revision for recovery.
+    // revision, found by revision for recovery; and refs.
     exec("BEGIN");
     exec("ALTER TABLE messages ADD COLUMN revision INTEGER NOT NULL DEFAULT 0");
     exec("ALTER TABLE messages ADD COLUMN revised_ms INTEGER NOT NULL DEFAULT 0");
     exec("ALTER TABLE messages ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0");
+    // The client's ref (natter::SentRefs), for answering retries after a restart.
+    exec("ALTER TABLE messages ADD COLUMN ref TEXT NOT NULL DEFAULT ''");
+    exec("CREATE INDEX IF NOT EXISTS messages_with_ref ON messages (id) WHERE ref <> ''");
     exec("CREATE INDEX IF NOT EXISTS messages_by_revision ON messages (room, revision) WHERE revision > 0");
     exec("UPDATE natter_schema SET version = 3");
     exec("COMMIT");
   }
   insert_ = prepare(
-      "INSERT OR IGNORE INTO messages (id, room, sender, body, ts_ms) VALUES (?, ?, ?, ?, ?)");
+      "INSERT OR IGNORE INTO messages (id, room, sender, body, ts_ms, ref) VALUES (?, ?, ?, ?, ?, ?)");
   newest_before_ = prepare(
       "SELECT id, ts_ms, room, sender, body, revision, revised_ms, deleted FROM messages"
       " WHERE room = ? AND id < ? AND id > ? ORDER BY id DESC LIMIT ?");
@@ -154,6 +157,7 @@ void SqliteDb::append_batch(const std::vector<Row>& rows) {
       sqlite3_bind_text(insert_, 3, r.sender.data(), static_cast<int>(r.sender.size()), SQLITE_STATIC);
       sqlite3_bind_text(insert_, 4, r.body.data(), static_cast<int>(r.body.size()), SQLITE_STATIC);
       sqlite3_bind_int64(insert_, 5, r.ts_ms);
+      sqlite3_bind_text(insert_, 6, r.ref.data(), static_cast<int>(r.ref.size()), SQLITE_STATIC);
       if (sqlite3_step(insert_) != SQLITE_DONE) fail("insert");
     }
     exec("COMMIT");
@@ -184,7 +188,8 @@ std::vector<Row> SqliteDb::read_rows(sqlite3_stmt* s) {
     rows.push_back({static_cast<std::uint64_t>(sqlite3_column_int64(s, 0)), sqlite3_column_int64(s, 1),
                     column_text(s, 2), column_text(s, 3), column_text(s, 4),
                     {static_cast<std::uint64_t>(sqlite3_column_int64(s, 5)), sqlite3_column_int64(s, 6),
-                     sqlite3_column_int(s, 7) != 0}});
+                     sqlite3_column_int(s, 7) != 0},
+                    {}});
   }
   if (rc != SQLITE_DONE) fail("history");
   return rows;
@@ -299,6 +304,19 @@ std::uint32_t SqliteDb::count_unread(const std::string& room, std::uint64_t afte
   sqlite3_bind_int64(count_unread_, 4, cap);
   if (sqlite3_step(count_unread_) != SQLITE_ROW) fail("count unread");
   return static_cast<std::uint32_t>(sqlite3_column_int64(count_unread_, 0));
+}
+
+void SqliteDb::load_refs(std::uint32_t limit, const std::function<void(const natter::StoredRef&)>& each) {
+  // `ref <> ''` lets SQLite walk the partial index, newest first.
+  sqlite3_stmt* s = prepare("SELECT sender, ref, room, id, ts_ms FROM messages WHERE ref <> '' ORDER BY id DESC LIMIT ?");
+  sqlite3_bind_int64(s, 1, limit);
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    const std::string sender = column_text(s, 0), ref = column_text(s, 1), room = column_text(s, 2);
+    each({sender, ref, room, static_cast<std::uint64_t>(sqlite3_column_int64(s, 3)), sqlite3_column_int64(s, 4)});
+  }
+  sqlite3_finalize(s);
+  if (rc != SQLITE_DONE) fail("load refs");
 }
 
 }  // namespace natter::sqlite

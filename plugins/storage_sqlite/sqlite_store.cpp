@@ -80,9 +80,14 @@ bool SqliteStore::start(natter::Diagnostic& error) noexcept {
 }
 
 void SqliteStore::append(const natter::MessageView& m, natter::AppendDone& done) noexcept {
+  append_with_ref(m, {}, done);
+}
+
+void SqliteStore::append_with_ref(const natter::MessageView& m, std::string_view ref,
+                                  natter::AppendDone& done) noexcept {
   Write w;
   try {
-    w.row = {m.id, m.ts_ms, std::string(m.room), std::string(m.sender), std::string(m.body)};
+    w.row = {m.id, m.ts_ms, std::string(m.room), std::string(m.sender), std::string(m.body), {}, std::string(ref)};
   } catch (...) {
     done.appended({natter::ErrorCode::unavailable, "out of memory"});
     return;
@@ -320,6 +325,17 @@ bool SqliteStore::load(natter::StateVisitor& each, natter::Diagnostic& error) no
     // A connection of its own: the worker's belongs to the worker thread.
     SqliteDb reader(path_, synchronous_full_, busy_timeout_ms_);
     reader.load_state([&](const natter::StateEntry& entry) { each.entry(entry); });
+    return true;
+  } catch (const std::exception& e) {
+    error.report(e.what());
+    return false;
+  }
+}
+
+bool SqliteStore::load_refs(std::uint32_t limit, natter::RefVisitor& each, natter::Diagnostic& error) noexcept {
+  try {
+    SqliteDb reader(path_, synchronous_full_, busy_timeout_ms_);
+    reader.load_refs(limit, [&](const natter::StoredRef& ref) { each.stored(ref); });
     return true;
   } catch (const std::exception& e) {
     error.report(e.what());

@@ -20,7 +20,8 @@ class SqliteStore final : public natter::Storage,
                           public natter::BatchesCompletions,
                           public natter::RoomState,
                           public natter::MessageRevisions,
-                          public natter::UnreadCounts {
+                          public natter::UnreadCounts,
+                          public natter::SentRefs {
  public:
   SqliteStore(natter::Host& host, const natter::PluginConfig& config);
   ~SqliteStore();
@@ -37,6 +38,9 @@ class SqliteStore final : public natter::Storage,
   void revised_since(std::string_view room, std::uint64_t up_to, std::uint32_t limit,
                      natter::MarkedPageDone& done) noexcept override;
   void count(std::span<const natter::UnreadQuery> queries, natter::UnreadCounted& done) noexcept override;
+  void append_with_ref(const natter::MessageView& message, std::string_view ref,
+                       natter::AppendDone& done) noexcept override;
+  bool load_refs(std::uint32_t limit, natter::RefVisitor& each, natter::Diagnostic& error) noexcept override;
 
   static std::span<const natter::ConfigKey> keys();
 

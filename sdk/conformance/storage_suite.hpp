@@ -31,6 +31,8 @@ class StorageUnderTest {
   // (ABI 1.6), or nullptr: their cases are then skipped.
   virtual natter::MessageRevisions* revisions() { return nullptr; }
   virtual natter::UnreadCounts* unread_counts() { return nullptr; }
+  // The open instance's natter::SentRefs (ABI 1.6), or nullptr.
+  virtual natter::SentRefs* sent_refs() { return nullptr; }
 };
 
 // Called once per test case for a fresh StorageUnderTest.

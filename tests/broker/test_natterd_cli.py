@@ -336,27 +336,28 @@ class PluginRefusalTest(unittest.TestCase):
                     f'[storage]\nplugin = "sqlite"\npath = "{self.dir.name}/h.db"\n'
                     f'[[transport]]\nplugin = "{FIXTURES}/fixture_abi_1_5_transport.so"\nevents = "{events}"\n')
         natterd = subprocess.Popen([NATTERD, "--config", self.path], stderr=subprocess.PIPE, text=True)
-        received = []  # (user, event kind, ref, messages, error code)
+        expected = [("alice15", 1, "", 0, 0), ("alice15", 4, "", 0, 0), ("alice15", 5, "s", 0, 0),
+                    ("alice15", 6, "h", 1, 0), ("alice15", 8, "p", 0, 0),
+                    ("bob15", 1, "", 0, 0), ("bob15", 4, "", 0, 0)]
+
+        def received():  # (user, event kind, ref, messages, error code)
+            if not os.path.exists(events):
+                return []
+            with open(events) as f:
+                return sorted((user, int(kind), ref, int(count), int(code)) for user, kind, ref, count, code
+                              in (line.split(" ") for line in f.read().splitlines()))
         try:
             deadline = time.monotonic() + 10
-            while time.monotonic() < deadline and "p" not in {ref for _, _, ref, _, _ in received}:
+            while time.monotonic() < deadline and not set(expected) <= set(received()):
                 time.sleep(0.05)
-                if os.path.exists(events):
-                    with open(events) as f:
-                        received = [(user, int(kind), ref, int(count), int(code)) for user, kind, ref, count, code
-                                    in (line.split(" ") for line in f.read().splitlines())]
             time.sleep(0.3)  # a receipt would come right behind the message
-            with open(events) as f:
-                received = [(user, int(kind), ref, int(count), int(code)) for user, kind, ref, count, code
-                            in (line.split(" ") for line in f.read().splitlines())]
+            got = received()
         finally:
             natterd.terminate()
             _, log = natterd.communicate(timeout=20)
         self.assertEqual(natterd.returncode, 0, log)
         # alice15: welcome, the message, its ack, a history of it, pong; bob15: welcome, the message
-        self.assertEqual(sorted(received), [("alice15", 1, "", 0, 0), ("alice15", 4, "", 0, 0), ("alice15", 5, "s", 0, 0),
-                                            ("alice15", 6, "h", 1, 0), ("alice15", 8, "p", 0, 0),
-                                            ("bob15", 1, "", 0, 0), ("bob15", 4, "", 0, 0)], log)
+        self.assertEqual(got, expected, log)
         self.assertIn("transport: ABI 1.5", log)
 
     def test_unknown_kind(self):

@@ -31,7 +31,7 @@ inline constexpr std::uint32_t kAbiMajor = 1;
 //      1.5 fields, RoomEntry, MemberEntry) and the RoomState interface.
 // 1.6: edits, deletions and unread counts (the Op and EventKind values
 //      marked 1.6, MessageMark, Event's 1.6 fields) and the
-//      MessageRevisions and UnreadCounts interfaces.
+//      MessageRevisions, UnreadCounts and SentRefs interfaces.
 inline constexpr std::uint32_t kAbiMinor = 6;
 
 // The C++ standard library this side of the boundary is built against.

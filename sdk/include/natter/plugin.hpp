@@ -90,6 +90,9 @@ void* query_plugin(Plugin* instance, const char* name) {
   if constexpr (std::is_base_of_v<UnreadCounts, Impl>) {
     if (std::string_view(name) == UnreadCounts::kInterface) return static_cast<UnreadCounts*>(impl);
   }
+  if constexpr (std::is_base_of_v<SentRefs, Impl>) {
+    if (std::string_view(name) == SentRefs::kInterface) return static_cast<SentRefs*>(impl);
+  }
   return nullptr;
 }
 

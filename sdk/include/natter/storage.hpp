@@ -223,6 +223,40 @@ class UnreadCounts {
   ~UnreadCounts() = default;
 };
 
+// ABI 1.6: the ref a client sent a message with, as storage kept it.
+struct StoredRef {
+  std::string_view sender, ref, room;
+  std::uint64_t id = 0;
+  std::int64_t ts_ms = 0;
+};
+
+// Broker-owned; receives loaded refs on the thread that called load_refs().
+class RefVisitor {
+ public:
+  virtual void stored(const StoredRef& ref) noexcept = 0;
+
+ protected:
+  ~RefVisitor() = default;
+};
+
+// ABI 1.6, optional: a storage plugin that also derives from SentRefs keeps
+// each message's ref (the client's correlation id), so that a send retried
+// after natterd restarted, crashed or moved is answered with its first id
+// instead of being stored twice.
+class SentRefs {
+ public:
+  static constexpr const char* kInterface = "natter.sent_refs.1";
+  // Storage::append, keeping `ref` with the message. Copies both. Any thread.
+  virtual void append_with_ref(const MessageView& message, std::string_view ref, AppendDone& done) noexcept = 0;
+  // Hands the newest `limit` stored messages that came with a ref to
+  // `each`, newest first, then returns: true, or false after reporting why
+  // to `error`. Main thread, after start(), before the first append.
+  virtual bool load_refs(std::uint32_t limit, RefVisitor& each, Diagnostic& error) noexcept = 0;
+
+ protected:
+  ~SentRefs() = default;
+};
+
 class Storage : public Plugin {
  public:
   // Open, create or migrate the schema. Main thread.
