@@ -33,12 +33,10 @@ Broker::Broker(const config::BrokerSettings& settings, BrokerParts parts, runtim
                   {catalog_, rooms_, sessions_, outbox_, parts.pubsub, state_, passwords_, typing_},
                   unread_,
                   metrics,
-                  [this](Session& session, const OwnedCommand& command) {
-                    if (command.has_since) {
-                      history_.replay(session, command);
-                    } else {
-                      history_.release_held(session, command.room, 0);
-                    }
+                  [this](Session& session, const OwnedCommand& command, EventRef answer) {
+                    if (command.has_since) return history_.replay(session, command, std::move(answer));
+                    outbox_.send(session, answer);
+                    history_.release_held(session, command.room, 0);
                   }),
       room_admin_(settings_, {catalog_, rooms_, sessions_, outbox_, parts.pubsub, state_, passwords_, typing_},
                   membership_, presence_, unread_),

@@ -1,5 +1,6 @@
 #include "chat/history_service.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 #include "chat/history_merge.hpp"
@@ -68,53 +69,72 @@ void HistoryService::page(Session& session, const OwnedCommand& command) {
        });
 }
 
-void HistoryService::replay(Session& session, const OwnedCommand& command) {
+void HistoryService::replay(Session& session, const OwnedCommand& command, EventRef joined) {
   session.replaying[command.room];
   // The commands after the join wait for the replay: their answers come
   // after it, so a client knows when it has everything.
   session.hold();
-  read(session, {command.room, 0, command.since, settings_.recovery_max},
-       [this, room = command.room, ref = command.ref, since = command.since](
-           Session& s, natter::ErrorCode code, const std::string& detail, std::vector<StoredMessage> missed) {
-         if (!s.holds_back(room)) return s.resume();  // left meanwhile
+  Replay replay{command.room, command.ref, command.since, std::move(joined), {}, {}, true, {}};
+  // One message more than a replay carries tells whether it carries all.
+  read(session, {command.room, 0, after_id_for(command.since), settings_.recovery_max + 1},
+       [this, replay = std::move(replay)](Session& s, natter::ErrorCode code, const std::string& detail,
+                                          std::vector<StoredMessage> missed) mutable {
+         if (!s.holds_back(replay.room)) return s.resume();  // left meanwhile
          if (code != natter::ErrorCode::none) {
-           outbox_.send_error(s, ref, natter::ErrorCode::unavailable, "could not replay missed messages: " + detail);
+           replay.complete = false;
+           replay.failure = detail;
+           return finish(s, std::move(replay));
          }
-         std::uint64_t last = since;
-         for (const auto& m : missed) {
-           auto event = EventBuffer::make(natter::EventKind::message);
-           event->set_message(m.view(), m.mark);
-           outbox_.send(s, event);
-           last = m.id;
+         if (missed.size() > settings_.recovery_max) {
+           missed.resize(settings_.recovery_max);
+           replay.complete = false;
          }
-         if (revisions_ && code == natter::ErrorCode::none && since != 0) {
-           replay_revisions(s, room, since, last);
-         } else {
-           release_held(s, room, last);
-           s.resume();
-         }
+         replay.missed = std::move(missed);
+         if (revisions_ && replay.since != 0) return read_revisions(s, std::move(replay));
+         finish(s, std::move(replay));
        });
 }
 
-void HistoryService::replay_revisions(Session& session, const std::string& room, std::uint64_t since,
-                                      std::uint64_t last) {
-  auto* read = new MarkedPageRead(loop_, [this, id = session.id(), room, last](
-                                             natter::ErrorCode code, std::string, std::vector<StoredMessage> changed) {
+void HistoryService::read_revisions(Session& session, Replay replay) {
+  const std::string room = replay.room;
+  const std::uint64_t since = replay.since;
+  auto* read = new MarkedPageRead(loop_, [this, id = session.id(), replay = std::move(replay)](
+                                             natter::ErrorCode code, std::string, std::vector<StoredMessage> changed) mutable {
     Session* s = sessions_.find(id);
-    ResumeAtEnd resume(s);
-    if (!s || !s->holds_back(room)) return;
+    if (!s) return;
+    if (!s->holds_back(replay.room)) return s->resume();
     // A failed read costs the client these corrections, not the messages:
     // it hears of later edits live, and history shows them.
-    if (code == natter::ErrorCode::none) {
-      for (const auto& m : changed) {
-        auto event = EventBuffer::make(m.mark.deleted ? natter::EventKind::deleted : natter::EventKind::edited);
-        event->set_message(m.view(), m.mark);
-        outbox_.send(*s, event);
-      }
+    if (code != natter::ErrorCode::none || changed.size() > settings_.recovery_max) {
+      replay.complete = false;
+      changed.resize(std::min<std::size_t>(changed.size(), settings_.recovery_max));
     }
-    release_held(*s, room, last);
+    replay.changed = std::move(changed);
+    finish(*s, std::move(replay));
   });
-  revisions_->revised_since(room, since, settings_.recovery_max, *read);
+  revisions_->revised_since(room, since, settings_.recovery_max + 1, *read);
+}
+
+void HistoryService::finish(Session& session, Replay replay) {
+  const std::uint64_t last = replay.missed.empty() ? replay.since : replay.missed.back().id;
+  replay.joined->set_recovery(replay.complete, last);
+  outbox_.send(session, replay.joined);
+  if (!replay.failure.empty()) {
+    outbox_.send_error(session, replay.ref, natter::ErrorCode::unavailable,
+                       "could not replay missed messages: " + replay.failure);
+  }
+  for (const auto& m : replay.missed) {
+    auto event = EventBuffer::make(natter::EventKind::message);
+    event->set_message(m.view(), m.mark);
+    outbox_.send(session, event);
+  }
+  for (const auto& m : replay.changed) {
+    auto event = EventBuffer::make(m.mark.deleted ? natter::EventKind::deleted : natter::EventKind::edited);
+    event->set_message(m.view(), m.mark);
+    outbox_.send(session, event);
+  }
+  release_held(session, replay.room, last);
+  session.resume();
 }
 
 void HistoryService::release_held(Session& session, const std::string& room, std::uint64_t last) {

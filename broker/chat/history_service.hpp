@@ -36,10 +36,12 @@ class HistoryService {
 
   // Answers a `history` command with a page, or an error.
   void page(Session& session, const OwnedCommand& command);
-  // Sends what the session missed in `command.room` since `command.since`,
-  // holding the room's live messages back until that is out, so the
-  // client sees every message once, in order.
-  void replay(Session& session, const OwnedCommand& command);
+  // Sends `joined` (the answer to `command`, a join with since) saying
+  // whether the replay is complete, then what the session missed in the
+  // room since `command.since`: at most recovery_max messages, then the
+  // changes to the ones it had; the room's live events wait behind it all,
+  // so the client sees every message once, in order.
+  void replay(Session& session, const OwnedCommand& command, EventRef joined);
   // Sends the room's live events held back for the session (see
   // Session::replaying), but for messages with ids up to `last`, which it
   // has; none are held any more.
@@ -54,7 +56,17 @@ class HistoryService {
   void read(const Session& session, const natter::HistoryQuery& query, PageHandler then);
   // The replay's second part: what changed up to `since`, then the live
   // events held back meanwhile.
-  void replay_revisions(Session& session, const std::string& room, std::uint64_t since, std::uint64_t last);
+  // What a replay read, on its way to the client.
+  struct Replay {
+    std::string room, ref;
+    std::uint64_t since = 0;
+    EventRef joined;
+    std::vector<StoredMessage> missed, changed;
+    bool complete = true;
+    std::string failure;  // why storage could not say, if it could not
+  };
+  void read_revisions(Session& session, Replay replay);
+  void finish(Session& session, Replay replay);
 
   const config::BrokerSettings& settings_;
   natter::Storage& storage_;

@@ -142,8 +142,7 @@ void Membership::answer_join(Session& session, const OwnedCommand& command, std:
   answer->set_ref(command.ref).set_room(command.room).set_user(session.user).set_room_kind(kind_name(record.kind));
   if (announces(record.members.size())) answer->set_members({record.members.begin(), record.members.end()});
   answer->set_unread(unread);
-  parts_.outbox.send(session, answer);
-  joined_(session, command);
+  joined_(session, command, answer);
 }
 
 void Membership::leave(Session& session, const OwnedCommand& command) {

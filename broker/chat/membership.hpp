@@ -43,10 +43,10 @@ struct MembershipParts {
 
 class Membership {
  public:
-  // Runs after a session was answered `joined`, with the join command: it
-  // replays what the session missed, or releases the room's live events,
-  // which wait behind the answer (Session::replaying) while it is counted.
-  using Joined = std::function<void(Session&, const OwnedCommand&)>;
+  // Sends the `joined` answer built for the join command: with what the
+  // session missed after it, if the join has `since`; then the room's live
+  // events, which wait behind the answer (Session::replaying).
+  using Joined = std::function<void(Session&, const OwnedCommand&, EventRef answer)>;
   Membership(const config::BrokerSettings& settings, MembershipParts parts, UnreadCounter& unread,
              runtime::MetricsRegistry& metrics, Joined joined);
 

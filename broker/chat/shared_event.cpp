@@ -92,6 +92,13 @@ EventBuffer& EventBuffer::set_unread(std::int64_t unread) {
   return *this;
 }
 
+EventBuffer& EventBuffer::set_recovery(bool recovered, std::uint64_t up_to) {
+  event_.recovery = true;
+  event_.recovered = recovered;
+  event_.recovered_up_to = up_to;
+  return *this;
+}
+
 EventBuffer& EventBuffer::set_members(std::vector<std::string> members) {
   members_ = std::move(members);
   member_views_.assign(members_.begin(), members_.end());

@@ -65,6 +65,8 @@ class EventBuffer final : public natter::SharedEvent {
   // messages exist beyond it.
   EventBuffer& set_messages(std::vector<StoredMessage> messages, bool more = false);
   EventBuffer& set_unread(std::int64_t unread);
+  // A join with since: whether all it missed follows, or only up to `up_to`.
+  EventBuffer& set_recovery(bool recovered, std::uint64_t up_to);
   EventBuffer& set_members(std::vector<std::string> members);
   EventBuffer& set_ttl_ms(std::uint32_t ttl_ms);
   EventBuffer& set_by(std::string_view by);

@@ -143,10 +143,10 @@ std::string_view event_type(natter::EventKind kind) {
 }
 
 // Ids travel as decimal strings (JavaScript loses integers past 2^53).
-void write_id(JsonWriter& w, std::uint64_t id) {
+void write_id(JsonWriter& w, std::uint64_t id, std::string_view name = "id") {
   char digits[24];
   const auto end = std::to_chars(digits, digits + sizeof digits, id).ptr;
-  w.member("id", std::string_view(digits, static_cast<std::size_t>(end - digits)));
+  w.member(name, std::string_view(digits, static_cast<std::size_t>(end - digits)));
 }
 
 // A message's members, into the object being written.
@@ -301,6 +301,10 @@ void write_event(const natter::Event& e, std::string& text) {
         w.end_array();
       }
       if (e.unread >= 0) w.member("unread", e.unread);
+      if (e.recovery) {
+        w.key("recovered").boolean(e.recovered);
+        if (!e.recovered) write_id(w, e.recovered_up_to, "recovered_up_to");
+      }
       break;
     case natter::EventKind::message:
       write_message_members(w, e.message, true);

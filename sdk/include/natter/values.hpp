@@ -208,6 +208,12 @@ struct Event {
   // with since), edited, deleted: one, about `message`, or empty.
   std::span<const MessageMark> marks;
   std::int64_t unread = -1;  // joined, to the joiner: messages by others after its read marker; -1: not known
+  // joined, answering a join with since: whether every missed message (and
+  // change) follows; if not, the client pages the rest with history after
+  // recovered_up_to, the last message id that follows (or since).
+  bool recovery = false;
+  bool recovered = false;
+  std::uint64_t recovered_up_to = 0;
 };
 
 }  // namespace natter

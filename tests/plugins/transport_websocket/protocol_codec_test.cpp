@@ -300,6 +300,13 @@ TEST(ProtocolCodec, EditsDeletionsAndReceiptsHaveTheirDocumentedShape) {
   joined.user = "ann";
   joined.unread = 7;
   EXPECT_EQ(encoded(joined), R"({"type":"joined","room":"r","user":"ann","unread":7})");
+  joined.recovery = true;
+  joined.recovered = false;
+  joined.recovered_up_to = 387314233797615616ull;
+  EXPECT_EQ(encoded(joined), R"({"type":"joined","room":"r","user":"ann","unread":7,"recovered":false,)"
+                             R"("recovered_up_to":"387314233797615616"})");
+  joined.recovered = true;
+  EXPECT_EQ(encoded(joined), R"({"type":"joined","room":"r","user":"ann","unread":7,"recovered":true})");
 }
 
 TEST(ProtocolCodec, RoomEventsHaveTheirDocumentedShape) {
