@@ -18,6 +18,7 @@
 #include "config/config_error.hpp"
 #include "config/config_table.hpp"
 #include "config/toml_document.hpp"
+#include "conformance/filter_examples.hpp"
 #include "plugins/captured_text.hpp"
 #include "plugins/plugin_host.hpp"
 #include "plugins/plugin_loader.hpp"
@@ -31,7 +32,7 @@ namespace {
 using natter::plugins::CapturedText;
 
 struct Options {
-  std::string kind, plugin, config;
+  std::string kind, plugin, config, examples;
 };
 
 // A plugin instance created from its descriptor and config, started and
@@ -99,9 +100,21 @@ class LoadedStorage final : public LoadedPlugin<natter::Storage, natter::conform
   }
 };
 
+class LoadedFilter final : public LoadedPlugin<natter::Filter, natter::conformance::FilterUnderTest> {
+ public:
+  LoadedFilter(const natter::plugins::LoadedLibrary& library, const natter::config::ConfigTable& config,
+               const std::vector<natter::conformance::FilterExample>& examples)
+      : LoadedPlugin(library, config), examples_(examples) {}
+  std::vector<natter::conformance::FilterExample> examples() override { return examples_; }
+
+ private:
+  const std::vector<natter::conformance::FilterExample>& examples_;
+};
+
 int usage(const char* message) {
   std::cerr << "natter-conformance: " << message << "\n"
-            << "usage: natter-conformance storage|filter --plugin FILE.so --config FILE.toml [gtest flags]\n";
+            << "usage: natter-conformance storage --plugin FILE.so --config FILE.toml [gtest flags]\n"
+            << "       natter-conformance filter --plugin FILE.so --config FILE.toml --examples FILE.toml [gtest flags]\n";
   return 2;
 }
 
@@ -116,6 +129,8 @@ int main(int argc, char** argv) {
       options.plugin = argv[++i];
     } else if (arg == "--config" && i + 1 < argc) {
       options.config = argv[++i];
+    } else if (arg == "--examples" && i + 1 < argc) {
+      options.examples = argv[++i];
     } else if (options.kind.empty() && !arg.starts_with("-")) {
       options.kind = arg;
     } else {
@@ -149,7 +164,9 @@ int main(int argc, char** argv) {
       set_storage_under_test([] { return std::make_unique<LoadedStorage>(library, config); });
       testing::GTEST_FLAG(filter) = "StorageConformance.*:RoomStateConformance.*:RevisionConformance.*:UnreadConformance.*:RefConformance.*";
     } else {
-      set_filter_under_test([] { return std::make_unique<LoadedPlugin<natter::Filter, FilterUnderTest>>(library, config); });
+      static const auto examples =
+          options.examples.empty() ? std::vector<FilterExample>{} : read_filter_examples(options.examples);
+      set_filter_under_test([] { return std::make_unique<LoadedFilter>(library, config, examples); });
       testing::GTEST_FLAG(filter) = "FilterConformance.*";
     }
     std::cout << options.kind << " conformance for '" << library.descriptor->name << "' "

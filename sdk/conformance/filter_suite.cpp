@@ -1,5 +1,7 @@
 #include "filter_suite.hpp"
 
+#include <algorithm>
+
 #include <atomic>
 #include <string>
 #include <thread>
@@ -118,6 +120,30 @@ TEST_F(FilterConformance, ConcurrentInspectionIsSafe) {
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(mismatches.load(), 0);
+}
+
+TEST_F(FilterConformance, DoesWhatItsExamplesSay) {
+  const std::vector<FilterExample> examples = filter_->examples();
+  const bool acts = std::any_of(examples.begin(), examples.end(),
+                                [](const FilterExample& e) { return e.verdict != FilterExample::Verdict::pass; });
+  ASSERT_TRUE(acts) << "declare what the filter does (natter-conformance --examples FILE.toml) with at least one "
+                       "message it rejects or rewrites";
+  auto& f = filter_->open();
+  for (const auto& example : examples) {
+    const Verdict v = inspect(f, example.body);
+    switch (example.verdict) {
+      case FilterExample::Verdict::pass:
+        EXPECT_EQ(v.calls, 0) << "should pass untouched: " << example.body;
+        break;
+      case FilterExample::Verdict::rewrite:
+        EXPECT_TRUE(v.rewritten) << "should be rewritten: " << example.body;
+        EXPECT_EQ(v.text, example.rewritten) << "rewriting: " << example.body;
+        break;
+      case FilterExample::Verdict::reject:
+        EXPECT_TRUE(v.rejected) << "should be rejected: " << example.body;
+        break;
+    }
+  }
 }
 
 TEST_F(FilterConformance, StopsAndStartsAgain) {

@@ -4,10 +4,20 @@
 
 #include <functional>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include <natter/filter.hpp>
 
 namespace natter::conformance {
+
+// One thing the filter does, by example: what it makes of `body`.
+struct FilterExample {
+  enum class Verdict { pass, rewrite, reject };
+  std::string body;
+  Verdict verdict = Verdict::pass;
+  std::string rewritten;  // rewrite: the body it becomes
+};
 
 // The filter under test, as the suite drives it. Single-threaded use.
 class FilterUnderTest {
@@ -17,6 +27,11 @@ class FilterUnderTest {
   virtual natter::Filter& open() = 0;
   // Stops and destroys the instance open() returned, if any.
   virtual void close() = 0;
+  // What the filter does, as its author declares it (natter-conformance
+  // --examples FILE.toml). The suite checks each, and fails a filter that
+  // declares no example it rejects or rewrites: a filter that does nothing
+  // would pass everything else.
+  virtual std::vector<FilterExample> examples() { return {}; }
 };
 
 void set_filter_under_test(std::function<std::unique_ptr<FilterUnderTest>()> factory);

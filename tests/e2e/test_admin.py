@@ -57,10 +57,18 @@ class AdminTest(unittest.IsolatedAsyncioTestCase):
         await ann.expect("error", code="not_member")
         await ann.send(op="history", room="metered", ref="h")
         await ann.expect("history", ref="h")
+        # Wrong passwords, repeated at once: the second is slowed down (rate_limited).
+        await ann.send(op="create_room", room="vault", kind="protected", password="right", ref="c")
+        await ann.expect("joined", ref="c")
+        for attempt in ("w1", "w2"):
+            await bob.send(op="join", room="vault", password="wrong", ref=attempt)
+        await bob.until("error", ref="w1", code="wrong_password")
+        refused = await bob.until("error", ref="w2", code="rate_limited")
+        self.assertGreater(refused["retry_after_ms"], 0)
 
         after = scrape(self.server)
         self.assertEqual(value(after, "natter_connections"), 2)
-        self.assertEqual(value(after, "natter_rooms"), 1)
+        self.assertEqual(value(after, "natter_rooms"), 2)  # metered, vault
         delta = lambda name: value(after, name) - value(before, name)
         self.assertEqual(delta("natter_messages_received_total"), 5)
         self.assertEqual(delta("natter_messages_stored_total"), 5)
@@ -69,7 +77,8 @@ class AdminTest(unittest.IsolatedAsyncioTestCase):
             value(before, "natter_errors_total", code=code)
         self.assertEqual(errors("bad_request"), 1)
         self.assertEqual(errors("not_member"), 1)
-        self.assertEqual(errors("rate_limited"), 0)
+        self.assertEqual(errors("wrong_password"), 1)
+        self.assertEqual(errors("rate_limited"), 1)
         calls = lambda plugin, call: value(after, "natter_plugin_call_seconds_count", plugin=plugin, call=call)
         self.assertEqual(calls("sqlite", "append"), 5)
         self.assertEqual(calls("sqlite", "history"), 1)

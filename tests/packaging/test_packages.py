@@ -149,9 +149,10 @@ class DebianPackagesTest(unittest.IsolatedAsyncioTestCase):
         checked = self.chroot("natterd", "--check-config", "--config", "/tmp/with-filter.toml").stdout
         self.assertIn("filter=tag", checked)
         with open(os.path.join(self.root, "tmp", "tag.toml"), "w") as f:
-            f.write('tag = "[deb]"\n')
-        kit = self.chroot("natter-conformance", "filter", "--plugin", plugin, "--config", "/tmp/tag.toml").stdout
-        self.assertIn("[  PASSED  ] 6 tests.", kit)
+            f.write('tag = "[ex]"\nreject_word = "spam"\n')
+        kit = self.chroot("natter-conformance", "filter", "--plugin", plugin, "--config", "/tmp/tag.toml",
+                          "--examples", "/tmp/filter_tag/examples.toml").stdout
+        self.assertIn("[  PASSED  ] 7 tests.", kit)
 
     def test_5_under_systemd_it_starts_as_natter_reloads_restarts_after_a_crash_and_pins(self):
         self.apt_install("systemd", "systemd-sysv")

@@ -49,12 +49,24 @@ class ExamplePluginTest(unittest.IsolatedAsyncioTestCase):
         with open(config, "w") as f:
             f.write('tag = "[ex]"\nreject_word = "spam"\n')
         return subprocess.run([os.path.join(self.stage, "bin", "natter-conformance"), "filter",
-                               "--plugin", plugin, "--config", config],
+                               "--plugin", plugin, "--config", config,
+                               "--examples", os.path.join(self.example, "examples.toml")],
                               capture_output=True, text=True, timeout=120)
 
     @classmethod
     def tearDownClass(cls):
         shutil.rmtree(cls.dir, ignore_errors=True)
+
+    def test_the_kit_fails_a_filter_that_declares_nothing_it_does(self):
+        config = os.path.join(self.dir, "tag.toml")
+        with open(config, "w") as f:
+            f.write('tag = "[ex]"\nreject_word = "spam"\n')
+        result = subprocess.run([os.path.join(self.stage, "bin", "natter-conformance"), "filter",
+                                 "--plugin", self.plugin, "--config", config],
+                                capture_output=True, text=True, timeout=120)
+        self.assertEqual(result.returncode, 1, result.stdout + result.stderr)
+        self.assertIn("FilterConformance.DoesWhatItsExamplesSay", result.stdout)
+        self.assertIn("at least one message it rejects or rewrites", result.stdout)
 
     def test_it_compiled_against_the_staged_sdk_only(self):
         with open(os.path.join(self.build, "build.ninja")) as f:
@@ -65,13 +77,13 @@ class ExamplePluginTest(unittest.IsolatedAsyncioTestCase):
     def test_the_example_passes_the_filter_conformance_kit(self):
         result = self.conformance(self.plugin)
         self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
-        self.assertIn("[  PASSED  ] 6 tests.", result.stdout)
+        self.assertIn("[  PASSED  ] 7 tests.", result.stdout)
 
     def test_built_with_clang_against_libstdcxx_it_loads_and_passes_the_kit(self):
         plugin = self.build_example(os.path.join(self.dir, "build-clang"), "-DCMAKE_CXX_COMPILER=clang++")
         result = self.conformance(plugin)
         self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
-        self.assertIn("[  PASSED  ] 6 tests.", result.stdout)
+        self.assertIn("[  PASSED  ] 7 tests.", result.stdout)
 
     def test_built_against_libcxx_it_is_refused_with_one_clear_line_never_a_crash(self):
         # libc++ lays std::string_view out the other way round; calling
