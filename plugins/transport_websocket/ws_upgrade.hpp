@@ -40,6 +40,7 @@ class WsUpgrade : public std::enable_shared_from_this<WsUpgrade> {
   boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
   boost::beast::flat_buffer in_;
   boost::beast::http::request<boost::beast::http::empty_body> request_;
+  std::string user_, token_;  // as the accepted request gave them
 };
 
 }  // namespace natter::ws
