@@ -98,7 +98,7 @@ void HistoryService::replay(Session& session, const OwnedCommand& command, Event
 void HistoryService::read_revisions(Session& session, Replay replay) {
   const std::string room = replay.room;
   const std::uint64_t since = replay.since;
-  auto* read = new MarkedPageRead(loop_, [this, id = session.id(), replay = std::move(replay)](
+  auto* read = new PageRead(loop_, [this, id = session.id(), replay = std::move(replay)](
                                              natter::ErrorCode code, std::string, std::vector<StoredMessage> changed) mutable {
     Session* s = sessions_.find(id);
     if (!s) return;
@@ -166,7 +166,7 @@ void HistoryService::read(const Session& session, const natter::HistoryQuery& qu
     then(*s, code, detail, merge_history_page(query, stored, recent ? &recent->recent : nullptr));
   };
   if (revisions_) {
-    revisions_->marked_history(query, *new MarkedPageRead(loop_, std::move(next)));
+    revisions_->marked_history(query, *new PageRead(loop_, std::move(next)));
   } else {
     storage_.history(query, *new PageRead(loop_, std::move(next)));
   }

@@ -23,38 +23,24 @@ class LoopCompletionRuns final : public natter::CompletionRuns {
   void end() noexcept override { runtime::Executor::release_wakes(); }
 };
 
-class PageRead final : public natter::HistoryDone {
+// One page of history, from Storage::history or, with marks,
+// MessageRevisions' reads: either way copied and handed on as StoredMessages.
+class PageRead final : public natter::HistoryDone, public natter::MarkedPageDone {
  public:
   using Continuation = std::function<void(natter::ErrorCode, std::string, std::vector<StoredMessage>)>;
   PageRead(runtime::Executor& loop, Continuation next) : loop_(loop), next_(std::move(next)) {}
 
   void page(natter::Status status, std::span<const natter::MessageView> page) noexcept override {
-    try {
-      std::vector<StoredMessage> copy;
-      copy.reserve(page.size());
-      for (const auto& m : page) copy.push_back(StoredMessage::copy_of(m));
-      loop_.post([next = std::move(next_), code = status.code, detail = std::string(status.detail),
-                  copy = std::move(copy)]() mutable { next(code, std::move(detail), std::move(copy)); });
-    } catch (...) {
-      // Out of memory copying a page; the reader gets no answer.
-    }
-    delete this;
+    hand_over(status, page, {});
+  }
+  void page(natter::Status status, std::span<const natter::MessageView> page,
+            std::span<const natter::MessageMark> marks) noexcept override {
+    hand_over(status, page, marks);
   }
 
  private:
-  runtime::Executor& loop_;
-  Continuation next_;
-};
-
-// MarkedPageRead: PageRead for natter::MessageRevisions' pages, whose
-// messages carry their marks.
-class MarkedPageRead final : public natter::MarkedPageDone {
- public:
-  using Continuation = PageRead::Continuation;
-  MarkedPageRead(runtime::Executor& loop, Continuation next) : loop_(loop), next_(std::move(next)) {}
-
-  void page(natter::Status status, std::span<const natter::MessageView> page,
-            std::span<const natter::MessageMark> marks) noexcept override {
+  void hand_over(natter::Status status, std::span<const natter::MessageView> page,
+                 std::span<const natter::MessageMark> marks) noexcept {
     try {
       std::vector<StoredMessage> copy;
       copy.reserve(page.size());
@@ -69,7 +55,6 @@ class MarkedPageRead final : public natter::MarkedPageDone {
     delete this;
   }
 
- private:
   runtime::Executor& loop_;
   Continuation next_;
 };
