@@ -41,9 +41,11 @@ def main():
         run = subprocess.run([os.path.join(build, f"fuzz_{name}"), found, os.path.join(HERE, "corpus", name),
                               f"-max_total_time={opts.seconds}", f"-artifact_prefix={found}/crash-", "-print_final_stats=1"],
                              capture_output=True, text=True)
-        stats = {line.split(":")[0].strip(): line.split(":")[1].strip() for line in run.stderr.splitlines()
-                 if line.startswith("stat::") and ":" in line}
-        print(f"fuzz_{name}: {stats.get('stat::number_of_executed_units', '?')} runs in {opts.seconds} s, "
+        stats = {line.split(":")[2].strip(): line.split(":")[3].strip() for line in run.stderr.splitlines()
+                 if line.startswith("stat::") and line.count(":") >= 3}
+        done = [line for line in run.stderr.splitlines() if "DONE" in line and "cov:" in line]
+        coverage = done[-1].split("DONE", 1)[1].split(" lim:")[0].strip() if done else "?"
+        print(f"fuzz_{name}: {stats.get('number_of_executed_units', '?')} runs in {opts.seconds} s ({coverage}), "
               f"exit {run.returncode}")
         if run.returncode != 0:
             failed.append(name)
