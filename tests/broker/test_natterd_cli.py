@@ -62,6 +62,15 @@ class CheckConfigTest(unittest.TestCase):
             node_id =
             """, "FILE:2: syntax error: missing value after key-value separator")
 
+    def test_a_file_that_is_not_utf8_is_refused_with_its_line(self):
+        # toml11 reads out of bounds on such bytes (found by fuzz_config): natterd checks first.
+        with open(self.path, "wb") as f:
+            f.write(b"[broker]\n'\xf3\xf3\xf3'@ = 1\n")
+        result = subprocess.run([NATTERD, "--check-config", "--config", self.path],
+                                capture_output=True, text=True, timeout=30)
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn(f"{self.path}:2: not UTF-8 (byte 10); TOML files are UTF-8", result.stderr)
+
     def test_a_missing_file_is_named(self):
         result = subprocess.run([NATTERD, "--check-config", "--config", self.path + ".nope"],
                                 capture_output=True, text=True, timeout=30)
