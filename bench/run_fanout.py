@@ -4,12 +4,15 @@ after commit) and each peer, driven by the same natter_loadgen with the
 same arguments in the same run. Prints each server's JSON line, then a
 table with natter's figures as ratios to each peer.
 
-    bench/run_fanout.py [--servers natter,websocketpp,node-ws,node-socketio,ceiling] [--ack-after persisted|accepted]
+    bench/run_fanout.py [--servers natter,natter-tls,websocketpp,node-ws,node-socketio,ceiling]
+                        [--ack-after persisted|accepted]
                         [--generator-cpu CPU | --server-cpu CPU | --pin SERVER_CPU,GENERATOR_CPU |
                          --isolate IO_CPU,OTHER_CPU]
                         [--repeat N]
                         -- --subscribers 200 --messages 20000 --window 32
 
+natter-tls is natterd on wss:// (a self-signed P-256 certificate, TLS 1.3
+with OpenSSL's default suite), so natter / natter-tls is the cost of TLS.
 --generator-cpu keeps only the generator on one CPU; every server runs as
 configured (natterd on its default config), where the kernel puts it.
 --server-cpu keeps only the server's I/O on one CPU: natterd's I/O thread
@@ -65,9 +68,10 @@ def wait_listening(port, process):
     raise RuntimeError("server did not start listening")
 
 
-def start_natter(work, port, opts):
+def start_natter(work, port, opts, tls=""):
     config = os.path.join(work, "natter.toml")
     cpus = f'cpus = "{opts.server_cpu}"\n' if opts.server_cpu is not None else ""
+    cpus += tls
     with open(config, "w") as f:
         f.write(f'[broker]\nlog_level = "warn"\nack_after = "{opts.ack_after}"\n'
                 f'admin_listen = "127.0.0.1:{free_port(taken={port})}"\n'
@@ -77,6 +81,15 @@ def start_natter(work, port, opts):
     # itself to `cpus`: so natterd starts on the CPU its other threads keep.
     others_only = None if opts.other_cpu is None else lambda: os.sched_setaffinity(0, {opts.other_cpu})
     return subprocess.Popen([opts.natterd, "--config", config], preexec_fn=others_only)
+
+
+def start_natter_tls(work, port, opts):
+    """natterd as `natter`, on wss:// with a fresh self-signed P-256 certificate."""
+    cert, key = os.path.join(work, "bench.crt"), os.path.join(work, "bench.key")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                    "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=localhost"],
+                   check=True, capture_output=True)
+    return start_natter(work, port, opts, tls=f'tls_cert = "{cert}"\ntls_key = "{key}"\n')
 
 
 def start_websocketpp(work, port, opts):
@@ -89,7 +102,7 @@ def start_ceiling(work, port, opts):
 
 def missing(name, opts):
     """Why server `name` cannot run here, in one line, or None."""
-    built = {"natter": opts.natterd,
+    built = {"natter": opts.natterd, "natter-tls": opts.natterd,
              "websocketpp": os.path.join(BUILD, "bin", "natter_peer_websocketpp"),
              "ceiling": os.path.join(BUILD, "bin", "natter_peer_ceiling")}
     if name in built and not os.access(built[name], os.X_OK):
@@ -118,10 +131,11 @@ def start_node_socketio(work, port, opts):
     return start_node_peer("node_socketio", port)
 
 
-SERVERS = {"natter": start_natter, "websocketpp": start_websocketpp, "node-ws": start_node_ws,
+SERVERS = {"natter": start_natter, "natter-tls": start_natter_tls, "websocketpp": start_websocketpp, "node-ws": start_node_ws,
            "node-socketio": start_node_socketio, "ceiling": start_ceiling}
 # Peers whose protocol wraps natter.v1's commands and events differently.
 PROTOCOL = {"node-socketio": ["--protocol", "socketio"]}
+SCHEME = {"natter-tls": "wss"}
 
 
 def pin_process(pid, cpu):
@@ -136,11 +150,11 @@ def measure(name, loadgen_args, opts):
         server = SERVERS[name](work, port, opts)
         try:
             wait_listening(port, server)
-            if opts.server_cpu is not None and name != "natter":
+            if opts.server_cpu is not None and not name.startswith("natter"):
                 pin_process(server.pid, opts.server_cpu)
             pin_generator = None if opts.generator_cpu is None else lambda: os.sched_setaffinity(0, {opts.generator_cpu})
             out = subprocess.run([LOADGEN, "--url",
-                                  f"ws://127.0.0.1:{port}/ws", "--server-pid", str(server.pid),
+                                  f"{SCHEME.get(name, 'ws')}://127.0.0.1:{port}/ws", "--server-pid", str(server.pid),
                                   *loadgen_args, *PROTOCOL.get(name, [])], capture_output=True, text=True,
                                  timeout=600, preexec_fn=pin_generator)
             if out.returncode != 0:

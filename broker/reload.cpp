@@ -122,8 +122,21 @@ bool reload(Running& running) {
     running.settings.document = fresh.document;
     changed = true;
   }
-  if (!changed) log.info("reload: nothing that can change live has changed");
-  return true;
+  // Plugins that read files of their own (certificates, lists) re-read them.
+  bool all_reloaded = true;
+  for (auto* instance : running.started) {
+    auto* reloadable = instance->query<natter::Reloadable>();
+    if (!reloadable) continue;
+    plugins::CapturedText why;
+    if (reloadable->reload(why)) {
+      log.debug("reload: {} re-read its files", instance->label());  // it says what changed
+    } else {
+      log.error("reload refused by {}, which keeps what it had: {}", instance->label(), why.text);
+      all_reloaded = false;
+    }
+  }
+  if (!changed) log.info("reload: nothing in the config that can change live has changed");
+  return all_reloaded;
 }
 
 }  // namespace natter

@@ -1,6 +1,7 @@
 #pragma once
-// What SIGHUP changes without dropping a connection: the log level and the
-// filter and rate-limiter chains. The new config is validated in full and
+// What SIGHUP changes without dropping a connection: the log level, the
+// filter and rate-limiter chains, and the files a Reloadable plugin reads
+// (a TLS certificate). The new config is validated in full and
 // new chain plugins are created and started before anything is swapped;
 // any problem refuses the reload and keeps everything as it was. Each
 // change, or refusal, is logged. Main thread.
@@ -30,7 +31,8 @@ struct Running {
   std::vector<plugins::PluginInstance*>& started;  // stop order is its reverse
 };
 
-// Never throws; returns false if the reload was refused.
+// Never throws; returns false if the reload, or a plugin's part of it,
+// was refused.
 bool reload(Running& running);
 
 }  // namespace natter

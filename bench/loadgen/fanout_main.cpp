@@ -59,6 +59,7 @@ struct Options {
   double rate = 0;        // messages per second over all rooms; 0: closed loop on the window
   bool socketio = false;  // --protocol socketio
   bool join_idle = false; // --join 1: idle connections join their rooms
+  bool tls = false;       // a wss:// url
   double settle_s = 1;    // --settle: idle runs wait this long before reading the server's memory
 };
 
@@ -89,8 +90,9 @@ Options parse(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string_view flag = argv[i];
     std::string value = argv[i + 1];
-    if (flag == "--url") {  // ws://host:port/path
-      auto rest = value.substr(5);
+    if (flag == "--url") {  // ws://host:port/path or wss://
+      o.tls = value.starts_with("wss://");
+      auto rest = value.substr(o.tls ? 6 : 5);
       auto slash = rest.find('/');
       auto hostport = rest.substr(0, slash);
       o.path = slash == std::string::npos ? "/" : rest.substr(slash);
@@ -184,7 +186,7 @@ int run_idle(const Options& o, const Wire& wire, long rss_before, Clock::time_po
     for (int e = 0; e < ready; ++e) {
       const auto i = events[static_cast<std::size_t>(e)].data.u64;
       ssize_t n;
-      while ((n = read(conns[i].fd, buffer.data(), buffer.size())) > 0) {
+      while ((n = ws_read(conns[i].fd, buffer.data(), buffer.size())) > 0) {
         look(i, std::string_view(buffer.data(), static_cast<std::size_t>(n)));
       }
     }
@@ -219,6 +221,7 @@ int main(int argc, char** argv) try {
   const long rss_before = rss_kib_of(o.server_pid);
   const auto opening = Clock::now();
   const Wire wire{o.socketio, o.path};
+  if (o.tls) ws_use_tls();
   if (o.messages == 0) return run_idle(o, wire, rss_before, opening);
 
   const int epoll = epoll_create1(0);
@@ -382,12 +385,13 @@ int main(int argc, char** argv) try {
       while (more) {
         std::memcpy(buffer.data(), c.pending.data(), c.pending.size());
         const std::size_t room = buffer.size() - c.pending.size();
-        const ssize_t n = read(c.fd, buffer.data() + c.pending.size(), room);
+        const ssize_t n = ws_read(c.fd, buffer.data() + c.pending.size(), room);
         if (n <= 0) {
           if (n < 0 && errno == EAGAIN) break;
           throw std::runtime_error("a connection was closed by the server");
         }
-        more = static_cast<std::size_t>(n) == room;
+        // TLS hands over a record per read: read on until it says EAGAIN.
+        more = static_cast<std::size_t>(n) == room || o.tls;
         const std::int64_t received = now_ns();
         const std::size_t have = c.pending.size() + static_cast<std::size_t>(n);
         const std::size_t used = for_each_frame(buffer.data(), have, [&](int op, std::string_view p) {

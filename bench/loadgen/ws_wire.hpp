@@ -2,12 +2,19 @@
 // The least WebSocket a load generator needs, for speed: a blocking
 // upgrade, masked client text frames, and a parser that walks every
 // complete server frame in a buffer (so one read() can yield hundreds).
+// With ws_use_tls() every connection opened after it speaks TLS (wss://;
+// the server's certificate is not checked: a benchmark's own self-signed).
+
+#include <sys/types.h>
 
 #include <cstdint>
 #include <string>
 #include <string_view>
 
 namespace natter::bench {
+
+// From now on, connections are TLS clients. Throws std::runtime_error.
+void ws_use_tls();
 
 // Connects to host:port from `source_ip` (may be empty) and sends the
 // upgrade request for `path_and_query` with subprotocol natter.v1; returns
@@ -20,6 +27,10 @@ void ws_finish_upgrade(int fd);
 // Both of the above, one after the other.
 int ws_connect(const std::string& host, int port, const std::string& path_and_query,
                const std::string& source_ip = {});
+
+// read(2) of the WebSocket bytes on `fd`, decrypted on TLS: -1 with
+// errno EAGAIN when there is nothing more for now, 0 when closed.
+ssize_t ws_read(int fd, char* into, std::size_t size);
 
 // Writes all of `bytes` to `fd`, retrying while a non-blocking socket is
 // full. Throws std::runtime_error.

@@ -59,6 +59,11 @@ UpgradeVerdict check_upgrade(const UpgradeRequest& request, std::string_view pat
     verdict.reason = "natter: this endpoint speaks WebSocket (subprotocol natter.v1)";
     return verdict;
   }
+  if (request[http::field::sec_websocket_version] != "13") {
+    verdict.status = 426;
+    verdict.reason = "natter: this server speaks WebSocket version 13 (RFC 6455)";
+    return verdict;
+  }
   if (!valid_key(request[http::field::sec_websocket_key])) {
     verdict.status = 400;
     verdict.reason = "natter: Sec-WebSocket-Key must be 16 bytes in base64 (RFC 6455, 4.1)";

@@ -1,5 +1,7 @@
 #include "ws_config.hpp"
 
+#include <openssl/ssl.h>
+
 #include <charconv>
 #include <stdexcept>
 
@@ -22,6 +24,15 @@ constexpr natter::ConfigKey kKeys[] = {
     {"idle_poll_us", KeyType::integer, "200",
      "How long an I/O thread out of work keeps looking for more before it sleeps, yielding its CPU to any "
      "other thread meanwhile; 0: sleep at once"},
+    {"tls_cert", KeyType::string, "",
+     "PEM file with the server certificate and its chain; set, the listener speaks TLS only (wss://). "
+     "Re-read on SIGHUP"},
+    {"tls_key", KeyType::string, "", "PEM file with the certificate's private key; re-read on SIGHUP"},
+    {"tls_min_version", KeyType::string, "1.2", "Oldest TLS version accepted: \"1.2\" or \"1.3\""},
+    {"tls_ciphers", KeyType::string,
+     "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+     "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305",
+     "OpenSSL cipher list for TLS 1.2 (forward secret AEAD only by default); TLS 1.3 uses OpenSSL's suites"},
     {"cpus", KeyType::string, "",
      "CPUs the I/O threads are pinned to, one each in turn (\"2,3\" or \"2-3\"); empty: wherever the kernel "
      "puts them"},
@@ -35,6 +46,25 @@ std::int64_t ranged(const natter::PluginConfig& config, std::string_view key, st
                                                std::to_string(high) + " (got " + std::to_string(value) + ")");
   }
   return value;
+}
+
+std::optional<TlsSettings> read_tls_settings(const natter::PluginConfig& config) {
+  TlsSettings tls;
+  tls.cert_path = config.get_string("tls_cert");
+  tls.key_path = config.get_string("tls_key");
+  if (tls.cert_path.empty() && tls.key_path.empty()) return std::nullopt;
+  if (tls.cert_path.empty()) throw natter::ConfigError(config, "tls_cert", "is needed with tls_key");
+  if (tls.key_path.empty()) throw natter::ConfigError(config, "tls_key", "is needed with tls_cert");
+  const std::string version(config.get_string("tls_min_version"));
+  if (version == "1.2") {
+    tls.min_version = TLS1_2_VERSION;
+  } else if (version == "1.3") {
+    tls.min_version = TLS1_3_VERSION;
+  } else {
+    throw natter::ConfigError(config, "tls_min_version", "must be \"1.2\" or \"1.3\" (got \"" + version + "\")");
+  }
+  tls.ciphers = config.get_string("tls_ciphers");
+  return tls;
 }
 
 }  // namespace
@@ -77,6 +107,7 @@ WsSettings read_ws_settings(const natter::PluginConfig& config) {
   } catch (const std::invalid_argument& e) {
     throw natter::ConfigError(config, "cpus", e.what());
   }
+  s.tls = read_tls_settings(config);
   return s;
 }
 

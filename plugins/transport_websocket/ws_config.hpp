@@ -4,11 +4,14 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
 #include <natter/plugin.hpp>
+
+#include "tls_context.hpp"
 
 namespace natter::ws {
 
@@ -27,6 +30,8 @@ struct WsSettings {
   std::chrono::microseconds idle_poll{0};
   // I/O thread i runs only on cpus[i % size]; empty: not pinned.
   std::vector<int> cpus;
+  // Set when the listener speaks TLS (wss://) only.
+  std::optional<TlsSettings> tls;
 };
 
 std::span<const natter::ConfigKey> ws_keys();

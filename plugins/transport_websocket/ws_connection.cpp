@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include <boost/asio/post.hpp>
@@ -24,6 +25,9 @@ namespace {
 // amount without building a huge iovec (and within IOV_MAX).
 constexpr std::size_t kMaxFramesPerWrite = 256;
 constexpr std::uint16_t kProtocolError = 1002;
+// Plaintext per TLS write: four full records, so a burst of small frames
+// is encrypted a record at a time, not a frame at a time.
+constexpr std::size_t kTlsBatchBytes = 4 * 16 * 1024;
 
 }  // namespace
 
@@ -48,16 +52,24 @@ void WsConnection::start(Upgraded upgraded) {
     return;
   }
   broker_hold_ = self;
+  tls_ = std::move(upgraded.tls);
   port_ = server_.broker().open_session(
       *this, {"websocket", upgraded.remote_address, upgraded.user, upgraded.token});
   take_input(upgraded.early_bytes.data(), upgraded.early_bytes.size());
+  // What TLS already took off the socket raises no edge in epoll: read it now.
+  if (tls_) on_readable();
 }
 
 void WsConnection::on_events(std::uint32_t events) {
   if (fd_ < 0) return;  // closed earlier in the same batch of events
   auto self = shared_from_this();  // closing may let go of the last other hold
-  if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) on_readable();
-  if (fd_ >= 0 && (events & EPOLLOUT) && waiting_writable_) {
+  const bool writable = events & EPOLLOUT;
+  if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) || (writable && read_wants_writable_)) {
+    read_wants_writable_ = false;
+    on_readable();
+  }
+  // A TLS write may wait on a read (a key update); any readiness retries it.
+  if (fd_ >= 0 && waiting_writable_ && (writable || tls_)) {
     waiting_writable_ = false;
     write_next();
   }
@@ -66,6 +78,7 @@ void WsConnection::on_events(std::uint32_t events) {
 void WsConnection::on_readable() {
   // Edge-triggered: drain the socket. Reading into the thread's scratch
   // buffer means an idle connection holds no read memory.
+  if (tls_) return read_tls();
   thread_local std::vector<char> scratch(64 * 1024);
   while (fd_ >= 0) {
     const ssize_t n = ::read(fd_, scratch.data(), scratch.size());
@@ -77,6 +90,28 @@ void WsConnection::on_readable() {
     }
     last_read_ = std::chrono::steady_clock::now();
     take_input(scratch.data(), static_cast<std::size_t>(n));
+  }
+}
+
+void WsConnection::read_tls() {
+  thread_local std::vector<char> scratch(64 * 1024);
+  while (fd_ >= 0) {
+    const auto io = tls_->read(scratch.data(), scratch.size());
+    switch (io.status) {
+      case TlsChannel::Status::done:
+        last_read_ = std::chrono::steady_clock::now();
+        take_input(scratch.data(), io.bytes);
+        break;
+      case TlsChannel::Status::want_read:
+        return;
+      case TlsChannel::Status::want_write:
+        read_wants_writable_ = true;
+        return;
+      case TlsChannel::Status::closed:
+      case TlsChannel::Status::failed:
+        shut_socket();  // close_notify, a reset, or a broken record
+        return;
+    }
   }
 }
 
@@ -239,17 +274,18 @@ void WsConnection::queue_bytes(std::string_view frame) {
   if (queue_.push_own(frame, false)) write_next();  // else out of memory: as if lost on the way
 }
 
+bool WsConnection::stage_close_frame() {
+  if (!queue_.empty() || !pending_close_) return true;
+  const bool queued = queue_.push_own(*pending_close_, true);
+  pending_close_.reset();
+  if (!queued) shut_socket();  // out of memory for the close frame: close without it
+  return queued;
+}
+
 void WsConnection::write_next() {
+  if (tls_) return write_tls();
   while (fd_ >= 0 && !waiting_writable_ && !close_sent_) {
-    if (queue_.empty() && pending_close_) {
-      const bool queued = queue_.push_own(*pending_close_, true);
-      pending_close_.reset();
-      if (!queued) {
-        shut_socket();  // out of memory for the close frame: close without it
-        return;
-      }
-    }
-    if (queue_.empty()) return;
+    if (!stage_close_frame() || queue_.empty()) return;
     thread_local iovec parts[kMaxFramesPerWrite];
     std::size_t bytes = 0;
     msghdr message{};
@@ -272,6 +308,44 @@ void WsConnection::write_next() {
   if (fd_ < 0 || close_sent_ || waiting_writable_) return;
   // The socket is full: write the rest on the edge to writable (EPOLLOUT).
   waiting_writable_ = true;
+}
+
+void WsConnection::write_tls() {
+  while (fd_ >= 0 && !waiting_writable_ && !close_sent_) {
+    if (tls_written_ == tls_out_.size()) {
+      tls_out_.clear();
+      tls_written_ = 0;
+      if (tls_out_ends_with_close_) {
+        close_sent_ = true;
+        after_close_written();
+        return;
+      }
+      if (!stage_close_frame() || queue_.empty()) return;
+      // Copy up to a few TLS records' worth of frames: one SSL_write each.
+      thread_local iovec parts[kMaxFramesPerWrite];
+      std::size_t bytes = 0;
+      const std::size_t count = queue_.gather(parts, kMaxFramesPerWrite, bytes);
+      for (std::size_t i = 0; i < count && tls_out_.size() < kTlsBatchBytes; ++i) {
+        const std::size_t take = std::min(parts[i].iov_len, kTlsBatchBytes - tls_out_.size());
+        tls_out_.append(static_cast<const char*>(parts[i].iov_base), take);
+      }
+      tls_out_ends_with_close_ = queue_.retire(tls_out_.size());
+    }
+    const auto io = tls_->write(tls_out_.data() + tls_written_, tls_out_.size() - tls_written_);
+    switch (io.status) {
+      case TlsChannel::Status::done:
+        tls_written_ += io.bytes;
+        break;
+      case TlsChannel::Status::want_write:
+      case TlsChannel::Status::want_read:
+        waiting_writable_ = true;  // the rest on the next readiness
+        return;
+      case TlsChannel::Status::closed:
+      case TlsChannel::Status::failed:
+        shut_socket();
+        return;
+    }
+  }
 }
 
 void WsConnection::after_close_written() {
@@ -304,6 +378,7 @@ void WsConnection::begin_close(natter::CloseCode code, std::string reason, bool 
 
 void WsConnection::shut_socket() {
   if (fd_ < 0) return;
+  if (tls_) tls_->close_notify();
   ::shutdown(fd_, SHUT_RDWR);
   ::close(std::exchange(fd_, -1));  // which also takes it out of the thread's epoll set
   end_session();
@@ -312,6 +387,10 @@ void WsConnection::shut_socket() {
 void WsConnection::heartbeat(std::chrono::steady_clock::time_point now) {
   // Empty at the sweep: give the queue's capacity back (an idle connection holds none).
   queue_.shrink_if_empty();
+  if (tls_written_ == tls_out_.size()) {
+    std::string().swap(tls_out_);
+    tls_written_ = 0;
+  }
   if (close_deadline_ != std::chrono::steady_clock::time_point{}) {
     if (now >= close_deadline_) abort();
     return;

@@ -4,6 +4,9 @@
 // I/O thread's epoll set (edge-triggered; no per-connection Asio state):
 // it reads every complete frame out of each read, and writes its whole
 // queue of frames (shared, pre-encoded events) in one gathered sendmsg().
+// On a TLS listener the same happens through the connection's TlsChannel:
+// reads decrypt, and the queue's frames are copied into one buffer that is
+// encrypted and written as far as the socket takes it.
 // All of it runs on the connection's I/O thread; the broker's events
 // arrive through that thread's inbox, and the thread's heartbeat sweep
 // pings and times it out.
@@ -69,6 +72,7 @@ class WsConnection final : public natter::ClientLink,
 
  private:
   void on_readable();
+  void read_tls();
   // Handles newly read bytes, keeping an incomplete frame for the next read.
   void take_input(char* data, std::size_t size);
   // Handles every complete frame at the front of [data, data+size) and
@@ -82,6 +86,10 @@ class WsConnection final : public natter::ClientLink,
   // Writes queued frames until done or the socket is full (then waits for
   // it to drain); handles a written close frame.
   void write_next();
+  void write_tls();
+  // Queues the pending close frame once the queue has drained; false if
+  // the socket had to be shut instead.
+  bool stage_close_frame();
   void after_close_written();
   void begin_close(natter::CloseCode code, std::string reason, bool drop_queue);
   // Closes the socket, then ends the session.
@@ -102,6 +110,14 @@ class WsConnection final : public natter::ClientLink,
 
   natter::SessionPort* port_ = nullptr;  // null before start() or after close
   std::shared_ptr<WsConnection> broker_hold_;  // keeps us alive until detached()
+
+  std::unique_ptr<TlsChannel> tls_;  // null on a plain listener
+  // TLS: bytes taken from queue_ to encrypt, written up to tls_written_;
+  // whole until then, as OpenSSL wants a write it refused repeated.
+  std::string tls_out_;
+  std::size_t tls_written_ = 0;
+  bool tls_out_ends_with_close_ = false;
+  bool read_wants_writable_ = false;  // TLS: a read waits for EPOLLOUT
 
   FrameQueue queue_;  // what the client has yet to receive
   std::string message_;  // a fragmented message being assembled

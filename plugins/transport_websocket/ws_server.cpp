@@ -7,6 +7,7 @@
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
 
+#include "tls_upgrade.hpp"
 #include "ws_connection.hpp"
 #include "ws_upgrade.hpp"
 
@@ -15,9 +16,23 @@ namespace natter::ws {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
+namespace {
+
+std::unique_ptr<TlsContext> tls_context(const natter::PluginConfig& config, const WsSettings& settings) {
+  if (!settings.tls) return nullptr;
+  try {
+    return std::make_unique<TlsContext>(*settings.tls);
+  } catch (const std::runtime_error& e) {
+    throw natter::ConfigError(config, "tls_cert", e.what());
+  }
+}
+
+}  // namespace
+
 WsServer::WsServer(natter::Host& host, const natter::PluginConfig& config)
     : host_(host),
       settings_(read_ws_settings(config)),
+      tls_(tls_context(config, settings_)),
       threads_([this] {
         std::vector<std::unique_ptr<IoThread>> threads;
         for (unsigned i = 0; i < settings_.threads; ++i) threads.push_back(std::make_unique<IoThread>(i));
@@ -28,7 +43,9 @@ WsServer::WsServer(natter::Host& host, const natter::PluginConfig& config)
       fanout_by_thread_(settings_.threads),
       accepted_(host.counter("connections_accepted_total", "TCP connections accepted")),
       lagging_(host.counter("lagging_disconnects_total",
-                            "Clients disconnected because their outbound queue overflowed")) {}
+                            "Clients disconnected because their outbound queue overflowed")),
+      tls_failures_(host.counter("tls_handshake_failures_total",
+                                 "TLS handshakes that failed (no common version or cipher, not TLS, reset)")) {}
 
 WsServer::~WsServer() {
   // Threads stop before what they run is freed; upgrades first, as they
@@ -78,9 +95,10 @@ bool WsServer::start(natter::BrokerEntry& broker, natter::Diagnostic& error) noe
     error.report(std::string("cannot start I/O threads: ") + e.what());
     return false;
   }
-  host_.log(natter::LogLevel::info, "listening on ws://" + settings_.host + ":" +
-                                        std::to_string(acceptor_.local_endpoint().port()) +
+  host_.log(natter::LogLevel::info, std::string(tls_ ? "listening on wss://" : "listening on ws://") +
+                                        settings_.host + ":" + std::to_string(acceptor_.local_endpoint().port()) +
                                         settings_.path);
+  if (tls_) host_.log(natter::LogLevel::info, "TLS certificate: " + tls_->describe());
   return true;
 }
 
@@ -93,7 +111,11 @@ void WsServer::accept_next() {
       // waiting for the client's ACK of the previous write.
       boost::system::error_code ignored;
       socket.set_option(tcp::no_delay(true), ignored);
-      std::make_shared<WsUpgrade>(*this, std::move(socket))->start();
+      if (tls_) {
+        std::make_shared<TlsUpgrade>(*this, std::move(socket))->start();
+      } else {
+        std::make_shared<WsUpgrade>(*this, std::move(socket))->start();
+      }
     } else if (ec == asio::error::no_descriptors) {
       host_.log(natter::LogLevel::warn, "accept: out of file descriptors");
     }
@@ -101,7 +123,12 @@ void WsServer::accept_next() {
   });
 }
 
-void WsServer::adopt(int fd, Upgraded upgraded) {
+void WsServer::adopt(tcp::socket socket, Upgraded upgraded) {
+  boost::system::error_code ec;
+  const auto remote = socket.remote_endpoint(ec);
+  if (!ec) upgraded.remote_address = remote.address().to_string() + ":" + std::to_string(remote.port());
+  const int fd = socket.release(ec);
+  if (ec) return;
   // Round robin: the connection lives on this thread from here on, and is
   // allocated there (in that thread's malloc arena).
   IoThread& thread = *threads_[next_thread_++ % threads_.size()];
@@ -174,6 +201,18 @@ void WsServer::deliver(std::span<natter::ClientLink* const> links, const natter:
     threads_[i]->deliver(fanout_by_thread_[i], event, false);
     fanout_by_thread_[i].clear();
   }
+}
+
+bool WsServer::reload(natter::Diagnostic& error) noexcept {
+  if (!tls_) return true;
+  try {
+    tls_->reload();
+  } catch (const std::exception& e) {
+    error.report(e.what());
+    return false;
+  }
+  host_.log(natter::LogLevel::info, "TLS certificate reloaded: " + tls_->describe());
+  return true;
 }
 
 void WsServer::flush() noexcept {

@@ -17,14 +17,18 @@
 #include <natter/plugin.hpp>
 
 #include "io_thread.hpp"
-#include "ws_config.hpp"
+#include "tls_context.hpp"
 #include "upgraded.hpp"
+#include "ws_config.hpp"
 
 namespace natter::ws {
 
 class WsConnection;
 
-class WsServer final : public natter::Transport, public natter::Fanout, public natter::InlineCommands {
+class WsServer final : public natter::Transport,
+                       public natter::Fanout,
+                       public natter::InlineCommands,
+                       public natter::Reloadable {
  public:
   WsServer(natter::Host& host, const natter::PluginConfig& config);
   ~WsServer();
@@ -34,25 +38,31 @@ class WsServer final : public natter::Transport, public natter::Fanout, public n
   // Fanout: the broker's loop thread.
   void deliver(std::span<natter::ClientLink* const> links, const natter::SharedEvent& event) noexcept override;
   void flush() noexcept override;
+  // Reloadable: re-reads the TLS certificate and key; main thread.
+  bool reload(natter::Diagnostic& error) noexcept override;
 
   // For connections; any thread.
   const WsSettings& settings() const noexcept { return settings_; }
   natter::BrokerEntry& broker() noexcept { return *broker_; }
-  // Upgrade thread: gives the upgraded socket `fd` to a new connection on
-  // the next I/O thread.
-  void adopt(int fd, Upgraded upgraded);
+  // The listener's TLS setup; null on a plain listener.
+  const TlsContext* tls() const noexcept { return tls_.get(); }
+  // Upgrade thread: gives the upgraded socket to a new connection on the
+  // next I/O thread.
+  void adopt(boost::asio::ip::tcp::socket socket, Upgraded upgraded);
   // Registers a connection before it opens its session; false once the
   // server is stopping (the connection then closes without a session).
   bool admit(const std::shared_ptr<WsConnection>& connection);
   // The connection's session port was closed.
   void session_closed(WsConnection* connection);
   natter::Counter& lagging_disconnects() noexcept { return lagging_; }
+  void count_tls_failure() noexcept { tls_failures_.add(1); }
 
  private:
   void accept_next();
 
   natter::Host& host_;
   const WsSettings settings_;
+  const std::unique_ptr<TlsContext> tls_;
   natter::BrokerEntry* broker_ = nullptr;
   std::vector<std::unique_ptr<IoThread>> threads_;  // connections after their upgrade
   std::size_t next_thread_ = 0;                      // upgrade thread only
@@ -69,6 +79,7 @@ class WsServer final : public natter::Transport, public natter::Fanout, public n
 
   natter::Counter& accepted_;
   natter::Counter& lagging_;
+  natter::Counter& tls_failures_;
 };
 
 }  // namespace natter::ws

@@ -1,9 +1,9 @@
 #include "ws_upgrade.hpp"
 
 #include <boost/beast/http/read.hpp>
-#include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/write.hpp>
+#include <boost/asio/write.hpp>
 
+#include "http_answers.hpp"
 #include "protocol_codec.hpp"
 #include "upgrade_request.hpp"
 #include "ws_server.hpp"
@@ -26,19 +26,9 @@ void WsUpgrade::start() {
 }
 
 void WsUpgrade::reject_http(unsigned status, std::string body) {
-  auto response = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(status),
-                                                                      request_.version());
-  response->set(http::field::server, "natter");
-  response->set(http::field::content_type, "text/plain; charset=utf-8");
-  if (status == 426) {
-    response->set(http::field::upgrade, "websocket");
-    response->set(http::field::connection, "Upgrade");
-  }
-  response->body() = std::move(body) + "\n";
-  response->keep_alive(false);
-  response->prepare_payload();
-  http::async_write(beast::get_lowest_layer(ws_), *response,
-                    [self = shared_from_this(), response](beast::error_code, std::size_t) {
+  auto answer = std::make_shared<std::string>(http_refusal(status, body));
+  asio::async_write(beast::get_lowest_layer(ws_).socket(), asio::buffer(*answer),
+                    [self = shared_from_this(), answer](beast::error_code, std::size_t) {
                       beast::error_code ignored;
                       beast::get_lowest_layer(self->ws_).socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
                     });
@@ -46,7 +36,6 @@ void WsUpgrade::reject_http(unsigned status, std::string body) {
 
 void WsUpgrade::on_request(beast::error_code ec) {
   if (ec == http::error::header_limit) {
-    request_.version(11);
     return reject_http(431, "natter: the request's header fields are larger than this server reads");
   }
   if (ec) return;  // the client went away or was too slow to ask
@@ -63,19 +52,13 @@ void WsUpgrade::on_request(beast::error_code ec) {
 
 void WsUpgrade::on_accept(beast::error_code ec) {
   if (ec) return;
-  auto& socket = beast::get_lowest_layer(ws_).socket();
   Upgraded upgraded;
-  beast::error_code ignored;
-  const auto remote = socket.remote_endpoint(ignored);
-  upgraded.remote_address = remote.address().to_string() + ":" + std::to_string(remote.port());
   upgraded.user = std::move(user_);
   upgraded.token = std::move(token_);
   upgraded.early_bytes.assign(static_cast<const char*>(in_.data().data()), in_.size());
   // From here on the frames are the connection's, on the raw socket.
   beast::get_lowest_layer(ws_).expires_never();
-  const int fd = socket.release(ec);
-  if (ec) return;
-  server_.adopt(fd, std::move(upgraded));
+  server_.adopt(beast::get_lowest_layer(ws_).release_socket(), std::move(upgraded));
 }
 
 }  // namespace natter::ws

@@ -3,6 +3,7 @@ file, line and key for every kind of config mistake, and the broker
 refuses bad plugins with one clear line and a non-zero exit."""
 
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -144,6 +145,40 @@ class CheckConfigTest(unittest.TestCase):
             """,
             "FILE:4: [transport] key 'cpus': '3-1' runs backwards")
 
+    def test_a_tls_certificate_that_cannot_be_read_is_named_with_its_path(self):
+        missing = os.path.join(self.dir.name, "no-such.crt")
+        self.assert_refused(f"""
+            [[transport]]
+            plugin = "websocket"
+            listen = "127.0.0.1:0"
+            tls_cert = "{missing}"
+            tls_key = "{missing}.key"
+            """,
+            f"FILE:4: [transport] key 'tls_cert': cannot read the TLS certificate {missing}: "
+            "No such file or directory")
+
+    def test_a_tls_certificate_that_is_not_one_is_refused(self):
+        junk = os.path.join(self.dir.name, "junk.pem")
+        with open(junk, "w") as f:
+            f.write("-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n")
+        self.assert_refused(f"""
+            [[transport]]
+            plugin = "websocket"
+            listen = "127.0.0.1:0"
+            tls_cert = "{junk}"
+            tls_key = "{junk}"
+            """,
+            f"FILE:4: [transport] key 'tls_cert': cannot use the TLS certificate {junk}: ")
+
+    def test_a_tls_key_without_a_certificate_is_refused(self):
+        self.assert_refused("""
+            [[transport]]
+            plugin = "websocket"
+            listen = "127.0.0.1:0"
+            tls_key = "/etc/ssl/private/natter.key"
+            """,
+            "FILE:1: [transport] key 'tls_cert': is needed with tls_key")
+
     def test_unknown_plugin_name(self):
         self.assert_refused(f"""
             [storage]
@@ -275,12 +310,40 @@ class PluginRefusalTest(unittest.TestCase):
     def test_abi_it_does_not_speak(self):
         so = f"{FIXTURES}/fixture_wrong_abi.so"
         self.assert_refused(self.run_with_filter(so),
-                            f"{so}: plugin 'from_the_future' speaks plugin ABI 99.0, this broker speaks 1.6")
+                            f"{so}: plugin 'from_the_future' speaks plugin ABI 99.0, this broker speaks 1.7")
 
     def test_a_plugin_built_for_abi_1_0_still_loads(self):
         result = self.run_with_filter(f"{FIXTURES}/fixture_abi_1_0_filter.so", "", "--check-config")
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertNotIn("ABI", result.stderr)
+
+    def test_a_filter_built_for_abi_1_6_is_left_alone_by_a_reload(self):
+        # 1.7 reloads plugins that answer natter::Reloadable; a 1.6 one
+        # cannot, and must keep running through SIGHUP untouched.
+        with open(self.path, "w") as f:
+            f.write(f'[broker]\nadmin_listen = ""\n[storage]\nplugin = "sqlite"\npath = "{self.dir.name}/h.db"\n'
+                    f'[[filter]]\nplugin = "{FIXTURES}/fixture_abi_1_6_filter.so"\n{GOOD_TRANSPORT}')
+        log_path = os.path.join(self.dir.name, "natterd.log")
+        with open(log_path, "w") as log:
+            natterd = subprocess.Popen([NATTERD, "--config", self.path], stdout=log, stderr=log)
+
+        def wait_for(text):
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                with open(log_path) as f:
+                    if text in f.read():
+                        return
+                time.sleep(0.05)
+            self.fail(f"no '{text}' in:\n{open(log_path).read()}")
+        try:
+            wait_for(" ready: node ")
+            natterd.send_signal(signal.SIGHUP)
+            wait_for("reload: nothing in the config that can change live has changed")
+        finally:
+            natterd.terminate()
+            natterd.wait(timeout=20)
+        self.assertEqual(natterd.returncode, 0, open(log_path).read())
+        self.assertNotIn("reload refused", open(log_path).read())
 
     def test_a_transport_built_for_abi_1_3_still_serves_its_session(self):
         # Its Commands end before 1.4's fields, right at an unreadable page.
@@ -473,7 +536,7 @@ class OtherFlagsTest(unittest.TestCase):
     def test_version_names_the_plugin_abi(self):
         result = subprocess.run([NATTERD, "--version"], capture_output=True, text=True, timeout=10)
         self.assertEqual(result.returncode, 0)
-        self.assertRegex(result.stdout, r"^natterd \d+\.\d+\.\d+ \(plugin ABI 1\.6\)")
+        self.assertRegex(result.stdout, r"^natterd \d+\.\d+\.\d+ \(plugin ABI 1\.7\)")
 
     def test_version_names_the_malloc_the_build_chose(self):
         result = subprocess.run([NATTERD, "--version"], capture_output=True, text=True, timeout=10)

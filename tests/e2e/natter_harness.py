@@ -104,7 +104,10 @@ close_timeout_ms = {close_timeout_ms}
 
     @property
     def url(self):
-        return f"ws://127.0.0.1:{self.port}/ws"
+        with open(self.config_path) as f:
+            tls = "\ntls_cert = " in f.read()
+        # On TLS, by name: the test certificates are issued to localhost.
+        return f"wss://localhost:{self.port}/ws" if tls else f"ws://127.0.0.1:{self.port}/ws"
 
     def start(self):
         # A port free when chosen can be taken before natterd binds it (by a
@@ -196,9 +199,11 @@ class Client:
         self.passed = []  # what until() went past
 
     @classmethod
-    async def connect(cls, server, user):
+    async def connect(cls, server, user, ssl=None):
+        """`ssl`: the client's ssl.SSLContext, for a server on TLS."""
+        tls = {"ssl": ssl} if ssl else {}
         ws = await websockets.connect(f"{server.url}?user={user}", subprotocols=["natter.v1"],
-                                      max_size=None, ping_interval=None)
+                                      max_size=None, ping_interval=None, **tls)
         welcome = json.loads(await asyncio.wait_for(ws.recv(), 5))
         assert welcome["type"] == "welcome", welcome
         return cls(ws, welcome)

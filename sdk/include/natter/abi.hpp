@@ -32,7 +32,8 @@ inline constexpr std::uint32_t kAbiMajor = 1;
 // 1.6: edits, deletions and unread counts (the Op and EventKind values
 //      marked 1.6, MessageMark, Event's 1.6 fields) and the
 //      MessageRevisions, UnreadCounts and SentRefs interfaces.
-inline constexpr std::uint32_t kAbiMinor = 6;
+// 1.7: the Reloadable interface.
+inline constexpr std::uint32_t kAbiMinor = 7;
 
 // The C++ standard library this side of the boundary is built against.
 // std::string_view and std::span cross the boundary, and libstdc++ and
@@ -78,6 +79,23 @@ class Plugin {
 
  protected:
   ~Plugin() = default;
+};
+
+// ABI 1.7, optional, for any kind: a plugin that also derives from
+// Reloadable re-reads what it took from files outside natter.toml (a TLS
+// certificate renewed in place, a word list) when natterd gets SIGHUP.
+// The broker calls reload() from its main thread, between start() and
+// stop(), never concurrently with itself; the plugin keeps serving while
+// it runs. On failure it reports why to `error`, keeps what it had and
+// returns false; the broker logs that and carries on. Changes to the
+// plugin's config table itself still need a restart.
+class Reloadable {
+ public:
+  static constexpr const char* kInterface = "natter.reloadable.1";
+  virtual bool reload(Diagnostic& error) noexcept = 0;
+
+ protected:
+  ~Reloadable() = default;
 };
 
 }  // namespace natter

@@ -93,6 +93,9 @@ void* query_plugin(Plugin* instance, const char* name) {
   if constexpr (std::is_base_of_v<SentRefs, Impl>) {
     if (std::string_view(name) == SentRefs::kInterface) return static_cast<SentRefs*>(impl);
   }
+  if constexpr (std::is_base_of_v<Reloadable, Impl>) {
+    if (std::string_view(name) == Reloadable::kInterface) return static_cast<Reloadable*>(impl);
+  }
   return nullptr;
 }
 
