@@ -7,18 +7,18 @@
 set -eu
 packages="cmake ninja-build ccache g++ pkg-config
   libboost1.81-dev libboost-json1.81-dev libtoml11-dev libspdlog-dev libcli11-dev
-  libsqlite3-dev libssl-dev libgtest-dev libmariadb-dev libsystemd-dev libjemalloc-dev libsodium-dev
+  libsqlite3-dev libssl-dev libgtest-dev libmariadb-dev libsystemd-dev libjemalloc-dev libsodium-dev libutf8proc-dev
   python3 python3-websockets"
 case "${1:-}" in
   --test)
     # clang and libc++: a plugin author's other toolchains (tests/sdk).
     packages="$packages
-  mariadb-server python3-prometheus-client clang libc++-dev libc++abi-dev
+  mariadb-server python3-prometheus-client clang libc++-dev libc++abi-dev openssl
   debhelper dpkg-dev fakeroot lintian debootstrap systemd systemd-container" ;;
   --bench)
     # Node.js runs the npm peers (bench/peers/node_*); a node already on
     # PATH is used as it is.
-    packages="$packages mariadb-server libwebsocketpp-dev"
+    packages="$packages mariadb-server libwebsocketpp-dev libre2-dev"
     command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || packages="$packages nodejs npm" ;;
   "") ;;
   *) echo "usage: $0 [--test | --bench]" >&2; exit 2 ;;

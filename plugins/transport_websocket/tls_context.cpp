@@ -47,6 +47,9 @@ std::shared_ptr<ssl_ctx_st> TlsContext::build() const {
   // the rest; released buffers keep an idle connection small.
   SSL_CTX_set_mode(ctx.get(),
                    SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
+  // Resumption by stateless tickets only: a server-side cache would keep
+  // a session for every client that ever connected.
+  SSL_CTX_set_session_cache_mode(ctx.get(), SSL_SESS_CACHE_OFF);
   if (SSL_CTX_set_cipher_list(ctx.get(), settings_.ciphers.c_str()) != 1) {
     throw std::runtime_error("no usable cipher in '" + settings_.ciphers + "': " + openssl_reason());
   }

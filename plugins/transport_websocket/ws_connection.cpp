@@ -39,6 +39,7 @@ WsConnection::~WsConnection() {
 }
 
 void WsConnection::start(Upgraded upgraded) {
+  tls_ = std::move(upgraded.tls);  // before anything is written, even a refusal's close frame
   ::fcntl(fd_, F_SETFL, ::fcntl(fd_, F_GETFL) | O_NONBLOCK);  // reads drain the socket until it would block
   last_read_ = last_ping_ = std::chrono::steady_clock::now();
   auto self = shared_from_this();
@@ -52,7 +53,6 @@ void WsConnection::start(Upgraded upgraded) {
     return;
   }
   broker_hold_ = self;
-  tls_ = std::move(upgraded.tls);
   port_ = server_.broker().open_session(
       *this, {"websocket", upgraded.remote_address, upgraded.user, upgraded.token});
   take_input(upgraded.early_bytes.data(), upgraded.early_bytes.size());
