@@ -46,26 +46,55 @@ bool is_word_character(std::uint32_t cp) noexcept {
 }
 
 void FoldedText::append(std::uint32_t cp, std::uint32_t begin, std::uint32_t end) {
+  if (size_ + 4 > folded_.size()) {  // room for the longest UTF-8 sequence
+    folded_.resize(folded_.size() * 2 + 8);
+    begin_.resize(folded_.size());
+    end_.resize(folded_.size());
+  }
   utf8proc_uint8_t bytes[4];
-  const auto size = utf8proc_encode_char(static_cast<utf8proc_int32_t>(cp), bytes);
-  folded_.append(reinterpret_cast<const char*>(bytes), static_cast<std::size_t>(size));
-  begin_.insert(begin_.end(), static_cast<std::size_t>(size), begin);
-  end_.insert(end_.end(), static_cast<std::size_t>(size), end);
+  const auto count = static_cast<std::size_t>(utf8proc_encode_char(static_cast<utf8proc_int32_t>(cp), bytes));
+  for (std::size_t i = 0; i < count; ++i) {
+    folded_[size_] = static_cast<char>(bytes[i]);
+    begin_[size_] = begin;
+    end_[size_] = end;
+    ++size_;
+  }
 }
 
 void FoldedText::fold(std::string_view original) {
-  folded_.clear();
-  begin_.clear();
-  end_.clear();
-  folded_.reserve(original.size());
+  // Sized for the common case up front (ASCII folds to at most itself), so
+  // the loop below writes with no checks; append() grows them otherwise.
+  size_ = 0;
+  folded_.resize(original.size() + 8);
+  begin_.resize(folded_.size());
+  end_.resize(folded_.size());
   bool after_space = false;
   for (std::size_t at = 0; at < original.size();) {
+    const auto byte = static_cast<unsigned char>(original[at]);
+    if (byte < 0x80) {  // most chat text: no table lookups
+      const auto begin = static_cast<std::uint32_t>(at++);
+      if (byte == ' ' || byte == '\t' || byte == '\n' || byte == '\r') {
+        if (after_space) {
+          end_[size_ - 1] = begin + 1;  // a run of white space is one space
+          continue;
+        }
+        after_space = true;
+        folded_[size_] = ' ';
+      } else {
+        after_space = false;
+        folded_[size_] = static_cast<char>(byte >= 'A' && byte <= 'Z' ? byte + 32 : byte);
+      }
+      begin_[size_] = begin;
+      end_[size_] = begin + 1;
+      ++size_;
+      continue;
+    }
     const auto begin = static_cast<std::uint32_t>(at);
     const std::uint32_t cp = decode(original, at);
     const auto end = static_cast<std::uint32_t>(at);
     if (is_space(cp)) {
       if (after_space) {
-        end_.back() = end;  // the run of white space is one space
+        end_[size_ - 1] = end;
       } else {
         append(' ', begin, end);
         after_space = true;
@@ -73,10 +102,6 @@ void FoldedText::fold(std::string_view original) {
       continue;
     }
     after_space = false;
-    if (cp < 0x80) {  // most chat text: no table lookups
-      append(cp >= 'A' && cp <= 'Z' ? cp + 32 : cp, begin, end);
-      continue;
-    }
     utf8proc_int32_t parts[18];  // the longest decomposition is 18 code points
     const auto count = utf8proc_decompose_char(static_cast<utf8proc_int32_t>(cp), parts, 18, kFolding, nullptr);
     if (count < 0 || count > 18) {
@@ -88,15 +113,16 @@ void FoldedText::fold(std::string_view original) {
 }
 
 bool FoldedText::whole_words(std::size_t from, std::size_t to) const noexcept {
+  const std::string_view folded = text();
   if (from > 0) {
     std::size_t start = from - 1;
-    while (start > 0 && (static_cast<unsigned char>(folded_[start]) & 0xC0) == 0x80) --start;
+    while (start > 0 && (static_cast<unsigned char>(folded[start]) & 0xC0) == 0x80) --start;
     std::size_t at = start;
-    if (is_word_character(decode(folded_, at))) return false;
+    if (is_word_character(decode(folded, at))) return false;
   }
-  if (to < folded_.size()) {
+  if (to < folded.size()) {
     std::size_t at = to;
-    if (is_word_character(decode(folded_, at))) return false;
+    if (is_word_character(decode(folded, at))) return false;
   }
   return true;
 }
@@ -104,7 +130,7 @@ bool FoldedText::whole_words(std::size_t from, std::size_t to) const noexcept {
 std::string fold_phrase(std::string_view phrase) {
   FoldedText folded;
   folded.fold(phrase);
-  std::string text = folded.text();
+  std::string text(folded.text());
   while (!text.empty() && text.front() == ' ') text.erase(0, 1);
   while (!text.empty() && text.back() == ' ') text.pop_back();
   return text;

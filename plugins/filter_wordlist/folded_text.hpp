@@ -20,7 +20,7 @@ class FoldedText {
   // Folds `original`, which must be valid UTF-8 (the broker checks bodies).
   void fold(std::string_view original);
 
-  const std::string& text() const noexcept { return folded_; }
+  std::string_view text() const noexcept { return {folded_.data(), size_}; }
   // The original bytes [begin, end) that folded bytes [from, to) came from.
   std::uint32_t original_begin(std::size_t from) const noexcept { return begin_[from]; }
   std::uint32_t original_end(std::size_t to) const noexcept { return end_[to - 1]; }
@@ -31,8 +31,10 @@ class FoldedText {
  private:
   void append(std::uint32_t code_point, std::uint32_t begin, std::uint32_t end);
 
+  // Buffers kept between messages; the first size_ entries are this one's.
   std::string folded_;
   std::vector<std::uint32_t> begin_, end_;  // per folded byte
+  std::size_t size_ = 0;
 };
 
 // The same folding for a word list's phrase, on its own.

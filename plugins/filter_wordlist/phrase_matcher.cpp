@@ -43,9 +43,12 @@ PhraseMatcher::PhraseMatcher(const std::vector<std::string>& phrases) {
   for (std::uint32_t column = 0; column < columns_; ++column) {
     if (const std::uint32_t child = next_[column]) pending.push(child);
   }
+  std::vector<std::uint32_t> breadth_first{0};
+  breadth_first.reserve(states);
   while (!pending.empty()) {
     const std::uint32_t state = pending.front();
     pending.pop();
+    breadth_first.push_back(state);
     // Outputs: this state's own, then its failure state's (already complete).
     if (output_[state] == kNone) {
       output_[state] = output_[failure[state]];
@@ -65,6 +68,26 @@ PhraseMatcher::PhraseMatcher(const std::vector<std::string>& phrases) {
       }
     }
   }
+  renumber(breadth_first);
+}
+
+void PhraseMatcher::renumber(const std::vector<std::uint32_t>& order) {
+  // Text mostly keeps the automaton near its root: numbered breadth first,
+  // the shallow states' rows sit together and stay in cache. Edges then
+  // hold rows, not states, and say whether a phrase ends where they lead.
+  std::vector<std::uint32_t> number(order.size());
+  for (std::uint32_t i = 0; i < order.size(); ++i) number[order[i]] = i;
+  std::vector<std::uint32_t> next(next_.size()), output(output_.size());
+  for (std::uint32_t i = 0; i < order.size(); ++i) {
+    const std::uint32_t old = order[i];
+    for (std::uint32_t column = 0; column < columns_; ++column) {
+      const std::uint32_t target = next_[old * columns_ + column];
+      next[i * columns_ + column] = number[target] * columns_ | (output_[target] != kNone ? kEndsPhrase : 0);
+    }
+    output[i] = output_[old];
+  }
+  next_.swap(next);
+  output_.swap(output);
 }
 
 }  // namespace natter::wordlist

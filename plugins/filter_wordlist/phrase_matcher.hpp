@@ -23,10 +23,12 @@ class PhraseMatcher {
   // `text`, in order of `end`; stops early once on_match returns false.
   template <class OnMatch>
   void match(std::string_view text, OnMatch&& on_match) const {
-    std::uint32_t state = 0;
+    std::uint32_t row = 0;  // the state's row in next_
     for (std::size_t at = 0; at < text.size(); ++at) {
-      state = next_[state * columns_ + column_[static_cast<unsigned char>(text[at])]];
-      for (std::uint32_t found = output_[state]; found != kNone; found = output_next_[found]) {
+      const std::uint32_t edge = next_[row + column_[static_cast<unsigned char>(text[at])]];
+      row = edge & ~kEndsPhrase;
+      if (!(edge & kEndsPhrase)) continue;  // the common case: one lookup per byte
+      for (std::uint32_t found = output_[row / columns_]; found != kNone; found = output_next_[found]) {
         if (!on_match(found, at + 1 - lengths_[found], at + 1)) return;
       }
     }
@@ -36,10 +38,15 @@ class PhraseMatcher {
 
  private:
   static constexpr std::uint32_t kNone = 0xffffffff;
+  // In next_: the target state's row, with this bit set if a phrase ends there.
+  static constexpr std::uint32_t kEndsPhrase = 0x80000000;
+
+  // States renumbered so that order[i] becomes i.
+  void renumber(const std::vector<std::uint32_t>& order);
 
   std::array<std::uint8_t, 256> column_{};  // byte -> column; 0 for bytes no phrase has
   std::uint32_t columns_ = 1;
-  std::vector<std::uint32_t> next_;     // [state * columns_ + column] -> state
+  std::vector<std::uint32_t> next_;     // [state * columns_ + column] -> row of the next state | kEndsPhrase
   std::vector<std::uint32_t> output_;   // state -> first phrase ending here, or kNone
   std::vector<std::uint32_t> output_next_;  // phrase -> next phrase ending at the same state
   std::vector<std::uint32_t> lengths_;      // phrase -> its length in bytes
