@@ -110,7 +110,7 @@ int Daemon::run() {
                            set.names(PluginKind::storage).front(),
                            set.names(PluginKind::auth).front(),
                            {set.limiters(), set.filters(), set.names(PluginKind::ratelimit),
-                            set.names(PluginKind::filter)}};
+                            set.names(PluginKind::filter), set.abi_minors(PluginKind::ratelimit)}};
   p.broker = std::make_unique<chat::Broker>(p.settings.broker, std::move(wiring), *p.loop, *p.timers, p.metrics);
 
   auto stop_started = [&] {

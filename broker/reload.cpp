@@ -91,6 +91,7 @@ bool reload(Running& running) {
     std::vector<natter::RateLimiter*> limiters;
     std::vector<natter::Filter*> filters;
     std::vector<std::string> limiter_names, filter_names;
+    std::vector<std::uint32_t> limiter_minors;
     Instances new_limiters, new_filters;
     for (auto& instance : built) {
       if (instance->kind() == PluginKind::filter) {
@@ -100,6 +101,7 @@ bool reload(Running& running) {
       } else {
         limiters.push_back(&instance->as<natter::RateLimiter>());
         limiter_names.push_back(instance->name());
+        limiter_minors.push_back(instance->abi_minor());
         new_limiters.push_back(std::move(instance));
       }
     }
@@ -107,7 +109,8 @@ bool reload(Running& running) {
              names(running.plugins.names(PluginKind::filter)), names(filter_names),
              names(running.plugins.names(PluginKind::ratelimit)), names(limiter_names));
     running.broker.replace_chains(
-        {std::move(limiters), std::move(filters), std::move(limiter_names), std::move(filter_names)});
+        {std::move(limiters), std::move(filters), std::move(limiter_names), std::move(filter_names),
+         std::move(limiter_minors)});
     // The loop no longer calls the old chain: stop it and let it go.
     auto& started = running.started;
     std::erase_if(started, [](auto* p) { return is_chain(p->kind()); });

@@ -43,10 +43,11 @@ Broker::Broker(const config::BrokerSettings& settings, BrokerParts parts, runtim
       direct_({catalog_, rooms_, sessions_, outbox_, parts.pubsub, state_, passwords_, typing_}, membership_),
       read_markers_(settings_, {catalog_, rooms_, sessions_, outbox_, parts.pubsub, state_, passwords_, typing_}),
       ids_(settings_.node_id),
+      limits_(settings_, parts.chains, sessions_, outbox_, loop),
       sends_(settings_, std::move(parts.chains), {parts.storage, parts.refs, parts.pubsub, room_delivery_}, ids_, sessions_,
              outbox_, metrics_, loop, metrics),
       edits_({catalog_, rooms_, sessions_, outbox_, ids_, sends_, parts.revisions, loop}),
-      sign_in_(settings_, parts.auth, sessions_, outbox_, membership_, presence_, *this, metrics_, loop),
+      sign_in_(settings_, parts.auth, sessions_, outbox_, membership_, presence_, limits_, *this, metrics_, loop),
       bus_inbox_(settings_.node_id, room_delivery_, loop, metrics) {}
 
 natter::SessionPort* Broker::open_session(natter::ClientLink& link, const natter::ConnectInfo& info,
@@ -105,6 +106,18 @@ void Broker::run(Session& session, OwnedCommand command) {
   } else if (!room_name_ok(session, command)) {
     return;
   }
+  if (const auto action = limited_action(command.op); action && limits_.active()) {
+    const std::string room = command.room, ref = command.ref;
+    limits_.check(session, *action, session.user, room, ref,
+                  [this, command = std::move(command)](Session& admitted) mutable {
+                    execute(admitted, std::move(command));
+                  });
+    return;
+  }
+  execute(session, std::move(command));
+}
+
+void Broker::execute(Session& session, OwnedCommand command) {
   switch (command.op) {
     case natter::Op::join: return membership_.join(session, command);
     case natter::Op::leave: return membership_.leave(session, command);
@@ -176,7 +189,10 @@ std::size_t Broker::drain(std::chrono::milliseconds deadline) {
 }
 
 void Broker::replace_chains(PolicyChains chains) {
-  loop_.post([&] { sends_.replace_chains(std::move(chains)); });
+  loop_.post([&] {
+    limits_.replace_chains(chains);
+    sends_.replace_chains(std::move(chains));
+  });
   loop_.barrier();
 }
 

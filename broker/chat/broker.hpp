@@ -13,6 +13,7 @@
 
 #include <natter/plugin.hpp>
 
+#include "chat/action_limits.hpp"
 #include "chat/broker_metrics.hpp"
 #include "chat/broker_parts.hpp"
 #include "chat/bus_inbox.hpp"
@@ -80,6 +81,8 @@ class Broker final : public CommandSink {
  private:
   // Dispatches one command of a session that is not held.
   void run(Session& session, OwnedCommand command);
+  // run() once the rate limiters admitted what needed admitting.
+  void execute(Session& session, OwnedCommand command);
   // Validates the command's room name; false after telling the client.
   bool room_name_ok(Session& session, const OwnedCommand& command);
 
@@ -105,6 +108,7 @@ class Broker final : public CommandSink {
   DirectMessages direct_;
   ReadMarkers read_markers_;
   SnowflakeGenerator ids_;  // message ids and revision ids: one sequence
+  ActionLimits limits_;
   SendPipeline sends_;
   MessageEdits edits_;
   SignIn sign_in_;

@@ -9,13 +9,16 @@
 
 namespace natter::chat {
 
-// The rate limiters and filters every message passes, in config order.
+// The rate limiters and filters every message passes (the limiters also
+// every other limited action, ActionLimits), in config order.
 // A reload replaces them whole (SendPipeline::replace_chains).
 struct PolicyChains {
   std::vector<natter::RateLimiter*> limiters;
   std::vector<natter::Filter*> filters;
   // For metrics: one name per plugin above, in the same order.
   std::vector<std::string> limiter_names, filter_names;
+  // The SDK minor of each limiter: one built before 1.7 is asked about sends only.
+  std::vector<std::uint32_t> limiter_minors;
 };
 
 struct BrokerParts {

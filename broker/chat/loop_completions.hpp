@@ -101,6 +101,28 @@ class UnreadCount final : public natter::UnreadCounted {
   Continuation next_;
 };
 
+// One rate limiter's decision, on the loop.
+class LoopAdmit final : public natter::AdmitDone {
+ public:
+  using Continuation = std::function<void(bool admitted, std::uint32_t retry_after_ms)>;
+  LoopAdmit(runtime::Executor& loop, Continuation next) : loop_(loop), next_(std::move(next)) {}
+
+  void admitted() noexcept override { finish(true, 0); }
+  void refused(std::uint32_t retry_after_ms) noexcept override { finish(false, retry_after_ms); }
+
+ private:
+  void finish(bool ok, std::uint32_t retry_after_ms) noexcept {
+    try {
+      loop_.post([next = std::move(next_), ok, retry_after_ms] { next(ok, retry_after_ms); });
+    } catch (...) {
+    }
+    delete this;
+  }
+
+  runtime::Executor& loop_;
+  Continuation next_;
+};
+
 class AuthAttempt final : public natter::AuthDone {
  public:
   using Continuation = std::function<void(bool accepted, std::string user_or_reason)>;

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 
+#include "chat/action_limits.hpp"
 #include "chat/bus_codec.hpp"
 #include "runtime/logging.hpp"
 
@@ -200,10 +201,14 @@ void SendPipeline::admit_next(PendingSend& p) {
     p.next_limiter = 0;
   }
   if (p.next_limiter == chains_.limiters.size()) {
+    if (p.next_limiter > 0) {
+      if (Session* session = sessions_.find(p.session_id)) session->refusals_in_a_row = 0;
+    }
     filter_and_store(p);
     return;
   }
-  natter::AdmitRequest request{p.user, p.message.room, p.remote_address, 1};
+  const natter::AdmitRequest request{p.user, p.message.room, p.remote_address, 1, natter::LimitedAction::send,
+                                     p.session_id};
   p.admit_asked = std::chrono::steady_clock::now();
   chains_.limiters[p.next_limiter++]->admit(request, p);
 }
@@ -221,8 +226,10 @@ void SendPipeline::admitted(PendingSend& p) {
 
 void SendPipeline::refused(PendingSend& p, std::uint32_t retry_after_ms) {
   observe_admit(p);
+  const std::uint64_t session_id = p.session_id;
   fail(p, natter::ErrorCode::rate_limited,
        "sending too fast; retry in " + std::to_string(retry_after_ms) + " ms", retry_after_ms);
+  if (Session* session = sessions_.find(session_id)) count_refusal(*session, settings_.rate_limited_close_after);
 }
 
 std::string SendPipeline::inspect(std::string_view room, std::string_view sender, std::string& body) {

@@ -98,6 +98,7 @@ class Session final : public natter::SessionPort {
 
   std::string user;             // empty until authenticated
   bool closed = false;          // the transport closed the port
+  std::uint32_t refusals_in_a_row = 0;  // by the rate limiters (ActionLimits)
   std::set<std::string, std::less<>> rooms;  // joined rooms
   // Rooms replaying missed messages, with the live events held back.
   std::map<std::string, std::vector<EventRef>, std::less<>> replaying;

@@ -8,14 +8,15 @@
 namespace natter::chat {
 
 SignIn::SignIn(const config::BrokerSettings& settings, natter::Authenticator& auth, SessionTable& sessions,
-               Outbox& outbox, Membership& membership, Presence& presence, CommandSink& commands,
-               BrokerMetrics& metrics, runtime::Executor& loop)
+               Outbox& outbox, Membership& membership, Presence& presence, ActionLimits& limits,
+               CommandSink& commands, BrokerMetrics& metrics, runtime::Executor& loop)
     : settings_(settings),
       auth_(auth),
       sessions_(sessions),
       outbox_(outbox),
       membership_(membership),
       presence_(presence),
+      limits_(limits),
       commands_(commands),
       metrics_(metrics),
       loop_(loop) {}
@@ -43,21 +44,27 @@ natter::SessionPort* SignIn::open(natter::ClientLink& link, const natter::Connec
 void SignIn::authenticated(std::uint64_t session_id, std::string user) {
   Session* session = sessions_.find(session_id);
   if (!session) return;
+  const std::string who = user;
+  limits_.check(*session, natter::LimitedAction::connect, who, {}, {},
+                [this, user = std::move(user)](Session& admitted) mutable { welcome(admitted, std::move(user)); });
+}
+
+void SignIn::welcome(Session& session, std::string user) {
   if (sessions_.of_user(user).size() >= settings_.max_sessions_per_user) {
     const std::string why = "'" + user + "' has " + std::to_string(settings_.max_sessions_per_user) +
                             " sessions open already; close one first";
-    outbox_.send_error(*session, {}, natter::ErrorCode::forbidden, why);
-    session->link().close(natter::CloseCode::policy, why);
+    outbox_.send_error(session, {}, natter::ErrorCode::forbidden, why);
+    session.link().close(natter::CloseCode::policy, why);
     return;
   }
-  session->user = std::move(user);
-  sessions_.signed_in(*session);
+  session.user = std::move(user);
+  sessions_.signed_in(session);
   auto welcome = EventBuffer::make(natter::EventKind::welcome);
-  welcome->set_user(session->user).set_node(settings_.node_id);
-  outbox_.send(*session, welcome);
-  membership_.signed_in(*session);
-  presence_.signed_in(session->user);
-  commands_.resume(*session);
+  welcome->set_user(session.user).set_node(settings_.node_id);
+  outbox_.send(session, welcome);
+  membership_.signed_in(session);
+  presence_.signed_in(session.user);
+  commands_.resume(session);
 }
 
 void SignIn::refused(std::uint64_t session_id, std::string reason) {

@@ -43,6 +43,8 @@ constexpr natter::ConfigKey kBrokerKeys[] = {
      "Sessions one user may hold at once (devices); one more is refused with 'forbidden'"},
     {"password_retry_ms", KeyType::integer, "1000",
      "After a wrong room password, that user's next try at that room waits this long, doubling with each wrong one (up to a minute)"},
+    {"rate_limited_close_after", KeyType::integer, "20",
+     "A session the rate limiters refuse this many times in a row is closed with 4029; 0: never"},
     {"offline_after_ms", KeyType::integer, "5000",
      "A user whose last session ended shows offline this much later, unless they are back by then"},
     {"admin_listen", KeyType::string, "127.0.0.1:9090",
@@ -134,6 +136,9 @@ BrokerSettings read_broker(const toml::value* table, std::vector<std::string>& p
   positive("max_sessions_per_user", s.max_sessions_per_user, 10'000);
   positive("password_retry_ms", s.password_retry_ms, 60'000);
   positive("offline_after_ms", s.offline_after_ms, 3'600'000);
+  if (in_range(t, "rate_limited_close_after", 0, 1'000'000, problems)) {
+    s.rate_limited_close_after = static_cast<std::uint32_t>(t.get_int("rate_limited_close_after"));
+  }
   return s;
 }
 

@@ -42,6 +42,8 @@ struct BrokerSettings {
   bool implicit_rooms = true;
   std::uint32_t max_sessions_per_user = 10;
   std::uint32_t password_retry_ms = 1000;
+  // Refusals in a row that close a session (4029); 0: never.
+  std::uint32_t rate_limited_close_after = 20;
   // A user whose last session ended shows offline only this much later, so
   // a phone that reconnects at once never flaps.
   std::uint32_t offline_after_ms = 5000;

@@ -133,6 +133,14 @@ std::vector<std::string> PluginSet::names(natter::PluginKind kind) const {
   return out;
 }
 
+std::vector<std::uint32_t> PluginSet::abi_minors(natter::PluginKind kind) const {
+  std::vector<std::uint32_t> out;
+  for (const auto& p : plugins_) {
+    if (p->kind() == kind) out.push_back(p->abi_minor());
+  }
+  return out;
+}
+
 natter::Storage& PluginSet::storage() const {
   return single(natter::PluginKind::storage).as<natter::Storage>();
 }

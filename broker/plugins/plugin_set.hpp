@@ -77,6 +77,8 @@ class PluginSet {
   std::vector<natter::Filter*> filters() const;
   // Names of the plugins of `kind`, in config order.
   std::vector<std::string> names(natter::PluginKind kind) const;
+  // The SDK minor each plugin of `kind` was built against, in config order.
+  std::vector<std::uint32_t> abi_minors(natter::PluginKind kind) const;
   // Swaps every plugin of `kind` for `replacements` (a reload) and hands
   // back the old instances, for the caller to stop and destroy.
   std::vector<std::unique_ptr<PluginInstance>> replace(natter::PluginKind kind,

@@ -32,7 +32,8 @@ inline constexpr std::uint32_t kAbiMajor = 1;
 // 1.6: edits, deletions and unread counts (the Op and EventKind values
 //      marked 1.6, MessageMark, Event's 1.6 fields) and the
 //      MessageRevisions, UnreadCounts and SentRefs interfaces.
-// 1.7: the Reloadable interface.
+// 1.7: the Reloadable interface; rate limits per action (LimitedAction,
+//      AdmitRequest's 1.7 fields, CloseCode::rate_limited).
 inline constexpr std::uint32_t kAbiMinor = 7;
 
 // The C++ standard library this side of the boundary is built against.

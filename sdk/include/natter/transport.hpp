@@ -19,6 +19,7 @@ enum class CloseCode : std::uint16_t {
   policy = 1008,         // e.g. the client fell too far behind
   too_big = 1009,
   unauthorized = 4001,   // authentication refused
+  rate_limited = 4029,   // ABI 1.7: refused by the rate limiters over and over
   internal = 1011,
 };
 
