@@ -8,6 +8,9 @@ namespace natter::ratelimit {
 namespace {
 
 constexpr auto kSweepEvery = std::chrono::seconds(1);
+// Floating point error, forgiven: a client that waited the retry_after_ms
+// it was told is admitted, and is told no more than it has to wait.
+constexpr double kSlack = 1e-6;
 
 std::string bucket_key(std::size_t rule, const LimitRule& r, const TokenBuckets::Ask& ask) {
   std::string key = std::to_string(rule);
@@ -48,7 +51,7 @@ std::uint32_t TokenBuckets::take(const Ask& ask, Clock::time_point now) {
     Bucket& bucket = it->second;
     bucket.tokens = refilled(rule, bucket.tokens, now - bucket.updated);
     bucket.updated = now;
-    if (bucket.tokens < ask.cost) {
+    if (bucket.tokens + kSlack < ask.cost) {
       wait_seconds = std::max(wait_seconds, (ask.cost - bucket.tokens) / rule.tokens_per_second);
     }
     hits[count++] = {&bucket, &rule};
@@ -56,7 +59,7 @@ std::uint32_t TokenBuckets::take(const Ask& ask, Clock::time_point now) {
   keys_.store(buckets_.size(), std::memory_order_relaxed);
   if (wait_seconds > 0) {
     // Rounded up, so a client that waits exactly this long is admitted.
-    return static_cast<std::uint32_t>(std::min(std::ceil(wait_seconds * 1000.0), 86'400'000.0));
+    return static_cast<std::uint32_t>(std::min(std::ceil(wait_seconds * 1000.0 - kSlack), 86'400'000.0));
   }
   for (std::size_t i = 0; i < count; ++i) hits[i].bucket->tokens -= ask.cost;
   return 0;

@@ -6,6 +6,7 @@ closed; a client refused over and over is closed with 4029; a flood of
 distinct users keeps the limiter's memory bounded."""
 
 import asyncio
+import os
 import re
 import unittest
 
@@ -130,6 +131,21 @@ class FloodTest(unittest.IsolatedAsyncioTestCase):
         self.assertGreater(keys, 0)
         self.assertLessEqual(keys, 500)  # max_keys
         self.assertGreater(metric(metrics, "natter_plugin_token_bucket_evicted_keys_total"), 0)
+
+
+class OlderLimiterTest(unittest.IsolatedAsyncioTestCase):
+    async def test_a_limiter_built_for_abi_1_6_is_asked_about_sends_only(self):
+        fixture = os.path.join(os.environ["NATTER_FIXTURE_DIR"], "fixture_abi_1_6_limiter.so")
+        server = Natterd(extra=f'\n[[ratelimit]]\nplugin = "{fixture}"\n').start()
+        try:
+            client = await Client.connect(server, "rl_old")  # connect: not asked
+            await client.join("rl_old")                       # join: not asked
+            await client.say("rl_old", "refused", ref="s")
+            error = await client.until("error", ref="s")
+            self.assertEqual((error["code"], error["retry_after_ms"]), ("rate_limited", 1234))
+            await client.close()
+        finally:
+            server.close()
 
 
 class ConnectLimitTest(unittest.IsolatedAsyncioTestCase):
