@@ -9,6 +9,9 @@ Scenarios, each on a fresh natterd (SQLite, the default persisted acks):
   plain      send into a public room of two members (the baseline)
   protected  send into a protected room of two members
   direct     send to a user (direct message), both online
+  limited    plain, through ratelimit_token_bucket with limits no send reaches
+             (one rule per key kind a send has: user, ip, connection, room)
+  filtered   plain, through filter_wordlist with a 10,000-word list
   typing     a typing storm: --typists users in one room each type
              `--ops / typists` times; also counts the events it sends
              against the typists x members x keystrokes a naive broker sends
@@ -69,13 +72,29 @@ async def pipelined_sends(sender, receiver, ops, **target):
     await asyncio.gather(receive(), send())
 
 
+def policy_table(name, workdir):
+    """The [[ratelimit]] or [[filter]] table scenario `name` adds, if any."""
+    if name == "limited":
+        rules = ", ".join(f'"send per {key} 1000000/s burst 1000000"' for key in ("user", "ip", "connection", "room"))
+        return f'\n[[ratelimit]]\nplugin = "token_bucket"\nlimits = [{rules}]\n'
+    if name == "filtered":
+        words = os.path.join(workdir, "words.txt")
+        with open(words, "w") as f:
+            f.write("[listed] mask\n" + "".join(f"listed{n * 7919}word\n" for n in range(10_000)))
+        return f'\n[[filter]]\nplugin = "wordlist"\nlists = ["{words}"]\n'
+    return ""
+
+
 async def scenario(name, ops, typists):
-    server = Natterd(broker="typing_batch_ms = 250").start()
+    server = Natterd(broker="typing_batch_ms = 250")
+    with open(server.config_path, "a") as f:
+        f.write(policy_table(name, server.workdir))
+    server.start()
     try:
         ann, bob = await Client.connect(server, "ann"), await Client.connect(server, "bob")
         target = {}
-        if name in ("plain", "protected"):
-            await ann.send(op="create_room", room="r", kind="public" if name == "plain" else "protected",
+        if name in ("plain", "protected", "limited", "filtered"):
+            await ann.send(op="create_room", room="r", kind="protected" if name == "protected" else "public",
                            password="correct horse", ref="c")
             await drain(ann, "c")
             await bob.send(op="join", room="r", password="correct horse", ref="j")
@@ -128,7 +147,7 @@ def main():
     args = parser.parse_args()
     results = {}
     for _ in range(args.repeats):
-        for name in ("plain", "protected", "direct", "typing"):
+        for name in ("plain", "protected", "direct", "limited", "filtered", "typing"):
             cost, events = asyncio.run(scenario(name, args.ops, args.typists))
             results.setdefault(name, []).append((cost, events))
     plain = statistics.median(c for c, _ in results["plain"])

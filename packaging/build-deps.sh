@@ -7,7 +7,7 @@
 set -eu
 packages="cmake ninja-build ccache g++ pkg-config
   libboost1.81-dev libboost-json1.81-dev libtoml11-dev libspdlog-dev libcli11-dev
-  libsqlite3-dev libssl-dev libgtest-dev libmariadb-dev libsystemd-dev libjemalloc-dev libsodium-dev libutf8proc-dev
+  libsqlite3-dev libssl-dev libgtest-dev libmariadb-dev libsystemd-dev libjemalloc-dev libsodium-dev libutf8proc-dev libre2-dev
   python3 python3-websockets"
 case "${1:-}" in
   --test)
@@ -18,7 +18,7 @@ case "${1:-}" in
   --bench)
     # Node.js runs the npm peers (bench/peers/node_*); a node already on
     # PATH is used as it is.
-    packages="$packages mariadb-server libwebsocketpp-dev libre2-dev"
+    packages="$packages mariadb-server libwebsocketpp-dev"
     command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || packages="$packages nodejs npm" ;;
   "") ;;
   *) echo "usage: $0 [--test | --bench]" >&2; exit 2 ;;

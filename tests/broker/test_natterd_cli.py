@@ -179,6 +179,25 @@ class CheckConfigTest(unittest.TestCase):
             """,
             "FILE:1: [transport] key 'tls_cert': is needed with tls_key")
 
+    def test_a_link_pattern_that_is_not_a_regular_expression_is_named(self):
+        self.assert_refused(f"""
+            [[filter]]
+            plugin = "links"
+            patterns = ["ok", "(unclosed"]
+            {GOOD_TRANSPORT}""",
+            "FILE:3: [filter] key 'patterns': pattern 2 (\"(unclosed\"): missing ): (unclosed")
+
+    def test_a_word_list_mistake_is_named_with_its_file_and_line(self):
+        words = os.path.join(self.dir.name, "words.txt")
+        with open(words, "w") as f:
+            f.write("# words\n[rude] hide\n")
+        self.assert_refused(f"""
+            [[filter]]
+            plugin = "wordlist"
+            lists = ["{words}"]
+            {GOOD_TRANSPORT}""",
+            f"FILE:3: [filter] key 'lists': {words}:2: rule 'rude' needs an action: mask, reject or flag (got \"hide\")")
+
     def test_unknown_plugin_name(self):
         self.assert_refused(f"""
             [storage]
