@@ -57,6 +57,32 @@ class CheckConfigTest(unittest.TestCase):
                                 capture_output=True, text=True, timeout=30)
         self.assertEqual(result.returncode, 0, result.stderr)
 
+    def test_the_public_example_is_a_drop_in_that_checks(self):
+        # config/examples/60-public.toml over the shipped natter.toml, with
+        # its files where this test can make them.
+        source = os.environ["NATTER_SOURCE_DIR"]
+        with open(os.path.join(source, "config", "natter.toml")) as f:
+            main = f.read().replace("/var/lib/natter/natter.db", os.path.join(self.dir.name, "n.db"))
+        with open(self.path, "w") as f:
+            f.write(main)
+        tls = os.path.join(self.dir.name, "tls")
+        os.makedirs(tls)
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                        "-nodes", "-keyout", f"{tls}/privkey.pem", "-out", f"{tls}/fullchain.pem", "-days", "1",
+                        "-subj", "/CN=localhost"], check=True, capture_output=True)
+        with open(os.path.join(source, "config", "examples", "60-public.toml")) as f:
+            public = f.read().replace("/etc/natter/tls", tls).replace(
+                "/etc/natter/words.txt", os.path.join(source, "config", "examples", "words.txt"))
+        os.makedirs(os.path.join(self.dir.name, "conf.d"))
+        with open(os.path.join(self.dir.name, "conf.d", "60-public.toml"), "w") as f:
+            f.write(public)
+        result = subprocess.run([NATTERD, "--check-config", "--config", self.path],
+                                capture_output=True, text=True, timeout=30)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        for plugin in ("ratelimit=token_bucket", "filter=wordlist", "filter=links"):
+            self.assertIn(plugin, result.stdout)
+        self.assertEqual(result.stdout.count("transport=websocket"), 2)
+
     def test_syntax_error_names_the_line(self):
         self.assert_refused("""
             [broker]
