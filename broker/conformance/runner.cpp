@@ -2,7 +2,8 @@
 // plugin's .so, loaded and configured exactly as natterd would.
 //
 //   natter-conformance storage --plugin ./natter_storage_mine.so --config mine.toml [gtest flags]
-//   natter-conformance filter --plugin ./natter_filter_mine.so --config mine.toml
+//   natter-conformance filter --plugin ./natter_filter_mine.so --config mine.toml --examples mine_examples.toml
+//   natter-conformance ratelimit --plugin ./natter_ratelimit_mine.so --config mine.toml
 //
 // The config file holds the plugin's own keys at top level (what would
 // follow `plugin = ...` in natter.toml). Exit code: 0 when every case
@@ -25,6 +26,7 @@
 #include "runtime/logging.hpp"
 #include "runtime/metrics.hpp"
 #include "filter_suite.hpp"
+#include "ratelimit_suite.hpp"
 #include "storage_suite.hpp"
 
 namespace {
@@ -100,6 +102,12 @@ class LoadedStorage final : public LoadedPlugin<natter::Storage, natter::conform
   }
 };
 
+class LoadedRateLimiter final
+    : public LoadedPlugin<natter::RateLimiter, natter::conformance::RateLimiterUnderTest> {
+ public:
+  using LoadedPlugin::LoadedPlugin;
+};
+
 class LoadedFilter final : public LoadedPlugin<natter::Filter, natter::conformance::FilterUnderTest> {
  public:
   LoadedFilter(const natter::plugins::LoadedLibrary& library, const natter::config::ConfigTable& config,
@@ -114,7 +122,8 @@ class LoadedFilter final : public LoadedPlugin<natter::Filter, natter::conforman
 int usage(const char* message) {
   std::cerr << "natter-conformance: " << message << "\n"
             << "usage: natter-conformance storage --plugin FILE.so --config FILE.toml [gtest flags]\n"
-            << "       natter-conformance filter --plugin FILE.so --config FILE.toml --examples FILE.toml [gtest flags]\n";
+            << "       natter-conformance filter --plugin FILE.so --config FILE.toml --examples FILE.toml [gtest flags]\n"
+            << "       natter-conformance ratelimit --plugin FILE.so --config FILE.toml [gtest flags]\n";
   return 2;
 }
 
@@ -142,8 +151,10 @@ int main(int argc, char** argv) {
     kind = natter::PluginKind::storage;
   } else if (options.kind == "filter") {
     kind = natter::PluginKind::filter;
+  } else if (options.kind == "ratelimit") {
+    kind = natter::PluginKind::ratelimit;
   } else {
-    return usage("kinds with a suite: storage, filter");
+    return usage("kinds with a suite: storage, filter, ratelimit");
   }
   if (options.plugin.empty() || options.config.empty()) return usage("--plugin and --config are required");
 
@@ -163,6 +174,9 @@ int main(int argc, char** argv) {
     if (kind == natter::PluginKind::storage) {
       set_storage_under_test([] { return std::make_unique<LoadedStorage>(library, config); });
       testing::GTEST_FLAG(filter) = "StorageConformance.*:RoomStateConformance.*:RevisionConformance.*:UnreadConformance.*:RefConformance.*";
+    } else if (kind == natter::PluginKind::ratelimit) {
+      set_rate_limiter_under_test([] { return std::make_unique<LoadedRateLimiter>(library, config); });
+      testing::GTEST_FLAG(filter) = "RateLimiterConformance.*";
     } else {
       static const auto examples =
           options.examples.empty() ? std::vector<FilterExample>{} : read_filter_examples(options.examples);
