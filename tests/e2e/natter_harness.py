@@ -157,6 +157,16 @@ close_timeout_ms = {close_timeout_ms}
             time.sleep(0.05)
         raise RuntimeError("natterd did not become ready:\n" + self.log())
 
+    async def reload_until(self, text):
+        """Sends SIGHUP and waits until the log has one more line with `text`."""
+        seen = self.log().count(text)
+        self.process.send_signal(signal.SIGHUP)
+        for _ in range(100):
+            if self.log().count(text) > seen:
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"no '{text}' in the log after SIGHUP:\n{self.log()[-2000:]}")
+
     def stop(self, sig=signal.SIGTERM, timeout=20):
         """Sends `sig` and returns the exit code."""
         if self.process is None:
@@ -268,10 +278,11 @@ class ServerTest(unittest.IsolatedAsyncioTestCase):
     closing the clients it connected."""
 
     broker = ""
+    extra = ""  # appended to the transport's table: more keys, or more tables
 
     @classmethod
     def setUpClass(cls):
-        cls.server = Natterd(broker=cls.broker).start()
+        cls.server = Natterd(broker=cls.broker, extra=cls.extra).start()
 
     @classmethod
     def tearDownClass(cls):

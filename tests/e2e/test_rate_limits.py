@@ -12,7 +12,7 @@ import unittest
 
 import websockets
 
-from natter_harness import Client, Natterd
+from natter_harness import Client, Natterd, ServerTest
 
 
 def metric(text, name):
@@ -24,29 +24,10 @@ LIMITS = ['send per user 2/s burst 3', 'join per user 1/min burst 2', 'typing pe
           'create_room per user 1/min burst 1', 'edit per user 1/s burst 1', 'send per room 100/s burst 100']
 
 
-class RateLimitTest(unittest.IsolatedAsyncioTestCase):
-    @classmethod
-    def setUpClass(cls):
-        limits = ", ".join(f'"{rule}"' for rule in LIMITS)
-        cls.server = Natterd(broker="rate_limited_close_after = 8",
-                             extra=f'\n[[ratelimit]]\nplugin = "token_bucket"\nlimits = [{limits}]\nmax_keys = 500\n'
-                             ).start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.close()
-
-    async def asyncSetUp(self):
-        self.clients = []
-
-    async def asyncTearDown(self):
-        for client in self.clients:
-            await client.close()
-
-    async def connect(self, user):
-        client = await Client.connect(self.server, user)
-        self.clients.append(client)
-        return client
+class RateLimitTest(ServerTest):
+    broker = "rate_limited_close_after = 8"
+    extra = ('\n[[ratelimit]]\nplugin = "token_bucket"\nlimits = [' + ", ".join(f'"{rule}"' for rule in LIMITS) +
+             ']\nmax_keys = 500\n')
 
     async def test_over_the_send_budget_answers_rate_limited_until_retry_after(self):
         ann = await self.connect("rl_ann")

@@ -2,9 +2,7 @@
 dropping anyone, and refuses a config that does not validate or whose new
 plugins fail to start, keeping the running one."""
 
-import asyncio
 import os
-import signal
 import unittest
 
 from natter_harness import Client, Natterd
@@ -26,13 +24,7 @@ class ReloadTest(unittest.IsolatedAsyncioTestCase):
     async def reload_with(self, tail, expect_in_log):
         with open(self.server.config_path, "w") as f:
             f.write(self.base + tail)
-        seen = self.server.log().count(expect_in_log)
-        self.server.process.send_signal(signal.SIGHUP)
-        for _ in range(100):
-            if self.server.log().count(expect_in_log) > seen:
-                return
-            await asyncio.sleep(0.05)
-        self.fail(f"no '{expect_in_log}' in the log after SIGHUP:\n{self.server.log()[-2000:]}")
+        await self.server.reload_until(expect_in_log)
 
     async def say(self, body, ref):
         await self.ann.say("live", body, ref=ref)

@@ -11,7 +11,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import socket
 import ssl
 import subprocess
@@ -181,7 +180,7 @@ class TlsTest(unittest.IsolatedAsyncioTestCase):
         shutil.copy(second_cert, self.live_cert)
         shutil.copy(second_key, self.live_key)
         try:
-            await self.sighup_until("TLS certificate reloaded")
+            await self.server.reload_until("TLS certificate reloaded")
             # Connected before the swap: still here, still served.
             await ann.say("renew", "still here", ref="r1")
             await ann.until("ack", ref="r1")
@@ -192,22 +191,14 @@ class TlsTest(unittest.IsolatedAsyncioTestCase):
 
             with open(self.live_key, "w") as f:
                 f.write("not a key\n")
-            await self.sighup_until("reload refused by")
+            await self.server.reload_until("reload refused by")
             self.assertIn(f"cannot use the TLS key {self.live_key}", self.server.log())
             await self.connect("renew-kept", trusting(second_cert))
         finally:
             shutil.copy(self.cert, self.live_cert)
             shutil.copy(self.key, self.live_key)
-            await self.sighup_until("TLS certificate reloaded")
+            await self.server.reload_until("TLS certificate reloaded")
 
-    async def sighup_until(self, text):
-        seen = self.server.log().count(text)
-        self.server.process.send_signal(signal.SIGHUP)
-        for _ in range(100):
-            if self.server.log().count(text) > seen:
-                return
-            await asyncio.sleep(0.05)
-        self.fail(f"no '{text}' in the log after SIGHUP:\n{self.server.log()[-2000:]}")
 
 
 class Tls13OnlyTest(unittest.IsolatedAsyncioTestCase):

@@ -5,10 +5,8 @@ counted and logged; after the list is edited and natterd gets SIGHUP the
 new list applies while every connection stays open, and a broken list is
 refused with its file and line while the old one stays."""
 
-import asyncio
 import os
 import re
-import signal
 import sqlite3
 import unittest
 
@@ -100,27 +98,19 @@ class WordlistTest(unittest.IsolatedAsyncioTestCase):
         self.assertEqual((await self.bob.until("message", room="words"))["body"], "gosh")
         with open(self.words, "a") as f:
             f.write("[new] mask\ngosh\n")
-        await self.sighup_until("word lists reloaded: 4 rules, 5 words and phrases")
+        await self.server.reload_until("word lists reloaded: 4 rules, 5 words and phrases")
         await self.say("gosh again", "g2")
         self.assertEqual((await self.bob.until("message", room="words"))["body"], "**** again")
 
         with open(self.words, "a") as f:
             f.write("[broken] hide\nx\n")
-        await self.sighup_until("reload refused by")
+        await self.server.reload_until("reload refused by")
         self.assertIn(f"{self.words}:13: rule 'broken' needs an action", self.server.log())
         await self.say("gosh, still", "g3")
         self.assertEqual((await self.bob.until("message", room="words"))["body"], "****, still")
         # Both clients were served on their first connections throughout.
         self.assertEqual(metric(self.server.admin("/metrics")[1], "natter_plugin_websocket_connections_accepted_total"), 2)
 
-    async def sighup_until(self, text):
-        seen = self.server.log().count(text)
-        self.server.process.send_signal(signal.SIGHUP)
-        for _ in range(100):
-            if self.server.log().count(text) > seen:
-                return
-            await asyncio.sleep(0.05)
-        self.fail(f"no '{text}' in the log after SIGHUP:\n{self.server.log()[-2000:]}")
 
 
 if __name__ == "__main__":
