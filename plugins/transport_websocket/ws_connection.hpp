@@ -7,6 +7,7 @@
 // On a TLS listener the same happens through the connection's TlsChannel:
 // reads decrypt, and the queue's frames are copied into one buffer that is
 // encrypted and written as far as the socket takes it.
+// (Reading and closing: ws_connection.cpp; writing: ws_connection_output.cpp.)
 // All of it runs on the connection's I/O thread; the broker's events
 // arrive through that thread's inbox, and the thread's heartbeat sweep
 // pings and times it out.
