@@ -27,8 +27,9 @@ TlsUpgrade::TlsUpgrade(WsServer& server, tcp::socket socket)
 void TlsUpgrade::start() {
   boost::system::error_code ec;
   socket_.non_blocking(true, ec);
+  if (ec) return drop();
   ssl_st* session = server_.tls()->new_session();
-  if (ec || !session) return drop();
+  if (!session) return drop();
   tls_ = std::make_unique<TlsChannel>(session, socket_.native_handle());
   parser_.header_limit(kHeaderLimit);
   deadline_.expires_after(std::chrono::milliseconds(server_.settings().handshake_timeout_ms));
