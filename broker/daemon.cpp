@@ -109,6 +109,7 @@ int Daemon::run() {
                            set.auth(),
                            set.names(PluginKind::storage).front(),
                            set.names(PluginKind::auth).front(),
+                           set.abi_minors(PluginKind::auth).front(),
                            {set.limiters(), set.filters(), set.names(PluginKind::ratelimit),
                             set.names(PluginKind::filter), set.abi_minors(PluginKind::ratelimit)}};
   p.broker = std::make_unique<chat::Broker>(p.settings.broker, std::move(wiring), *p.loop, *p.timers, p.metrics);

@@ -13,7 +13,7 @@ case "${1:-}" in
   --test)
     # clang and libc++: a plugin author's other toolchains (tests/sdk).
     packages="$packages
-  mariadb-server python3-prometheus-client clang libc++-dev libc++abi-dev openssl
+  mariadb-server python3-prometheus-client python3-jwt python3-cryptography clang libc++-dev libc++abi-dev openssl
   debhelper dpkg-dev fakeroot lintian debootstrap systemd systemd-container" ;;
   --bench)
     # Node.js runs the npm peers (bench/peers/node_*); a node already on

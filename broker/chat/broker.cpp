@@ -47,7 +47,8 @@ Broker::Broker(const config::BrokerSettings& settings, BrokerParts parts, runtim
       sends_(settings_, std::move(parts.chains), {parts.storage, parts.refs, parts.pubsub, room_delivery_}, ids_, sessions_,
              outbox_, metrics_, loop, metrics),
       edits_({catalog_, rooms_, sessions_, outbox_, ids_, sends_, parts.revisions, loop}),
-      sign_in_(settings_, parts.auth, sessions_, outbox_, membership_, presence_, limits_, *this, metrics_, loop),
+      sign_in_(settings_, {parts.auth, parts.auth_minor}, sessions_, outbox_, membership_, presence_, limits_, *this,
+               metrics_, loop, timers),
       bus_inbox_(settings_.node_id, room_delivery_, loop, metrics) {}
 
 natter::SessionPort* Broker::open_session(natter::ClientLink& link, const natter::ConnectInfo& info,

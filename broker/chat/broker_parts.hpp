@@ -30,6 +30,7 @@ struct BrokerParts {
   natter::PubSub& pubsub;
   natter::Authenticator& auth;
   std::string storage_name, auth_name;  // for metrics
+  std::uint32_t auth_minor = 0;         // the SDK minor the auth plugin was built against
   PolicyChains chains;
 };
 

@@ -125,17 +125,22 @@ class LoopAdmit final : public natter::AdmitDone {
 
 class AuthAttempt final : public natter::AuthDone {
  public:
-  using Continuation = std::function<void(bool accepted, std::string user_or_reason)>;
-  AuthAttempt(runtime::Executor& loop, Continuation next) : loop_(loop), next_(std::move(next)) {}
+  using Continuation = std::function<void(bool accepted, std::string user_or_reason, std::int64_t expires_at_ms)>;
+  // `auth_minor`: the SDK minor the auth plugin was built against; an
+  // Identity from before 1.7 ends before expires_at_ms.
+  AuthAttempt(runtime::Executor& loop, std::uint32_t auth_minor, Continuation next)
+      : loop_(loop), auth_minor_(auth_minor), next_(std::move(next)) {}
 
-  void accepted(const natter::Identity& identity) noexcept override { finish(true, identity.user); }
-  void refused(std::string_view reason) noexcept override { finish(false, reason); }
+  void accepted(const natter::Identity& identity) noexcept override {
+    finish(true, identity.user, auth_minor_ >= 7 ? identity.expires_at_ms : 0);
+  }
+  void refused(std::string_view reason) noexcept override { finish(false, reason, 0); }
 
  private:
-  void finish(bool ok, std::string_view text) noexcept {
+  void finish(bool ok, std::string_view text, std::int64_t expires_at_ms) noexcept {
     try {
-      loop_.post([next = std::move(next_), ok, text = std::string(text)]() mutable {
-        next(ok, std::move(text));
+      loop_.post([next = std::move(next_), ok, text = std::string(text), expires_at_ms]() mutable {
+        next(ok, std::move(text), expires_at_ms);
       });
     } catch (...) {
     }
@@ -143,6 +148,7 @@ class AuthAttempt final : public natter::AuthDone {
   }
 
   runtime::Executor& loop_;
+  std::uint32_t auth_minor_;
   Continuation next_;
 };
 

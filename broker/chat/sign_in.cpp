@@ -7,9 +7,9 @@
 
 namespace natter::chat {
 
-SignIn::SignIn(const config::BrokerSettings& settings, natter::Authenticator& auth, SessionTable& sessions,
-               Outbox& outbox, Membership& membership, Presence& presence, ActionLimits& limits,
-               CommandSink& commands, BrokerMetrics& metrics, runtime::Executor& loop)
+SignIn::SignIn(const config::BrokerSettings& settings, AuthPlugin auth, SessionTable& sessions, Outbox& outbox,
+               Membership& membership, Presence& presence, ActionLimits& limits, CommandSink& commands,
+               BrokerMetrics& metrics, runtime::Executor& loop, runtime::Timers& timers)
     : settings_(settings),
       auth_(auth),
       sessions_(sessions),
@@ -19,7 +19,8 @@ SignIn::SignIn(const config::BrokerSettings& settings, natter::Authenticator& au
       limits_(limits),
       commands_(commands),
       metrics_(metrics),
-      loop_(loop) {}
+      loop_(loop),
+      timers_(timers) {}
 
 natter::SessionPort* SignIn::open(natter::ClientLink& link, const natter::ConnectInfo& info,
                                   TransportTraits transport) noexcept {
@@ -30,26 +31,43 @@ natter::SessionPort* SignIn::open(natter::ClientLink& link, const natter::Connec
   // Tasks run in order, so this lands before anything the session posts.
   loop_.post([this, session] { sessions_.add(std::unique_ptr<Session>(session)); });
   const auto asked = std::chrono::steady_clock::now();
-  auth_.authenticate(info, *new AuthAttempt(loop_, [this, id, asked](bool ok, std::string text) {
+  auto* attempt = new AuthAttempt(loop_, auth_.abi_minor, [this, id, asked](bool ok, std::string text,
+                                                                              std::int64_t expires_at_ms) {
     metrics_.authenticate.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - asked).count());
     if (ok) {
-      authenticated(id, std::move(text));
+      authenticated(id, std::move(text), expires_at_ms);
     } else {
       refused(id, std::move(text));
     }
-  }));
+  });
+  auth_.plugin.authenticate(info, *attempt);
   return session;
 }
 
-void SignIn::authenticated(std::uint64_t session_id, std::string user) {
+void SignIn::authenticated(std::uint64_t session_id, std::string user, std::int64_t expires_at_ms) {
   Session* session = sessions_.find(session_id);
   if (!session) return;
   const std::string who = user;
   limits_.check(*session, natter::LimitedAction::connect, who, {}, {},
-                [this, user = std::move(user)](Session& admitted) mutable { welcome(admitted, std::move(user)); });
+                [this, user = std::move(user), expires_at_ms](Session& admitted) mutable {
+                  welcome(admitted, std::move(user), expires_at_ms);
+                });
 }
 
-void SignIn::welcome(Session& session, std::string user) {
+void SignIn::end_at_expiry(const Session& session, std::int64_t expires_at_ms) {
+  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch()).count();
+  const auto when = runtime::Timers::Clock::now() + std::chrono::milliseconds(std::max<std::int64_t>(0, expires_at_ms - now_ms));
+  timers_.at(when, [this, id = session.id()] {
+    Session* expired = sessions_.find(id);
+    if (!expired) return;
+    const std::string why = "the token expired; reconnect with a new one";
+    outbox_.send_error(*expired, {}, natter::ErrorCode::unauthorized, why);
+    expired->link().close(natter::CloseCode::unauthorized, why);
+  });
+}
+
+void SignIn::welcome(Session& session, std::string user, std::int64_t expires_at_ms) {
   if (sessions_.of_user(user).size() >= settings_.max_sessions_per_user) {
     const std::string why = "'" + user + "' has " + std::to_string(settings_.max_sessions_per_user) +
                             " sessions open already; close one first";
@@ -64,6 +82,7 @@ void SignIn::welcome(Session& session, std::string user) {
   outbox_.send(session, welcome);
   membership_.signed_in(session);
   presence_.signed_in(session.user);
+  if (expires_at_ms > 0) end_at_expiry(session, expires_at_ms);
   commands_.resume(session);
 }
 

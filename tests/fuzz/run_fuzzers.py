@@ -16,7 +16,7 @@ import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-HARNESSES = ("commands", "frames", "handshake", "envelope", "config")
+HARNESSES = ("commands", "frames", "handshake", "envelope", "config", "jwt")
 
 
 def main():

@@ -33,7 +33,8 @@ inline constexpr std::uint32_t kAbiMajor = 1;
 //      marked 1.6, MessageMark, Event's 1.6 fields) and the
 //      MessageRevisions, UnreadCounts and SentRefs interfaces.
 // 1.7: the Reloadable interface; rate limits per action (LimitedAction,
-//      AdmitRequest's 1.7 fields, CloseCode::rate_limited).
+//      AdmitRequest's 1.7 fields, CloseCode::rate_limited); Identity's
+//      expires_at_ms.
 inline constexpr std::uint32_t kAbiMinor = 7;
 
 // The C++ standard library this side of the boundary is built against.

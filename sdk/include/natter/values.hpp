@@ -86,6 +86,9 @@ struct MessageView {
 // Who a session belongs to, as decided by the auth plugin.
 struct Identity {
   std::string_view user;
+  // ABI 1.7: when the credential runs out (Unix ms); the broker closes the
+  // session then (4001). 0: never.
+  std::int64_t expires_at_ms = 0;
 };
 
 // What a transport knows about a connecting client.
