@@ -70,8 +70,12 @@ class CheckConfigTest(unittest.TestCase):
         subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
                         "-nodes", "-keyout", f"{tls}/privkey.pem", "-out", f"{tls}/fullchain.pem", "-days", "1",
                         "-subj", "/CN=localhost"], check=True, capture_output=True)
+        subprocess.run(["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out",
+                        f"{tls}/idp.key"], check=True, capture_output=True)
+        subprocess.run(["openssl", "pkey", "-in", f"{tls}/idp.key", "-pubout", "-out", f"{tls}/idp.pub.pem"],
+                       check=True, capture_output=True)
         with open(os.path.join(source, "config", "examples", "60-public.toml")) as f:
-            public = f.read().replace("/etc/natter/tls", tls).replace(
+            public = f.read().replace("/etc/natter/tls", tls).replace("/etc/natter/jwt", tls).replace(
                 "/etc/natter/words.txt", os.path.join(source, "config", "examples", "words.txt"))
         os.makedirs(os.path.join(self.dir.name, "conf.d"))
         with open(os.path.join(self.dir.name, "conf.d", "60-public.toml"), "w") as f:
@@ -79,7 +83,7 @@ class CheckConfigTest(unittest.TestCase):
         result = subprocess.run([NATTERD, "--check-config", "--config", self.path],
                                 capture_output=True, text=True, timeout=30)
         self.assertEqual(result.returncode, 0, result.stderr)
-        for plugin in ("ratelimit=token_bucket", "filter=wordlist", "filter=links"):
+        for plugin in ("auth=jwt", "ratelimit=token_bucket", "filter=wordlist", "filter=links"):
             self.assertIn(plugin, result.stdout)
         self.assertEqual(result.stdout.count("transport=websocket"), 2)
 
