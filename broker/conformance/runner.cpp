@@ -4,6 +4,7 @@
 //   natter-conformance storage --plugin ./natter_storage_mine.so --config mine.toml [gtest flags]
 //   natter-conformance filter --plugin ./natter_filter_mine.so --config mine.toml --examples mine_examples.toml
 //   natter-conformance ratelimit --plugin ./natter_ratelimit_mine.so --config mine.toml
+//   natter-conformance auth --plugin ./natter_auth_mine.so --config mine.toml --examples mine_examples.toml
 //
 // The config file holds the plugin's own keys at top level (what would
 // follow `plugin = ...` in natter.toml). Exit code: 0 when every case
@@ -19,12 +20,14 @@
 #include "config/config_error.hpp"
 #include "config/config_table.hpp"
 #include "config/toml_document.hpp"
+#include "conformance/auth_examples.hpp"
 #include "conformance/filter_examples.hpp"
 #include "plugins/captured_text.hpp"
 #include "plugins/plugin_host.hpp"
 #include "plugins/plugin_loader.hpp"
 #include "runtime/logging.hpp"
 #include "runtime/metrics.hpp"
+#include "auth_suite.hpp"
 #include "filter_suite.hpp"
 #include "ratelimit_suite.hpp"
 #include "storage_suite.hpp"
@@ -102,6 +105,17 @@ class LoadedStorage final : public LoadedPlugin<natter::Storage, natter::conform
   }
 };
 
+class LoadedAuth final : public LoadedPlugin<natter::Authenticator, natter::conformance::AuthUnderTest> {
+ public:
+  LoadedAuth(const natter::plugins::LoadedLibrary& library, const natter::config::ConfigTable& config,
+             const std::vector<natter::conformance::AuthExample>& examples)
+      : LoadedPlugin(library, config), examples_(examples) {}
+  std::vector<natter::conformance::AuthExample> examples() override { return examples_; }
+
+ private:
+  const std::vector<natter::conformance::AuthExample>& examples_;
+};
+
 class LoadedRateLimiter final
     : public LoadedPlugin<natter::RateLimiter, natter::conformance::RateLimiterUnderTest> {
  public:
@@ -123,7 +137,8 @@ int usage(const char* message) {
   std::cerr << "natter-conformance: " << message << "\n"
             << "usage: natter-conformance storage --plugin FILE.so --config FILE.toml [gtest flags]\n"
             << "       natter-conformance filter --plugin FILE.so --config FILE.toml --examples FILE.toml [gtest flags]\n"
-            << "       natter-conformance ratelimit --plugin FILE.so --config FILE.toml [gtest flags]\n";
+            << "       natter-conformance ratelimit --plugin FILE.so --config FILE.toml [gtest flags]\n"
+            << "       natter-conformance auth --plugin FILE.so --config FILE.toml --examples FILE.toml [gtest flags]\n";
   return 2;
 }
 
@@ -153,8 +168,11 @@ int main(int argc, char** argv) {
     kind = natter::PluginKind::filter;
   } else if (options.kind == "ratelimit") {
     kind = natter::PluginKind::ratelimit;
+  } else if (options.kind == "auth") {
+    kind = natter::PluginKind::auth;
+    if (options.examples.empty()) return usage("the auth suite needs --examples");
   } else {
-    return usage("kinds with a suite: storage, filter, ratelimit");
+    return usage("kinds with a suite: storage, filter, ratelimit, auth");
   }
   if (options.plugin.empty() || options.config.empty()) return usage("--plugin and --config are required");
 
@@ -174,6 +192,10 @@ int main(int argc, char** argv) {
     if (kind == natter::PluginKind::storage) {
       set_storage_under_test([] { return std::make_unique<LoadedStorage>(library, config); });
       testing::GTEST_FLAG(filter) = "StorageConformance.*:RoomStateConformance.*:RevisionConformance.*:UnreadConformance.*:RefConformance.*";
+    } else if (kind == natter::PluginKind::auth) {
+      static const auto examples = read_auth_examples(options.examples);
+      set_auth_under_test([] { return std::make_unique<LoadedAuth>(library, config, examples); });
+      testing::GTEST_FLAG(filter) = "AuthConformance.*";
     } else if (kind == natter::PluginKind::ratelimit) {
       set_rate_limiter_under_test([] { return std::make_unique<LoadedRateLimiter>(library, config); });
       testing::GTEST_FLAG(filter) = "RateLimiterConformance.*";
