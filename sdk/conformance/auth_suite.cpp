@@ -2,11 +2,11 @@
 
 #include <algorithm>
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
 #include <thread>
 
 #include <gtest/gtest.h>
+
+#include "decision_wait.hpp"
 
 namespace natter::conformance {
 
@@ -19,34 +19,22 @@ std::function<std::unique_ptr<AuthUnderTest>()>& factory() {
   return f;
 }
 
-// One decision, which a plugin may give from any thread, later.
-class Decision final : public natter::AuthDone {
+// One sign-in's decision.
+class Decision final : public natter::AuthDone, public DecisionWait {
  public:
   void accepted(const natter::Identity& identity) noexcept override { finish(true, identity.user); }
   void refused(std::string_view reason) noexcept override { finish(false, reason); }
 
-  bool wait(std::chrono::milliseconds timeout = 5s) {
-    std::unique_lock lock(mutex_);
-    return done_.wait_for(lock, timeout, [&] { return calls_ > 0; });
-  }
-  int calls() {
-    std::lock_guard lock(mutex_);
-    return calls_;
-  }
   bool accepted_ = false;
   std::string text;  // the user, or the reason
 
  private:
   void finish(bool accepted, std::string_view text_) {
-    std::lock_guard lock(mutex_);
-    ++calls_;
-    accepted_ = accepted;
-    text = text_;
-    done_.notify_all();
+    decided([&] {
+      accepted_ = accepted;
+      text = text_;
+    });
   }
-  std::mutex mutex_;
-  std::condition_variable done_;
-  int calls_ = 0;
 };
 
 natter::ConnectInfo info_of(const AuthExample& example) {

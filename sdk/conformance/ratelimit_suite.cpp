@@ -1,14 +1,13 @@
 #include "ratelimit_suite.hpp"
 
-#include <atomic>
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
+
+#include "decision_wait.hpp"
 
 namespace natter::conformance {
 
@@ -21,35 +20,22 @@ std::function<std::unique_ptr<RateLimiterUnderTest>()>& factory() {
   return f;
 }
 
-// One decision, which a limiter may give from any thread, later.
-class Decision final : public natter::AdmitDone {
+// One admission's decision.
+class Decision final : public natter::AdmitDone, public DecisionWait {
  public:
   void admitted() noexcept override { finish(true, 0); }
   void refused(std::uint32_t retry_after_ms) noexcept override { finish(false, retry_after_ms); }
 
-  // Waits up to `timeout`; false if no decision came.
-  bool wait(std::chrono::milliseconds timeout = 5s) {
-    std::unique_lock lock(mutex_);
-    return done_.wait_for(lock, timeout, [&] { return calls_ > 0; });
-  }
-  int calls() {
-    std::lock_guard lock(mutex_);
-    return calls_;
-  }
   bool admitted_ = false;
   std::uint32_t retry_after_ms = 0;
 
  private:
-  void finish(bool admitted, std::uint32_t retry_after_ms_) {
-    std::lock_guard lock(mutex_);
-    ++calls_;
-    admitted_ = admitted;
-    retry_after_ms = retry_after_ms_;
-    done_.notify_all();
+  void finish(bool admitted, std::uint32_t wait_ms) {
+    decided([&] {
+      admitted_ = admitted;
+      retry_after_ms = wait_ms;
+    });
   }
-  std::mutex mutex_;
-  std::condition_variable done_;
-  int calls_ = 0;
 };
 
 natter::AdmitRequest send_by(std::string_view user, std::uint64_t session = 1) {
