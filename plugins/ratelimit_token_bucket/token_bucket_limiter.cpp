@@ -1,5 +1,7 @@
 #include "token_bucket_limiter.hpp"
 
+#include <algorithm>
+
 namespace natter::ratelimit {
 
 namespace {
@@ -22,6 +24,12 @@ std::vector<LimitRule> rules_of(const natter::PluginConfig& config) {
       rules.push_back(parse_rule(config.list_item("limits", i)));
     } catch (const RuleError& e) {
       throw natter::ConfigError(config, "limits", e.what());
+    }
+    const auto same_action = std::count_if(rules.begin(), rules.end(),
+                                           [&](const LimitRule& r) { return r.action == rules.back().action; });
+    if (same_action > static_cast<std::ptrdiff_t>(TokenBuckets::kMaxRulesPerAction)) {
+      throw natter::ConfigError(config, "limits", "more than " + std::to_string(TokenBuckets::kMaxRulesPerAction) +
+                                                      " rules for one action");
     }
   }
   return rules;

@@ -41,7 +41,7 @@ std::uint32_t TokenBuckets::take(const Ask& ask, Clock::time_point now) {
     Bucket* bucket;
     const LimitRule* rule;
   };
-  Hit hits[16];
+  Hit hits[kMaxRulesPerAction];
   std::size_t count = 0;
   double wait_seconds = 0;
   for (std::size_t i = 0; i < rules_.size() && count < std::size(hits); ++i) {
