@@ -47,7 +47,7 @@ std::uint32_t TokenBuckets::take(const Ask& ask, Clock::time_point now) {
   for (std::size_t i = 0; i < rules_.size() && count < std::size(hits); ++i) {
     const LimitRule& rule = rules_[i];
     if (rule.action != ask.action) continue;
-    auto [it, fresh] = buckets_.try_emplace(bucket_key(i, rule, ask), Bucket{rule.burst, now});
+    auto [it, fresh] = buckets_.try_emplace(bucket_key(i, rule, ask), Bucket{rule.burst, now, &rule});
     Bucket& bucket = it->second;
     bucket.tokens = refilled(rule, bucket.tokens, now - bucket.updated);
     bucket.updated = now;
@@ -68,8 +68,8 @@ std::uint32_t TokenBuckets::take(const Ask& ask, Clock::time_point now) {
 void TokenBuckets::sweep(Clock::time_point now) {
   last_sweep_ = now;
   std::erase_if(buckets_, [&](const auto& entry) {
-    const std::size_t rule = std::stoul(entry.first.substr(0, entry.first.find('\x1f')));
-    return refilled(rules_[rule], entry.second.tokens, now - entry.second.updated) >= rules_[rule].burst;
+    const Bucket& bucket = entry.second;
+    return refilled(*bucket.rule, bucket.tokens, now - bucket.updated) >= bucket.rule->burst;
   });
   if (buckets_.size() < max_keys_) return;
   // Still full of active keys (a flood of distinct ones): keep the newest

@@ -43,6 +43,7 @@ class TokenBuckets {
   struct Bucket {
     double tokens;
     Clock::time_point updated;
+    const LimitRule* rule;  // the rule it counts for, in rules_
   };
   // Drops the buckets that are full again by `now`; then, if still at
   // max_keys, the least recently updated ones. With mutex_ held.
