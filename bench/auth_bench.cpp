@@ -9,19 +9,15 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include <natter/plugin.hpp>
 
-#include "config/config_table.hpp"
-#include "config/toml_document.hpp"
-#include "plugins/captured_text.hpp"
-#include "plugins/plugin_host.hpp"
-#include "plugins/plugin_loader.hpp"
+#include "bench_plugin.hpp"
 #include "runtime/logging.hpp"
-#include "runtime/metrics.hpp"
 
 namespace {
 
@@ -52,23 +48,14 @@ int main(int argc, char** argv) {
   }
   natter::runtime::init_logging();
   natter::runtime::set_log_level("warn");
-  natter::plugins::PluginLoader loader(natter::plugins::plugin_search_dirs({}, config_path));
-  auto library = loader.load(loader.locate(natter::PluginKind::auth, plugin), natter::PluginKind::auth);
-  const toml::value document = natter::config::parse_toml_file(config_path);
-  std::vector<std::string> problems;
-  auto config = natter::config::ConfigTable::validate(&document, "auth", plugin,
-                                                      {library.descriptor->keys, library.descriptor->key_count}, {},
-                                                      problems);
-  natter::runtime::MetricsRegistry metrics;
-  natter::plugins::PluginHost host(plugin, 1, metrics);
-  natter::plugins::CapturedText why;
-  natter::Plugin* instance = problems.empty() ? library.descriptor->create(&host, &config, &why) : nullptr;
-  if (!instance || !static_cast<natter::Authenticator*>(instance)->start(why)) {
-    std::fprintf(stderr, "cannot start %s: %s%s\n", plugin.c_str(), why.text.c_str(),
-                 problems.empty() ? "" : problems[0].c_str());
+  std::optional<natter::bench::BenchPlugin<natter::Authenticator>> loaded;
+  try {
+    loaded.emplace(natter::PluginKind::auth, plugin, config_path);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s\n", e.what());
     return 1;
   }
-  auto& auth = *static_cast<natter::Authenticator*>(instance);
+  auto& auth = loaded->get();
   std::ifstream in(tokens_path);
   std::printf("%-10s %-12s %-12s\n", "token", "us/verify", "verifies/s");
   for (std::string line; std::getline(in, line);) {
@@ -95,7 +82,5 @@ int main(int argc, char** argv) {
     std::printf("%-10s %-12.2f %-12.0f\n", label.c_str(), elapsed * 1e6 / static_cast<double>(calls),
                 static_cast<double>(calls) / elapsed);
   }
-  instance->stop();
-  library.descriptor->destroy(instance);
   return 0;
 }

@@ -17,19 +17,15 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
 
 #include <natter/plugin.hpp>
 
-#include "config/config_table.hpp"
-#include "config/toml_document.hpp"
-#include "plugins/captured_text.hpp"
-#include "plugins/plugin_host.hpp"
-#include "plugins/plugin_loader.hpp"
+#include "bench_plugin.hpp"
 #include "runtime/logging.hpp"
-#include "runtime/metrics.hpp"
 
 namespace {
 
@@ -106,22 +102,14 @@ int main(int argc, char** argv) {
     std::ofstream(work / "filter.toml") << "lists = [\"" << (work / "words.txt").string() << "\"]\n";
   }
   const std::string config_path = (work / "filter.toml").string();
-  natter::plugins::PluginLoader loader(natter::plugins::plugin_search_dirs({}, config_path));
-  auto library = loader.load(loader.locate(natter::PluginKind::filter, "wordlist"), natter::PluginKind::filter);
-  const toml::value document = natter::config::parse_toml_file(config_path);
-  std::vector<std::string> problems;
-  auto config = natter::config::ConfigTable::validate(&document, "filter", "wordlist",
-                                                      {library.descriptor->keys, library.descriptor->key_count}, {},
-                                                      problems);
-  natter::runtime::MetricsRegistry metrics;
-  natter::plugins::PluginHost host("wordlist", 1, metrics);
-  natter::plugins::CapturedText why;
-  natter::Plugin* instance = problems.empty() ? library.descriptor->create(&host, &config, &why) : nullptr;
-  if (!instance || !static_cast<natter::Filter*>(instance)->start(why)) {
-    std::fprintf(stderr, "cannot start wordlist: %s%s\n", why.text.c_str(), problems.empty() ? "" : problems[0].c_str());
+  std::optional<natter::bench::BenchPlugin<natter::Filter>> loaded;
+  try {
+    loaded.emplace(natter::PluginKind::filter, "wordlist", config_path);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s\n", e.what());
     return 1;
   }
-  auto& filter = *static_cast<natter::Filter*>(instance);
+  auto& filter = loaded->get();
 
   RE2::Options options;
   options.set_case_sensitive(false);
@@ -152,8 +140,7 @@ int main(int argc, char** argv) {
                 words, size, natter, re2, verdict.rewrites, re2_hits);
     std::printf("%-10zu %-12.1f %-12.1f %-12.2f %-10zu\n", size, natter, re2, natter / re2, verdict.rewrites);
   }
-  instance->stop();
-  library.descriptor->destroy(instance);
+  loaded.reset();
   std::filesystem::remove_all(work);
   return 0;
 }

@@ -10,20 +10,15 @@
 #include <condition_variable>
 #include <cstdio>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
 
 #include <natter/plugin.hpp>
 
-#include "config/config_error.hpp"
-#include "config/config_table.hpp"
-#include "config/toml_document.hpp"
-#include "plugins/captured_text.hpp"
-#include "plugins/plugin_host.hpp"
-#include "plugins/plugin_loader.hpp"
+#include "bench_plugin.hpp"
 #include "runtime/logging.hpp"
-#include "runtime/metrics.hpp"
 
 namespace {
 
@@ -104,26 +99,14 @@ int main(int argc, char** argv) {
   natter::runtime::init_logging();
   natter::runtime::set_log_level("warn");
 
-  natter::plugins::PluginLoader loader(natter::plugins::plugin_search_dirs({}, config_path));
-  auto library = loader.load(loader.locate(natter::PluginKind::storage, plugin), natter::PluginKind::storage);
-  const toml::value document = natter::config::parse_toml_file(config_path);
-  std::vector<std::string> problems;
-  auto config = natter::config::ConfigTable::validate(&document, "storage", plugin,
-                                                      {library.descriptor->keys, library.descriptor->key_count},
-                                                      {}, problems);
-  if (!problems.empty()) {
-    for (auto& p : problems) std::fprintf(stderr, "%s\n", p.c_str());
+  std::optional<natter::bench::BenchPlugin<natter::Storage>> loaded;
+  try {
+    loaded.emplace(natter::PluginKind::storage, plugin, config_path);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s\n", e.what());
     return 2;
   }
-  natter::runtime::MetricsRegistry metrics;
-  natter::plugins::PluginHost host(plugin, 1, metrics);
-  natter::plugins::CapturedText why;
-  natter::Plugin* instance = library.descriptor->create(&host, &config, &why);
-  if (!instance || !static_cast<natter::Storage*>(instance)->start(why)) {
-    std::fprintf(stderr, "cannot start %s: %s\n", plugin.c_str(), why.text.c_str());
-    return 1;
-  }
-  auto& storage = *static_cast<natter::Storage*>(instance);
+  auto& storage = loaded->get();
 
   const std::string room = "bench-" + std::to_string(Clock::now().time_since_epoch().count());
   const std::string body(static_cast<std::size_t>(body_bytes), 'b');
@@ -149,8 +132,7 @@ int main(int argc, char** argv) {
     if (!wait.wait()) ++empty_pages;
     latencies_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
   }
-  instance->stop();
-  library.descriptor->destroy(instance);
+  loaded.reset();  // stopped: every append is in
 
   const double rate = static_cast<double>(messages) / insert_seconds;
   std::printf(
