@@ -62,6 +62,28 @@ LimitRule parse_rule(std::string_view line) {
   return rule;
 }
 
+std::string_view name_of(natter::LimitedAction action) noexcept {
+  switch (action) {
+    case natter::LimitedAction::send: return "send";
+    case natter::LimitedAction::connect: return "connect";
+    case natter::LimitedAction::join: return "join";
+    case natter::LimitedAction::typing: return "typing";
+    case natter::LimitedAction::create_room: return "create_room";
+    case natter::LimitedAction::edit: return "edit";
+  }
+  return "unknown";
+}
+
+std::string_view name_of(KeyKind key) noexcept {
+  switch (key) {
+    case KeyKind::user: return "user";
+    case KeyKind::ip: return "ip";
+    case KeyKind::connection: return "connection";
+    case KeyKind::room: return "room";
+  }
+  return "unknown";
+}
+
 std::string_view address_of(std::string_view remote) noexcept {
   if (remote.starts_with('[')) {
     const auto close = remote.find(']');

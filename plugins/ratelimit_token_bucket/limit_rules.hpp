@@ -35,7 +35,15 @@ class RuleError : public std::invalid_argument {
   using std::invalid_argument::invalid_argument;
 };
 
+// At most this many rules may name one action: their buckets are looked
+// at together, in one decision.
+inline constexpr std::size_t kMaxRulesPerAction = 16;
+
 LimitRule parse_rule(std::string_view line);
+
+// The words a rule is written with, as parse_rule() reads them.
+std::string_view name_of(natter::LimitedAction action) noexcept;
+std::string_view name_of(KeyKind key) noexcept;
 
 // The address part of "host:port" or "[v6]:port", the key an `ip` rule uses.
 std::string_view address_of(std::string_view remote) noexcept;

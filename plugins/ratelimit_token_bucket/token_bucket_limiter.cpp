@@ -1,47 +1,12 @@
 #include "token_bucket_limiter.hpp"
 
-#include <algorithm>
+#include "limit_config.hpp"
 
 namespace natter::ratelimit {
 
 namespace {
 
-constexpr natter::ConfigKey kKeys[] = {
-    {"limits", KeyType::string_list,
-     "send per user 5/s burst 20,send per ip 50/s burst 200,join per user 2/s burst 20,"
-     "typing per connection 2/s burst 6,create_room per user 6/min burst 3,edit per user 2/s burst 10,"
-     "connect per ip 5/s burst 30",
-     "Rules \"ACTION per KEY RATE/UNIT burst N\": actions send, connect, join, typing, create_room, edit; keys "
-     "user, ip, connection, room; units s, min, h"},
-    {"max_keys", KeyType::integer, "100000",
-     "Buckets kept at most; idle ones are forgotten once full, and past this the oldest go"},
-};
-
-std::vector<LimitRule> rules_of(const natter::PluginConfig& config) {
-  std::vector<LimitRule> rules;
-  for (std::size_t i = 0; i < config.list_size("limits"); ++i) {
-    try {
-      rules.push_back(parse_rule(config.list_item("limits", i)));
-    } catch (const RuleError& e) {
-      throw natter::ConfigError(config, "limits", e.what());
-    }
-    const auto same_action = std::count_if(rules.begin(), rules.end(),
-                                           [&](const LimitRule& r) { return r.action == rules.back().action; });
-    if (same_action > static_cast<std::ptrdiff_t>(TokenBuckets::kMaxRulesPerAction)) {
-      throw natter::ConfigError(config, "limits", "more than " + std::to_string(TokenBuckets::kMaxRulesPerAction) +
-                                                      " rules for one action");
-    }
-  }
-  return rules;
-}
-
-std::size_t max_keys_of(const natter::PluginConfig& config) {
-  const std::int64_t value = config.get_int("max_keys");
-  if (value < 100 || value > 100'000'000) {
-    throw natter::ConfigError(config, "max_keys", "must be between 100 and 100000000 (got " + std::to_string(value) + ")");
-  }
-  return static_cast<std::size_t>(value);
-}
+constexpr natter::ConfigKey kKeys[] = {kLimitsKey, kMaxKeysKey};
 
 }  // namespace
 
@@ -49,7 +14,7 @@ std::span<const natter::ConfigKey> TokenBucketLimiter::keys() { return kKeys; }
 
 TokenBucketLimiter::TokenBucketLimiter(natter::Host& host, const natter::PluginConfig& config)
     : host_(host),
-      buckets_(rules_of(config), max_keys_of(config)),
+      buckets_(rules_from(config), max_keys_from(config)),
       refused_(host.counter("refused_total", "Actions refused (rate_limited)")),
       evicted_(host.counter("evicted_keys_total", "Buckets dropped while still in use, to stay within max_keys")),
       keys_(host.gauge("keys", "Token buckets in memory")) {}

@@ -20,9 +20,6 @@ namespace natter::ratelimit {
 class TokenBuckets {
  public:
   using Clock = std::chrono::steady_clock;
-  // Rules one action may have (their buckets are looked at together).
-  static constexpr std::size_t kMaxRulesPerAction = 16;
-
   TokenBuckets(std::vector<LimitRule> rules, std::size_t max_keys);
 
   struct Ask {
