@@ -13,6 +13,10 @@ using std::chrono::milliseconds;
 // The most decisions sent in one round trip; more wait for the next.
 constexpr std::size_t kBatchMax = 512;
 constexpr milliseconds kFirstRetry{100};
+// An idle connection is checked this often, so that a Redis gone while
+// nobody asked shows in /metrics, and the first ask after it is decided
+// without waiting for a timeout.
+constexpr milliseconds kIdlePing{1000};
 
 }  // namespace
 
@@ -23,11 +27,11 @@ RedisDecisions::RedisDecisions(Settings settings, const std::vector<LimitRule>& 
       host_(host),
       fallback_(std::move(fallback)),
       refused_(host.counter("refused_total", "Actions refused (rate_limited)")),
-      errors_(host.counter("redis_errors_total",
+      errors_(host.counter("limiter_errors_total",
                            "Failed attempts to reach Redis, broken connections and error replies")),
-      reconnects_(host.counter("redis_reconnects_total", "Connections to Redis made again after it was lost")),
-      up_gauge_(host.gauge("redis_up", "1 while Redis decides, 0 while on_error does")),
-      round_trip_(host.histogram("redis_round_trip_seconds", "One batch of decisions sent to Redis and answered")) {}
+      reconnects_(host.counter("limiter_reconnects_total", "Connections to Redis made again after it was lost")),
+      up_gauge_(host.gauge("limiter_up", "1 while Redis decides, 0 while on_error does")),
+      round_trip_(host.histogram("limiter_round_trip_seconds", "One batch of decisions sent to Redis and answered")) {}
 
 RedisDecisions::~RedisDecisions() { stop(); }
 
@@ -114,7 +118,11 @@ void RedisDecisions::run() {
     std::vector<Pending> batch;
     {
       std::unique_lock lock(mutex_);
-      wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (!wake_.wait_for(lock, kIdlePing, [&] { return stopping_ || !queue_.empty(); })) {
+        lock.unlock();
+        ping();
+        continue;
+      }
       if (queue_.empty()) return;  // stopping, and every decision made
       const std::size_t n = std::min(queue_.size(), kBatchMax);
       batch.reserve(n);
@@ -126,6 +134,16 @@ void RedisDecisions::run() {
     } catch (const std::exception& e) {  // RedisError, or no memory for a command
       went_down(e.what(), batch);
     }
+  }
+}
+
+void RedisDecisions::ping() {
+  std::vector<Pending> none;
+  try {
+    const RedisReply pong = connection_->command({"PING"});
+    if (pong.kind == RedisReply::Kind::error) went_down("PING: " + pong.text, none);
+  } catch (const std::exception& e) {
+    went_down(e.what(), none);
   }
 }
 

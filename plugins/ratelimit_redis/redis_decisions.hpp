@@ -58,6 +58,7 @@ class RedisDecisions {
   };
   void run();
   void connect();
+  void ping();
   void decide(std::vector<Pending>& batch);
   void went_down(const std::string& reason, std::vector<Pending>& undecided);
   void wait_before_retry(std::chrono::milliseconds delay);

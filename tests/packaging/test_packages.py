@@ -60,7 +60,8 @@ class DebianPackagesTest(unittest.IsolatedAsyncioTestCase):
             if "dbgsym" not in deb:
                 shutil.copy(deb, os.path.join(cls.root, "tmp", "debs"))
         cls.chroot("apt-get", "update", "-qq")
-        cls.apt_install("/tmp/debs/natterd_0.1.0_amd64.deb", "/tmp/debs/natter-plugin-mariadb_0.1.0_amd64.deb")
+        cls.apt_install("/tmp/debs/natterd_0.1.0_amd64.deb", "/tmp/debs/natter-plugin-mariadb_0.1.0_amd64.deb",
+                        "/tmp/debs/natter-plugin-redis_0.1.0_amd64.deb")
 
     @classmethod
     def tearDownClass(cls):
@@ -81,7 +82,7 @@ class DebianPackagesTest(unittest.IsolatedAsyncioTestCase):
         # build-debs.sh runs lintian --fail-on error,warning; show what it said.
         tags = [line for line in self.build_log.splitlines() if line[:2] in ("E:", "W:")]
         self.assertEqual(tags, [])
-        for package in ("natterd", "natter-dev", "natter-plugin-mariadb"):
+        for package in ("natterd", "natter-dev", "natter-plugin-mariadb", "natter-plugin-redis"):
             self.assertTrue(glob.glob(os.path.join(self.debs, f"{package}_0.1.0_*.deb")), package)
 
     def test_2_the_natter_system_user_exists(self):
@@ -89,6 +90,11 @@ class DebianPackagesTest(unittest.IsolatedAsyncioTestCase):
         self.assertLess(int(entry[2]), 1000, "not a system user")
         self.assertEqual(entry[5], "/var/lib/natter")
         self.assertEqual(entry[6], "/usr/sbin/nologin")
+
+    def test_2_the_optional_plugins_load_from_their_packages(self):
+        listed = self.chroot("natterd", "--list-plugins").stdout
+        for line in ("mariadb  storage", "redis  ratelimit"):
+            self.assertIn(line, listed)
 
     def test_2_the_config_is_a_registered_conffile(self):
         conffiles = self.chroot("dpkg-query", "-W", "-f=${Conffiles}", "natterd").stdout
@@ -182,7 +188,8 @@ class DebianPackagesTest(unittest.IsolatedAsyncioTestCase):
         self.assertEqual(lines.get("ws_io_cpus"), "0", lines)  # `cpus` works under the unit's filters
 
     def test_9_purge_removes_package_config_state_and_user(self):
-        self.chroot("apt-get", "purge", "-y", "-qq", "natterd", "natter-plugin-mariadb", "natter-dev")
+        self.chroot("apt-get", "purge", "-y", "-qq", "natterd", "natter-plugin-mariadb", "natter-plugin-redis",
+                    "natter-dev")
         for path in ("usr/sbin/natterd", "etc/natter", "var/lib/natter", "usr/lib/natter/plugins"):
             self.assertFalse(os.path.exists(os.path.join(self.root, path)), path)
         self.assertNotEqual(self.chroot("getent", "passwd", "natter", check=False).returncode, 0)
