@@ -11,6 +11,8 @@ Scenarios, each on a fresh natterd (SQLite, the default persisted acks):
   direct     send to a user (direct message), both online
   limited    plain, through ratelimit_token_bucket with limits no send reaches
              (one rule per key kind a send has: user, ip, connection, room)
+  redis      the same limits through ratelimit_redis, on a redis-server this
+             script starts; Redis's own CPU per send is shown beside it
   filtered   plain, through filter_wordlist with a 10,000-word list
   typing     a typing storm: --typists users in one room each type
              `--ops / typists` times; also counts the events it sends
@@ -33,6 +35,7 @@ os.environ.setdefault("NATTERD", os.path.join(os.environ.get("NATTER_BUILD_DIR",
                                               "bin", "natterd"))
 
 from natter_harness import Client, Natterd  # noqa: E402
+from redis_server import Redis  # noqa: E402
 
 WINDOW = 64  # sends in flight per sender
 
@@ -72,11 +75,14 @@ async def pipelined_sends(sender, receiver, ops, **target):
     await asyncio.gather(receive(), send())
 
 
-def policy_table(name, workdir):
+def policy_table(name, workdir, redis):
     """The [[ratelimit]] or [[filter]] table scenario `name` adds, if any."""
+    rules = ", ".join(f'"send per {key} 1000000/s burst 1000000"' for key in ("user", "ip", "connection", "room"))
     if name == "limited":
-        rules = ", ".join(f'"send per {key} 1000000/s burst 1000000"' for key in ("user", "ip", "connection", "room"))
         return f'\n[[ratelimit]]\nplugin = "token_bucket"\nlimits = [{rules}]\n'
+    if name == "redis":
+        return (f'\n[[ratelimit]]\nplugin = "redis"\nlimits = [{rules}]\naddress = "{redis.address}"\n'
+                f'password = "{redis.password}"\non_error = "deny"\n')
     if name == "filtered":
         words = os.path.join(workdir, "words.txt")
         with open(words, "w") as f:
@@ -85,15 +91,17 @@ def policy_table(name, workdir):
     return ""
 
 
-async def scenario(name, ops, typists):
+async def scenario(name, ops, typists, redis):
+    """natterd's CPU per operation, and (events sent, naive events) for
+    typing or Redis's CPU per operation for redis."""
     server = Natterd(broker="typing_batch_ms = 250")
     with open(server.config_path, "a") as f:
-        f.write(policy_table(name, server.workdir))
+        f.write(policy_table(name, server.workdir, redis))
     server.start()
     try:
         ann, bob = await Client.connect(server, "ann"), await Client.connect(server, "bob")
         target = {}
-        if name in ("plain", "protected", "limited", "filtered"):
+        if name in ("plain", "protected", "limited", "redis", "filtered"):
             await ann.send(op="create_room", room="r", kind="protected" if name == "protected" else "public",
                            password="correct horse", ref="c")
             await drain(ann, "c")
@@ -104,9 +112,10 @@ async def scenario(name, ops, typists):
         elif name == "direct":
             target = {"to": "bob"}
         if name != "typing":
-            before = cpu_seconds(server.process.pid)
+            before, redis_before = cpu_seconds(server.process.pid), cpu_seconds(redis.process.pid)
             await pipelined_sends(ann, bob, ops, **target)
-            return (cpu_seconds(server.process.pid) - before) / ops * 1e6, None
+            redis_cost = (cpu_seconds(redis.process.pid) - redis_before) / ops * 1e6 if name == "redis" else None
+            return (cpu_seconds(server.process.pid) - before) / ops * 1e6, redis_cost
         # A typing storm: everyone in one room, everyone types.
         users = [await Client.connect(server, f"t{n}") for n in range(typists)]
         for u in users:
@@ -146,16 +155,22 @@ def main():
     parser.add_argument("--typists", type=int, default=1000)
     args = parser.parse_args()
     results = {}
-    for _ in range(args.repeats):
-        for name in ("plain", "protected", "direct", "limited", "filtered", "typing"):
-            cost, events = asyncio.run(scenario(name, args.ops, args.typists))
-            results.setdefault(name, []).append((cost, events))
+    redis = Redis().start()
+    try:
+        for _ in range(args.repeats):
+            for name in ("plain", "protected", "direct", "limited", "redis", "filtered", "typing"):
+                cost, extra = asyncio.run(scenario(name, args.ops, args.typists, redis))
+                results.setdefault(name, []).append((cost, extra))
+    finally:
+        redis.close()
     plain = statistics.median(c for c, _ in results["plain"])
     print(f"natterd CPU per operation, median of {args.repeats} (ratio to a plain room send)")
     for name, runs in results.items():
         cost = statistics.median(c for c, _ in runs)
         line = f"  {name:<10} {cost:8.1f} us  {cost / plain:5.2f}x"
-        if runs[0][1]:
+        if name == "redis":
+            line += f"   + {statistics.median(r for _, r in runs):.1f} us in redis-server"
+        elif runs[0][1]:
             sent = statistics.median(e for _, (e, _) in runs)
             naive = runs[0][1][1]
             line += f"   events sent {sent:,.0f} vs {naive:,} one per keystroke per member"

@@ -7,7 +7,7 @@
 set -eu
 packages="cmake ninja-build ccache g++ pkg-config
   libboost1.81-dev libboost-json1.81-dev libtoml11-dev libspdlog-dev libcli11-dev
-  libsqlite3-dev libssl-dev libgtest-dev libmariadb-dev libsystemd-dev libjemalloc-dev libsodium-dev libutf8proc-dev libre2-dev libhiredis-dev
+  libsqlite3-dev libssl-dev libgtest-dev libmariadb-dev libsystemd-dev libjemalloc-dev libsodium-dev libutf8proc-dev libre2-dev libhiredis-dev libcurl4-openssl-dev
   python3 python3-websockets"
 case "${1:-}" in
   --test)

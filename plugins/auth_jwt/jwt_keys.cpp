@@ -21,8 +21,6 @@ constexpr std::array<std::pair<std::string_view, Alg>, 9> kAlgs = {{
     {"ES256", Alg::ES256}, {"ES384", Alg::ES384}, {"EdDSA", Alg::EdDSA},
 }};
 
-bool is_hmac(Alg a) { return a == Alg::HS256 || a == Alg::HS384 || a == Alg::HS512; }
-
 std::string read_file(const std::string& path, const std::string& spec) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw KeyError("\"" + spec + "\": cannot read " + path + ": " + std::strerror(errno));
@@ -39,7 +37,10 @@ std::shared_ptr<evp_pkey_st> read_public_key(const std::string& path, const std:
   return {key, EVP_PKEY_free};
 }
 
-// Whether `key` can verify `alg`, or why not.
+}  // namespace
+
+bool is_hmac(Alg a) noexcept { return a == Alg::HS256 || a == Alg::HS384 || a == Alg::HS512; }
+
 std::string unfit(EVP_PKEY* key, Alg alg) {
   switch (alg) {
     case Alg::RS256: case Alg::RS384: case Alg::RS512:
@@ -61,8 +62,6 @@ std::string unfit(EVP_PKEY* key, Alg alg) {
   }
 }
 
-}  // namespace
-
 bool alg_named(std::string_view name, Alg& alg) noexcept {
   for (const auto& [n, a] : kAlgs) {
     if (n == name) {
@@ -80,13 +79,13 @@ std::string_view alg_name(Alg alg) noexcept {
   return "?";
 }
 
-KeyRing::KeyRing(const std::vector<std::string>& specs) {
+std::vector<Key> read_key_specs(const std::vector<std::string>& specs) {
+  std::vector<Key> keys;
   for (const auto& spec : specs) {
     std::istringstream in(spec);
     std::string kid, algs, path, extra;
     in >> kid >> algs >> path;
     if (path.empty() || (in >> extra)) throw KeyError("\"" + spec + "\": write KID ALG[,ALG] PATH");
-    if (find(kid)) throw KeyError("\"" + spec + "\": key id '" + kid + "' is used twice");
     Key key{kid, {}, {}, {}};
     std::istringstream names(algs);
     for (std::string name; std::getline(names, name, ',');) {
@@ -119,9 +118,17 @@ KeyRing::KeyRing(const std::vector<std::string>& specs) {
         }
       }
     }
-    keys_.push_back(std::move(key));
+    keys.push_back(std::move(key));
   }
-  if (keys_.empty()) throw KeyError("no keys: tokens could not be verified");
+  return keys;
+}
+
+KeyRing::KeyRing(std::vector<Key> keys) : keys_(std::move(keys)) {
+  for (std::size_t i = 0; i < keys_.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      if (keys_[i].kid == keys_[j].kid) throw KeyError("key id '" + keys_[i].kid + "' is used twice");
+    }
+  }
 }
 
 const Key* KeyRing::find(std::string_view kid) const noexcept {

@@ -39,11 +39,20 @@ class KeyError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Reads every spec ("KID ALG[,ALG...] PATH"); throws KeyError naming the
+// spec and what is wrong.
+std::vector<Key> read_key_specs(const std::vector<std::string>& specs);
+
+// Whether `key` can verify with `alg`: empty if so, else why not ("is not
+// an RSA key"). Public keys only.
+std::string unfit(evp_pkey_st* key, Alg alg);
+bool is_hmac(Alg alg) noexcept;
+
 class KeyRing {
  public:
-  // Reads every spec ("KID ALG[,ALG...] PATH"); throws KeyError naming the
-  // spec and what is wrong.
-  explicit KeyRing(const std::vector<std::string>& specs);
+  // Throws KeyError if two keys share a kid.
+  explicit KeyRing(std::vector<Key> keys);
+  explicit KeyRing(const std::vector<std::string>& specs) : KeyRing(read_key_specs(specs)) {}
 
   // The key with id `kid`, or nullptr.
   const Key* find(std::string_view kid) const noexcept;

@@ -170,7 +170,11 @@ TokenVerdict verify_token(std::string_view token, const KeyRing& keys, const Cla
   if (const auto* kid = header->if_contains("kid")) {
     if (!kid->is_string() || !kid_looks_right(kid->as_string())) return refuse("kid is not a key id (A-Z a-z 0-9 . _ -)");
     key = keys.find(kid->as_string());
-    if (!key) return refuse("unknown kid " + std::string(kid->as_string()));
+    if (!key) {
+      TokenVerdict verdict = refuse("unknown kid " + std::string(kid->as_string()));
+      verdict.unknown_kid = true;
+      return verdict;
+    }
   } else {
     key = keys.only();
     if (!key) return refuse("no kid, and several keys could have signed");

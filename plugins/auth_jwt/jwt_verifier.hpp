@@ -28,6 +28,7 @@ struct TokenVerdict {
   std::string user;              // ok: from sub
   std::int64_t expires_at_s = 0;  // ok: exp, or 0 without one
   std::string reason;            // refused: which check failed
+  bool unknown_kid = false;      // refused because no key has the token's kid
 };
 
 TokenVerdict verify_token(std::string_view token, const KeyRing& keys, const ClaimRules& rules, std::int64_t now_s);

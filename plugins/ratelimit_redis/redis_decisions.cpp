@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <random>
 
+#include <pthread.h>
+
 namespace natter::ratelimit {
 
 namespace {
@@ -95,6 +97,7 @@ void RedisDecisions::connect() {
 }
 
 void RedisDecisions::run() {
+  pthread_setname_np(pthread_self(), "redis-limits");
   std::mt19937_64 random(std::random_device{}());
   for (;;) {
     if (!connection_) {
