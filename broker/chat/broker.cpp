@@ -107,6 +107,7 @@ void Broker::run(Session& session, OwnedCommand command) {
   } else if (!room_name_ok(session, command)) {
     return;
   }
+  if (session.grants && !granted(session, command)) return;
   if (const auto action = limited_action(command.op); action && limits_.active()) {
     const std::string room = command.room, ref = command.ref;
     limits_.check(session, *action, session.user, room, ref,
@@ -142,6 +143,21 @@ void Broker::execute(Session& session, OwnedCommand command) {
     }
   }
   outbox_.send_error(session, command.ref, natter::ErrorCode::bad_request, "unknown op");
+}
+
+bool Broker::granted(Session& session, const OwnedCommand& command) {
+  const Grants& grants = *session.grants;
+  if (command.op == natter::Op::create_room && !grants.may_create_rooms) {
+    outbox_.send_error(session, command.ref, natter::ErrorCode::forbidden,
+                       "your credential does not let you create rooms");
+    return false;
+  }
+  if (!command.room.empty() && !is_direct_name(command.room) && !grants.allows_room(command.room)) {
+    outbox_.send_error(session, command.ref, natter::ErrorCode::forbidden,
+                       "your credential does not let you into room '" + command.room + "'");
+    return false;
+  }
+  return true;
 }
 
 bool Broker::room_name_ok(Session& session, const OwnedCommand& command) {

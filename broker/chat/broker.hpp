@@ -83,6 +83,9 @@ class Broker final : public CommandSink {
   void run(Session& session, OwnedCommand command);
   // run() once the rate limiters admitted what needed admitting.
   void execute(Session& session, OwnedCommand command);
+  // Whether the session's credential (Session::grants, set) allows `command`;
+  // if not, the client is told and the answer is false.
+  bool granted(Session& session, const OwnedCommand& command);
   // Validates the command's room name; false after telling the client.
   bool room_name_ok(Session& session, const OwnedCommand& command);
 

@@ -5,11 +5,13 @@
 // by id, because a session may have ended by the time a plugin answers.
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include <natter/plugin.hpp>
 
+#include "chat/grants.hpp"
 #include "chat/stored_message.hpp"
 #include "runtime/executor.hpp"
 
@@ -123,24 +125,38 @@ class LoopAdmit final : public natter::AdmitDone {
   Continuation next_;
 };
 
+// What an accepted credential carries besides the user.
+struct Credential {
+  std::int64_t expires_at_ms = 0;         // 0: never
+  std::shared_ptr<const Grants> grants;  // null: limited by nothing
+};
+
 class AuthAttempt final : public natter::AuthDone {
  public:
-  using Continuation = std::function<void(bool accepted, std::string user_or_reason, std::int64_t expires_at_ms)>;
+  using Continuation = std::function<void(bool accepted, std::string user_or_reason, Credential credential)>;
   // `auth_minor`: the SDK minor the auth plugin was built against; an
-  // Identity from before 1.7 ends before expires_at_ms.
+  // Identity from before 1.7 ends before expires_at_ms, one from before
+  // 1.8 before the grants.
   AuthAttempt(runtime::Executor& loop, std::uint32_t auth_minor, Continuation next)
       : loop_(loop), auth_minor_(auth_minor), next_(std::move(next)) {}
 
   void accepted(const natter::Identity& identity) noexcept override {
-    finish(true, identity.user, auth_minor_ >= 7 ? identity.expires_at_ms : 0);
+    Credential credential;
+    try {
+      credential = {auth_minor_ >= 7 ? identity.expires_at_ms : 0, Grants::of(identity, auth_minor_)};
+    } catch (...) {
+      finish(false, "out of memory for the credential", {});
+      return;
+    }
+    finish(true, identity.user, std::move(credential));
   }
-  void refused(std::string_view reason) noexcept override { finish(false, reason, 0); }
+  void refused(std::string_view reason) noexcept override { finish(false, reason, {}); }
 
  private:
-  void finish(bool ok, std::string_view text, std::int64_t expires_at_ms) noexcept {
+  void finish(bool ok, std::string_view text, Credential credential) noexcept {
     try {
-      loop_.post([next = std::move(next_), ok, text = std::string(text), expires_at_ms]() mutable {
-        next(ok, std::move(text), expires_at_ms);
+      loop_.post([next = std::move(next_), ok, text = std::string(text), credential = std::move(credential)]() mutable {
+        next(ok, std::move(text), std::move(credential));
       });
     } catch (...) {
     }

@@ -39,6 +39,11 @@ void Membership::join(Session& session, const OwnedCommand& command) {
                         "there is no room '" + room + "'; create_room makes one");
       return;
     }
+    if (session.grants && !session.grants->may_create_rooms) {
+      outbox.send_error(session, command.ref, natter::ErrorCode::no_such_room,
+                        "there is no room '" + room + "', and your credential does not let you create one");
+      return;
+    }
     // Joining a room nobody created makes it: public, owned by nobody.
     RoomRecord fresh;
     fresh.members.insert(session.user);

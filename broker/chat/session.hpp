@@ -9,12 +9,14 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
 
 #include <natter/transport.hpp>
 
+#include "chat/grants.hpp"
 #include "chat/shared_event.hpp"
 
 namespace natter::runtime {
@@ -97,6 +99,7 @@ class Session final : public natter::SessionPort {
   }
 
   std::string user;             // empty until authenticated
+  std::shared_ptr<const Grants> grants;  // what the credential allows; null: limited by nothing
   bool closed = false;          // the transport closed the port
   std::uint32_t refusals_in_a_row = 0;  // by the rate limiters (ActionLimits)
   std::set<std::string, std::less<>> rooms;  // joined rooms

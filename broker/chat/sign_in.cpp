@@ -32,10 +32,10 @@ natter::SessionPort* SignIn::open(natter::ClientLink& link, const natter::Connec
   loop_.post([this, session] { sessions_.add(std::unique_ptr<Session>(session)); });
   const auto asked = std::chrono::steady_clock::now();
   auto* attempt = new AuthAttempt(loop_, auth_.abi_minor, [this, id, asked](bool ok, std::string text,
-                                                                              std::int64_t expires_at_ms) {
+                                                                              Credential credential) {
     metrics_.authenticate.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - asked).count());
     if (ok) {
-      authenticated(id, std::move(text), expires_at_ms);
+      authenticated(id, std::move(text), std::move(credential));
     } else {
       refused(id, std::move(text));
     }
@@ -44,13 +44,13 @@ natter::SessionPort* SignIn::open(natter::ClientLink& link, const natter::Connec
   return session;
 }
 
-void SignIn::authenticated(std::uint64_t session_id, std::string user, std::int64_t expires_at_ms) {
+void SignIn::authenticated(std::uint64_t session_id, std::string user, Credential credential) {
   Session* session = sessions_.find(session_id);
   if (!session) return;
   const std::string who = user;
   limits_.check(*session, natter::LimitedAction::connect, who, {}, {},
-                [this, user = std::move(user), expires_at_ms](Session& admitted) mutable {
-                  welcome(admitted, std::move(user), expires_at_ms);
+                [this, user = std::move(user), credential = std::move(credential)](Session& admitted) mutable {
+                  welcome(admitted, std::move(user), std::move(credential));
                 });
 }
 
@@ -67,7 +67,7 @@ void SignIn::end_at_expiry(const Session& session, std::int64_t expires_at_ms) {
   });
 }
 
-void SignIn::welcome(Session& session, std::string user, std::int64_t expires_at_ms) {
+void SignIn::welcome(Session& session, std::string user, Credential credential) {
   if (sessions_.of_user(user).size() >= settings_.max_sessions_per_user) {
     const std::string why = "'" + user + "' has " + std::to_string(settings_.max_sessions_per_user) +
                             " sessions open already; close one first";
@@ -76,13 +76,14 @@ void SignIn::welcome(Session& session, std::string user, std::int64_t expires_at
     return;
   }
   session.user = std::move(user);
+  session.grants = std::move(credential.grants);
   sessions_.signed_in(session);
   auto welcome = EventBuffer::make(natter::EventKind::welcome);
   welcome->set_user(session.user).set_node(settings_.node_id);
   outbox_.send(session, welcome);
   membership_.signed_in(session);
   presence_.signed_in(session.user);
-  if (expires_at_ms > 0) end_at_expiry(session, expires_at_ms);
+  if (credential.expires_at_ms > 0) end_at_expiry(session, credential.expires_at_ms);
   commands_.resume(session);
 }
 

@@ -25,6 +25,8 @@
 
 namespace natter::chat {
 
+struct Credential;  // loop_completions.hpp
+
 // The auth plugin, and the SDK minor it was built against.
 struct AuthPlugin {
   natter::Authenticator& plugin;
@@ -45,8 +47,8 @@ class SignIn {
                             TransportTraits transport) noexcept;
 
  private:
-  void authenticated(std::uint64_t session_id, std::string user, std::int64_t expires_at_ms);
-  void welcome(Session& session, std::string user, std::int64_t expires_at_ms);
+  void authenticated(std::uint64_t session_id, std::string user, Credential credential);
+  void welcome(Session& session, std::string user, Credential credential);
   // Closes the session (4001) when its credential runs out.
   void end_at_expiry(const Session& session, std::int64_t expires_at_ms);
   void refused(std::uint64_t session_id, std::string reason);

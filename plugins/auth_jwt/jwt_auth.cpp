@@ -1,5 +1,6 @@
 #include "jwt_auth.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <iterator>
@@ -22,6 +23,12 @@ constexpr natter::ConfigKey kKeys[] = {
     {"audience", KeyType::string_list, "", "A token's aud must name one of these; empty: any"},
     {"leeway_s", KeyType::integer, "0", "Clock skew allowed on exp, nbf and iat, in seconds (at most 60)"},
     {"require_exp", KeyType::boolean, "true", "Refuse tokens that never expire"},
+    {"rooms_claim", KeyType::string, "",
+     "A claim listing the rooms the user may enter (names, or prefixes ending in *); a token without it "
+     "enters none; empty: rooms are not limited by the token"},
+    {"roles_claim", KeyType::string, "roles", "The claim listing the user's roles (a dotted path reaches into objects)"},
+    {"create_room_roles", KeyType::string_list, "",
+     "Roles that may create rooms; empty: every user may"},
 };
 
 std::int64_t now_s() {
@@ -56,6 +63,16 @@ JwtAuth::JwtAuth(natter::Host& host, const natter::PluginConfig& config)
     throw natter::ConfigError(config, "leeway_s", "must be between 0 and 60 (got " + std::to_string(rules_.leeway_s) + ")");
   }
   rules_.require_exp = config.get_bool("require_exp");
+  rules_.rooms_claim = config.get_string("rooms_claim");
+  for (std::size_t i = 0; i < config.list_size("create_room_roles"); ++i) {
+    create_room_roles_.emplace_back(config.list_item("create_room_roles", i));
+  }
+  if (!create_room_roles_.empty()) {
+    rules_.roles_claim = config.get_string("roles_claim");
+    if (rules_.roles_claim.empty()) {
+      throw natter::ConfigError(config, "roles_claim", "create_room_roles needs the claim that lists roles");
+    }
+  }
   std::string why;
   try {
     if (!install(read_files(), {}, why)) throw KeyError(why);
@@ -155,6 +172,14 @@ void JwtAuth::decide(std::string_view token, std::string_view remote, natter::Au
       if (verdict.ok) {
         natter::Identity identity{verdict.user};
         identity.expires_at_ms = verdict.expires_at_s * 1000;
+        identity.may_create_rooms =
+            create_room_roles_.empty() ||
+            std::any_of(verdict.roles.begin(), verdict.roles.end(), [&](const std::string& role) {
+              return std::find(create_room_roles_.begin(), create_room_roles_.end(), role) != create_room_roles_.end();
+            });
+        const std::vector<std::string_view> rooms(verdict.rooms.begin(), verdict.rooms.end());
+        identity.rooms_limited = !rules_.rooms_claim.empty();
+        identity.rooms = rooms;
         done.accepted(identity);
         return;
       }

@@ -48,6 +48,7 @@ class JwtAuth final : public natter::Authenticator, public natter::Reloadable {
   std::vector<std::string> specs_;
   std::string jwks_file_;
   ClaimRules rules_;
+  std::vector<std::string> create_room_roles_;  // empty: everyone may
   std::atomic<std::shared_ptr<const KeyRing>> keys_;
   natter::Counter& refused_;
   std::mutex install_mutex_;       // serialises install(); guards the two below

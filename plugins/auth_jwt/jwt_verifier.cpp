@@ -111,6 +111,39 @@ std::optional<json::object> json_object_of(std::string_view part) {
   return std::move(value.as_object());
 }
 
+// The claim at `path` ("a.b.c" looks into nested objects), or nullptr.
+const json::value* claim_at(const json::object& claims, std::string_view path) {
+  const json::object* object = &claims;
+  for (;;) {
+    const auto dot = path.find('.');
+    const json::value* value = object->if_contains(path.substr(0, dot));
+    if (!value || dot == std::string_view::npos) return value;
+    if (!value->is_object()) return nullptr;
+    object = &value->get_object();
+    path.remove_prefix(dot + 1);
+  }
+}
+
+// A claim that lists names: absent (nothing), a string, or an array of
+// strings; anything else is a problem.
+bool names_in(const json::object& claims, std::string_view path, std::vector<std::string>& out, std::string& problem) {
+  const json::value* value = claim_at(claims, path);
+  if (!value) return true;
+  if (value->is_string()) {
+    out.emplace_back(value->get_string());
+    return true;
+  }
+  if (value->is_array()) {
+    for (const json::value& item : value->get_array()) {
+      if (!item.is_string() || out.size() >= 1000) break;
+      out.emplace_back(item.get_string());
+    }
+    if (out.size() == value->get_array().size()) return true;
+  }
+  problem = "claim " + std::string(path) + " is not a list of names";
+  return false;
+}
+
 TokenVerdict check_claims(const json::object& claims, const ClaimRules& rules, std::int64_t now) {
   std::string problem;
   std::int64_t exp = 0, nbf = 0, iat = 0;
@@ -143,7 +176,12 @@ TokenVerdict check_claims(const json::object& claims, const ClaimRules& rules, s
       std::any_of(user.begin(), user.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
     return refuse("sub is not a user name natter accepts");
   }
-  return {true, std::string(user), has_exp ? exp : 0, {}};
+  TokenVerdict verdict{true, std::string(user), has_exp ? exp : 0, {}};
+  if ((!rules.rooms_claim.empty() && !names_in(claims, rules.rooms_claim, verdict.rooms, problem)) ||
+      (!rules.roles_claim.empty() && !names_in(claims, rules.roles_claim, verdict.roles, problem))) {
+    return refuse(problem);
+  }
+  return verdict;
 }
 
 }  // namespace

@@ -35,7 +35,9 @@ inline constexpr std::uint32_t kAbiMajor = 1;
 // 1.7: the Reloadable interface; rate limits per action (LimitedAction,
 //      AdmitRequest's 1.7 fields, CloseCode::rate_limited); Identity's
 //      expires_at_ms.
-inline constexpr std::uint32_t kAbiMinor = 7;
+// 1.8: what a credential allows (Identity's may_create_rooms,
+//      rooms_limited and rooms).
+inline constexpr std::uint32_t kAbiMinor = 8;
 
 // The C++ standard library this side of the boundary is built against.
 // std::string_view and std::span cross the boundary, and libstdc++ and

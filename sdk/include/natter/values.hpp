@@ -89,6 +89,15 @@ struct Identity {
   // ABI 1.7: when the credential runs out (Unix ms); the broker closes the
   // session then (4001). 0: never.
   std::int64_t expires_at_ms = 0;
+  // ABI 1.8: what the credential allows, on top of the rules every user
+  // has (room kinds, ownership). An auth plugin built for 1.7 or older,
+  // or one that leaves these alone, limits nothing.
+  bool may_create_rooms = true;  // create_room, and a join that makes a room
+  // When true, every command naming a room other than a direct one is
+  // refused (forbidden) unless `rooms` allows it: a room name, or a prefix
+  // ending in '*' ("support-*"; "*" alone allows all).
+  bool rooms_limited = false;
+  std::span<const std::string_view> rooms = {};
 };
 
 // What a transport knows about a connecting client.
