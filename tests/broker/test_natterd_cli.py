@@ -359,7 +359,7 @@ class PluginRefusalTest(unittest.TestCase):
     def test_abi_it_does_not_speak(self):
         so = f"{FIXTURES}/fixture_wrong_abi.so"
         self.assert_refused(self.run_with_filter(so),
-                            f"{so}: plugin 'from_the_future' speaks plugin ABI 99.0, this broker speaks 1.7")
+                            f"{so}: plugin 'from_the_future' speaks plugin ABI 99.0, this broker speaks 1.8")
 
     def test_a_plugin_built_for_abi_1_0_still_loads(self):
         result = self.run_with_filter(f"{FIXTURES}/fixture_abi_1_0_filter.so", "", "--check-config")
@@ -367,7 +367,7 @@ class PluginRefusalTest(unittest.TestCase):
         self.assertNotIn("ABI", result.stderr)
 
     def test_a_filter_built_for_abi_1_6_is_left_alone_by_a_reload(self):
-        # 1.7 reloads plugins that answer natter::Reloadable; a 1.6 one
+        # Since 1.7, natterd reloads plugins that answer natter::Reloadable; a 1.6 one
         # cannot, and must keep running through SIGHUP untouched.
         with open(self.path, "w") as f:
             f.write(f'[broker]\nadmin_listen = ""\n[storage]\nplugin = "sqlite"\npath = "{self.dir.name}/h.db"\n'
