@@ -40,7 +40,11 @@ natter::SessionPort* SignIn::open(natter::ClientLink& link, const natter::Connec
       refused(id, std::move(text));
     }
   });
-  auth_.plugin.authenticate(info, *attempt);
+  if (transport.abi_minor >= 8 && info.authenticated) {
+    attempt->accepted(natter::Identity{info.requested_user});
+  } else {
+    auth_.plugin.authenticate(info, *attempt);
+  }
   return session;
 }
 

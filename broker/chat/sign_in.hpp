@@ -3,7 +3,8 @@
 // transport, the auth plugin decides who it is, and the client hears
 // `welcome` (then the session enters the user's direct rooms and the
 // commands it sent meanwhile run) or is refused and closed: by the auth
-// plugin, because the user has max_sessions_per_user sessions already, or
+// plugin (not asked when the transport authenticated the user itself,
+// ConnectInfo::authenticated), because the user has max_sessions_per_user sessions already, or
 // by the rate limiters (connect). A session whose credential expires
 // (Identity::expires_at_ms) is closed then, with 4001. open() runs on the transport's thread; the rest on the loop.
 

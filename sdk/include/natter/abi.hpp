@@ -36,7 +36,8 @@ inline constexpr std::uint32_t kAbiMajor = 1;
 //      AdmitRequest's 1.7 fields, CloseCode::rate_limited); Identity's
 //      expires_at_ms.
 // 1.8: what a credential allows (Identity's may_create_rooms,
-//      rooms_limited and rooms).
+//      rooms_limited and rooms); users a transport authenticated itself
+//      (ConnectInfo's authenticated).
 inline constexpr std::uint32_t kAbiMinor = 8;
 
 // The C++ standard library this side of the boundary is built against.

@@ -106,6 +106,10 @@ struct ConnectInfo {
   std::string_view remote_address;  // "ip:port" or a broker client id
   std::string_view requested_user;  // the name the client asked for, if any
   std::string_view token;           // bearer token, if any
+  // ABI 1.8: the transport has authenticated requested_user itself (an
+  // MQTT broker's password file and ACL, say); the broker then signs the
+  // session in as requested_user without asking the auth plugin.
+  bool authenticated = false;
 };
 
 // Client commands. Numbers are ABI and never reused. 1.4: typing.

@@ -1,0 +1,84 @@
+#include "mqtt_config.hpp"
+
+#include <charconv>
+
+namespace natter::mqtt {
+
+namespace {
+
+using natter::KeyType;
+
+constexpr natter::ConfigKey kKeys[] = {
+    {"broker", KeyType::string, "127.0.0.1:1883", "The MQTT broker (Mosquitto) natter attaches to: \"host:port\""},
+    {"username", KeyType::string, "natter", "natter's own user on the MQTT broker"},
+    {"password", KeyType::string, "", "Its password; empty: none"},
+    {"client_id", KeyType::string, "", "natter's own client id (a persistent session); empty: natter-<node_id>"},
+    {"protocol", KeyType::string, "5", "MQTT version of natter's own connection: \"5\" or \"3.1.1\""},
+    {"tls_ca_file", KeyType::string, "", "CA certificates (PEM) to check the broker with; set: TLS, empty: plain TCP"},
+    {"topic_prefix", KeyType::string, "natter",
+     "Devices publish to <prefix>/in/<user>/<client id> and read <prefix>/out/<user>/<client id>"},
+    {"keepalive_s", KeyType::integer, "30", "MQTT keepalive of natter's own connection (5-600)"},
+    {"reconnect_max_s", KeyType::integer, "30", "Longest pause between attempts to reach the broker again (1-600)"},
+    {"max_message_bytes", KeyType::integer, "65536", "Largest command a device may publish"},
+    {"linger_ms", KeyType::integer, "30000",
+     "How long a device's session outlives its connection (it keeps its rooms, and its events wait in the "
+     "broker if its session there is persistent); its last will ends it at once"},
+    {"presence_notices", KeyType::boolean, "true",
+     "Read the broker's connect and disconnect notices ($SYS/broker/log/N; Mosquitto's log_dest topic)"},
+};
+
+std::int64_t ranged(const natter::PluginConfig& config, std::string_view key, std::int64_t low, std::int64_t high) {
+  const std::int64_t value = config.get_int(key);
+  if (value < low || value > high) {
+    throw natter::ConfigError(config, key, "must be between " + std::to_string(low) + " and " +
+                                               std::to_string(high) + " (got " + std::to_string(value) + ")");
+  }
+  return value;
+}
+
+bool usable_level(std::string_view text) {
+  return !text.empty() && text.find_first_of("+#") == std::string_view::npos && !text.starts_with('/') &&
+         !text.ends_with('/') && !text.starts_with('$');
+}
+
+}  // namespace
+
+std::span<const natter::ConfigKey> mqtt_keys() { return kKeys; }
+
+MqttSettings read_mqtt_settings(const natter::PluginConfig& config, std::uint32_t node_id) {
+  MqttSettings s;
+  const std::string_view broker = config.get_string("broker");
+  const auto colon = broker.rfind(':');
+  int port = 0;
+  if (colon == std::string_view::npos || colon == 0 ||
+      std::from_chars(broker.data() + colon + 1, broker.data() + broker.size(), port).ec != std::errc() ||
+      port < 1 || port > 65535) {
+    throw natter::ConfigError(config, "broker", "write \"host:port\" (got '" + std::string(broker) + "')");
+  }
+  s.client.host = broker.substr(0, colon);
+  if (s.client.host.starts_with('[') && s.client.host.ends_with(']')) s.client.host = s.client.host.substr(1, s.client.host.size() - 2);
+  s.client.port = port;
+  s.client.username = config.get_string("username");
+  s.client.password = config.get_string("password");
+  s.client.client_id = config.get_string("client_id");
+  if (s.client.client_id.empty()) s.client.client_id = "natter-" + std::to_string(node_id);
+  const std::string_view protocol = config.get_string("protocol");
+  if (protocol != "5" && protocol != "3.1.1") {
+    throw natter::ConfigError(config, "protocol", "must be \"5\" or \"3.1.1\" (got '" + std::string(protocol) + "')");
+  }
+  s.client.v5 = protocol == "5";
+  s.client.ca_file = config.get_string("tls_ca_file");
+  s.client.keepalive_s = static_cast<int>(ranged(config, "keepalive_s", 5, 600));
+  s.client.reconnect_max_s = static_cast<int>(ranged(config, "reconnect_max_s", 1, 600));
+  s.topic_prefix = config.get_string("topic_prefix");
+  if (!usable_level(s.topic_prefix)) {
+    throw natter::ConfigError(config, "topic_prefix", "must be a topic without wildcards, '$' or a leading or "
+                                                      "trailing '/' (got '" + s.topic_prefix + "')");
+  }
+  s.max_message_bytes = static_cast<std::size_t>(ranged(config, "max_message_bytes", 64, 16 << 20));
+  s.linger = std::chrono::milliseconds(ranged(config, "linger_ms", 0, 86'400'000));
+  s.presence_notices = config.get_bool("presence_notices");
+  return s;
+}
+
+}  // namespace natter::mqtt
