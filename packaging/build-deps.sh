@@ -7,13 +7,13 @@
 set -eu
 packages="cmake ninja-build ccache g++ pkg-config
   libboost1.81-dev libboost-json1.81-dev libtoml11-dev libspdlog-dev libcli11-dev
-  libsqlite3-dev libssl-dev libgtest-dev libmariadb-dev libsystemd-dev libjemalloc-dev libsodium-dev libutf8proc-dev libre2-dev libhiredis-dev libcurl4-openssl-dev
+  libsqlite3-dev libssl-dev libgtest-dev libmariadb-dev libsystemd-dev libjemalloc-dev libsodium-dev libutf8proc-dev libre2-dev libhiredis-dev libcurl4-openssl-dev libmosquitto-dev
   python3 python3-websockets"
 case "${1:-}" in
   --test)
     # clang and libc++: a plugin author's other toolchains (tests/sdk).
     packages="$packages
-  mariadb-server redis-server redis-tools python3-prometheus-client python3-jwt python3-cryptography clang libc++-dev libc++abi-dev openssl
+  mariadb-server redis-server redis-tools mosquitto mosquitto-clients python3-prometheus-client python3-jwt python3-cryptography clang libc++-dev libc++abi-dev openssl
   debhelper dpkg-dev fakeroot lintian debootstrap systemd systemd-container" ;;
   --bench)
     # Node.js runs the npm peers (bench/peers/node_*); a node already on

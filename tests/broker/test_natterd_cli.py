@@ -3,6 +3,7 @@ file, line and key for every kind of config mistake, and the broker
 refuses bad plugins with one clear line and a non-zero exit."""
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -86,6 +87,19 @@ class CheckConfigTest(unittest.TestCase):
         for plugin in ("auth=jwt", "ratelimit=token_bucket", "filter=wordlist", "filter=links"):
             self.assertIn(plugin, result.stdout)
         self.assertEqual(result.stdout.count("transport=websocket"), 2)
+
+    def test_the_mqtt_example_is_a_drop_in_that_checks(self):
+        source = os.environ["NATTER_SOURCE_DIR"]
+        with open(os.path.join(source, "config", "natter.toml")) as f:
+            main = f.read().replace("/var/lib/natter/natter.db", os.path.join(self.dir.name, "n.db"))
+        with open(self.path, "w") as f:
+            f.write(main)
+        os.makedirs(os.path.join(self.dir.name, "conf.d"))
+        shutil.copy(os.path.join(source, "config", "examples", "70-mqtt.toml"), os.path.join(self.dir.name, "conf.d"))
+        result = subprocess.run([NATTERD, "--check-config", "--config", self.path],
+                                capture_output=True, text=True, timeout=30)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("transport=mqtt", result.stdout)
 
     def test_syntax_error_names_the_line(self):
         self.assert_refused("""

@@ -61,7 +61,7 @@ class DebianPackagesTest(unittest.IsolatedAsyncioTestCase):
                 shutil.copy(deb, os.path.join(cls.root, "tmp", "debs"))
         cls.chroot("apt-get", "update", "-qq")
         cls.apt_install("/tmp/debs/natterd_0.1.0_amd64.deb", "/tmp/debs/natter-plugin-mariadb_0.1.0_amd64.deb",
-                        "/tmp/debs/natter-plugin-redis_0.1.0_amd64.deb")
+                        "/tmp/debs/natter-plugin-redis_0.1.0_amd64.deb", "/tmp/debs/natter-plugin-mqtt_0.1.0_amd64.deb")
 
     @classmethod
     def tearDownClass(cls):
@@ -82,7 +82,8 @@ class DebianPackagesTest(unittest.IsolatedAsyncioTestCase):
         # build-debs.sh runs lintian --fail-on error,warning; show what it said.
         tags = [line for line in self.build_log.splitlines() if line[:2] in ("E:", "W:")]
         self.assertEqual(tags, [])
-        for package in ("natterd", "natter-dev", "natter-plugin-mariadb", "natter-plugin-redis"):
+        for package in ("natterd", "natter-dev", "natter-plugin-mariadb", "natter-plugin-redis",
+                        "natter-plugin-mqtt"):
             self.assertTrue(glob.glob(os.path.join(self.debs, f"{package}_0.1.0_*.deb")), package)
 
     def test_2_the_natter_system_user_exists(self):
@@ -93,7 +94,7 @@ class DebianPackagesTest(unittest.IsolatedAsyncioTestCase):
 
     def test_2_the_optional_plugins_load_from_their_packages(self):
         listed = self.chroot("natterd", "--list-plugins").stdout
-        for line in ("mariadb  storage", "redis  ratelimit"):
+        for line in ("mariadb  storage", "redis  ratelimit", "mqtt  transport"):
             self.assertIn(line, listed)
 
     def test_2_the_config_is_a_registered_conffile(self):
@@ -189,7 +190,7 @@ class DebianPackagesTest(unittest.IsolatedAsyncioTestCase):
 
     def test_9_purge_removes_package_config_state_and_user(self):
         self.chroot("apt-get", "purge", "-y", "-qq", "natterd", "natter-plugin-mariadb", "natter-plugin-redis",
-                    "natter-dev")
+                    "natter-plugin-mqtt", "natter-dev")
         for path in ("usr/sbin/natterd", "etc/natter", "var/lib/natter", "usr/lib/natter/plugins"):
             self.assertFalse(os.path.exists(os.path.join(self.root, path)), path)
         self.assertNotEqual(self.chroot("getent", "passwd", "natter", check=False).returncode, 0)
