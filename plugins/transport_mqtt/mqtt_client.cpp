@@ -7,6 +7,10 @@
 
 namespace natter::mqtt {
 
+namespace {
+constexpr int kInFlight = 1000;
+}  // namespace
+
 struct Callbacks {
   static void connect(mosquitto*, void* obj, int rc, int, const mosquitto_property*) {
     auto& self = *static_cast<MqttClient*>(obj);
@@ -48,6 +52,11 @@ MqttClient::MqttClient(Settings settings, Handler& handler) : settings_(std::mov
   mosq_ = mosquitto_new(settings_.client_id.c_str(), false, this);
   if (!mosq_) throw std::runtime_error("libmosquitto could not make a client");
   mosquitto_int_option(mosq_, MOSQ_OPT_PROTOCOL_VERSION, settings_.v5 ? MQTT_PROTOCOL_V5 : MQTT_PROTOCOL_V311);
+  // natter publishes one event per device: libmosquitto's default of 20
+  // unacknowledged QoS 1 messages would hold a fan-out to one round trip
+  // per 20 deliveries. (MQTT 5: the broker's receive maximum still caps it.)
+  mosquitto_int_option(mosq_, MOSQ_OPT_SEND_MAXIMUM, kInFlight);
+  mosquitto_max_inflight_messages_set(mosq_, kInFlight);
   if (!settings_.username.empty() &&
       mosquitto_username_pw_set(mosq_, settings_.username.c_str(),
                                 settings_.password.empty() ? nullptr : settings_.password.c_str()) != MOSQ_ERR_SUCCESS) {
