@@ -5,11 +5,17 @@
 //   natter-conformance filter --plugin ./natter_filter_mine.so --config mine.toml --examples mine_examples.toml
 //   natter-conformance ratelimit --plugin ./natter_ratelimit_mine.so --config mine.toml
 //   natter-conformance auth --plugin ./natter_auth_mine.so --config mine.toml --examples mine_examples.toml
+//   natter-conformance pubsub --plugin ./natter_pubsub_mine.so --config mine.toml [--outage 'COMMAND']
+//
+// For pubsub, --outage names a shell command that cuts every client off
+// the backend for a moment (drops their connections, or restarts the
+// server) and returns once the backend takes connections again.
 //
 // The config file holds the plugin's own keys at top level (what would
 // follow `plugin = ...` in natter.toml). Exit code: 0 when every case
 // passed, 1 when one failed, 2 for a usage or config problem.
 
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <string>
@@ -28,6 +34,7 @@
 #include "runtime/logging.hpp"
 #include "runtime/metrics.hpp"
 #include "auth_suite.hpp"
+#include "pubsub_suite.hpp"
 #include "filter_suite.hpp"
 #include "ratelimit_suite.hpp"
 #include "storage_suite.hpp"
@@ -37,7 +44,7 @@ namespace {
 using natter::plugins::CapturedText;
 
 struct Options {
-  std::string kind, plugin, config, examples;
+  std::string kind, plugin, config, examples, outage;
 };
 
 // A plugin instance created from its descriptor and config, started and
@@ -133,12 +140,59 @@ class LoadedFilter final : public LoadedPlugin<natter::Filter, natter::conforman
   const std::vector<natter::conformance::FilterExample>& examples_;
 };
 
+// Pub/sub instances, each one node, created and started as natterd would.
+class LoadedPubSub final : public natter::conformance::PubSubUnderTest {
+ public:
+  LoadedPubSub(const natter::plugins::LoadedLibrary& library, const natter::config::ConfigTable& config,
+               std::string outage)
+      : library_(library), config_(config), outage_(std::move(outage)) {}
+  ~LoadedPubSub() override { close_all(); }
+
+  natter::PubSub& open(natter::BusListener& listener) override {
+    CapturedText why;
+    natter::Plugin* instance = library_.descriptor->create(&host_, &config_, &why);
+    if (!instance) {
+      ADD_FAILURE() << "create failed: " << why.text;
+      std::abort();
+    }
+    instances_.push_back(instance);
+    auto& bus = *static_cast<natter::PubSub*>(instance);
+    if (!bus.start(listener, why)) {
+      ADD_FAILURE() << "start failed: " << why.text;
+      std::abort();
+    }
+    return bus;
+  }
+
+  void close_all() override {
+    for (natter::Plugin* instance : instances_) instance->stop();
+    for (natter::Plugin* instance : instances_) library_.descriptor->destroy(instance);
+    instances_.clear();
+  }
+
+  bool interrupt() override {
+    if (outage_.empty()) return false;
+    const int status = std::system(outage_.c_str());
+    EXPECT_EQ(status, 0) << "the outage command failed: " << outage_;
+    return true;
+  }
+
+ private:
+  const natter::plugins::LoadedLibrary& library_;
+  const natter::config::ConfigTable& config_;
+  std::string outage_;
+  natter::runtime::MetricsRegistry metrics_;
+  natter::plugins::PluginHost host_{library_.descriptor->name, 1, metrics_};
+  std::vector<natter::Plugin*> instances_;
+};
+
 int usage(const char* message) {
   std::cerr << "natter-conformance: " << message << "\n"
             << "usage: natter-conformance storage --plugin FILE.so --config FILE.toml [gtest flags]\n"
             << "       natter-conformance filter --plugin FILE.so --config FILE.toml --examples FILE.toml [gtest flags]\n"
             << "       natter-conformance ratelimit --plugin FILE.so --config FILE.toml [gtest flags]\n"
-            << "       natter-conformance auth --plugin FILE.so --config FILE.toml --examples FILE.toml [gtest flags]\n";
+            << "       natter-conformance auth --plugin FILE.so --config FILE.toml --examples FILE.toml [gtest flags]\n"
+            << "       natter-conformance pubsub --plugin FILE.so --config FILE.toml [--outage COMMAND] [gtest flags]\n";
   return 2;
 }
 
@@ -155,6 +209,8 @@ int main(int argc, char** argv) {
       options.config = argv[++i];
     } else if (arg == "--examples" && i + 1 < argc) {
       options.examples = argv[++i];
+    } else if (arg == "--outage" && i + 1 < argc) {
+      options.outage = argv[++i];
     } else if (options.kind.empty() && !arg.starts_with("-")) {
       options.kind = arg;
     } else {
@@ -171,8 +227,10 @@ int main(int argc, char** argv) {
   } else if (options.kind == "auth") {
     kind = natter::PluginKind::auth;
     if (options.examples.empty()) return usage("the auth suite needs --examples");
+  } else if (options.kind == "pubsub") {
+    kind = natter::PluginKind::pubsub;
   } else {
-    return usage("kinds with a suite: storage, filter, ratelimit, auth");
+    return usage("kinds with a suite: storage, filter, ratelimit, auth, pubsub");
   }
   if (options.plugin.empty() || options.config.empty()) return usage("--plugin and --config are required");
 
@@ -196,6 +254,10 @@ int main(int argc, char** argv) {
       static const auto examples = read_auth_examples(options.examples);
       set_auth_under_test([] { return std::make_unique<LoadedAuth>(library, config, examples); });
       testing::GTEST_FLAG(filter) = "AuthConformance.*";
+    } else if (kind == natter::PluginKind::pubsub) {
+      static const std::string outage = options.outage;
+      set_pubsub_under_test([] { return std::make_unique<LoadedPubSub>(library, config, outage); });
+      testing::GTEST_FLAG(filter) = "PubSubConformance.*";
     } else if (kind == natter::PluginKind::ratelimit) {
       set_rate_limiter_under_test([] { return std::make_unique<LoadedRateLimiter>(library, config); });
       testing::GTEST_FLAG(filter) = "RateLimiterConformance.*";

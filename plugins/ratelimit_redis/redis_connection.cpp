@@ -1,11 +1,12 @@
 #include "redis_connection.hpp"
 
 #include <charconv>
+#include <csignal>
 #include <sys/time.h>
 
 #include <hiredis/hiredis.h>
 
-namespace natter::ratelimit {
+namespace natter::redis {
 
 namespace {
 
@@ -29,7 +30,11 @@ RedisReply copy_of(const redisReply& reply) {
       out.kind = RedisReply::Kind::error;
       out.text.assign(reply.str, reply.len);
       break;
-    case REDIS_REPLY_ARRAY: out.kind = RedisReply::Kind::array; break;
+    case REDIS_REPLY_ARRAY:
+      out.kind = RedisReply::Kind::array;
+      out.elements.reserve(reply.elements);
+      for (std::size_t i = 0; i < reply.elements; ++i) out.elements.push_back(copy_of(*reply.element[i]));
+      break;
     default: out.kind = RedisReply::Kind::nil; break;
   }
   return out;
@@ -79,6 +84,13 @@ std::string RedisEndpoint::describe() const {
   return database == 0 ? where : where + "/" + std::to_string(database);
 }
 
+void block_sigpipe_on_this_thread() noexcept {
+  sigset_t pipe;
+  sigemptyset(&pipe);
+  sigaddset(&pipe, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
+}
+
 void RedisConnection::Free::operator()(redisContext* context) const noexcept { redisFree(context); }
 
 RedisConnection::RedisConnection(const RedisEndpoint& endpoint) {
@@ -103,7 +115,7 @@ RedisConnection::RedisConnection(const RedisEndpoint& endpoint) {
 
 RedisConnection::~RedisConnection() = default;
 
-std::vector<RedisReply> RedisConnection::pipeline(const std::vector<Command>& commands) {
+void RedisConnection::append(const std::vector<Command>& commands) {
   std::vector<const char*> argv;
   std::vector<std::size_t> lengths;
   for (const Command& command : commands) {
@@ -118,6 +130,10 @@ std::vector<RedisReply> RedisConnection::pipeline(const std::vector<Command>& co
       fail("queueing a command");
     }
   }
+}
+
+std::vector<RedisReply> RedisConnection::pipeline(const std::vector<Command>& commands) {
+  append(commands);
   std::vector<RedisReply> replies;
   replies.reserve(commands.size());
   for (std::size_t i = 0; i < commands.size(); ++i) {
@@ -131,6 +147,28 @@ std::vector<RedisReply> RedisConnection::pipeline(const std::vector<Command>& co
 
 RedisReply RedisConnection::command(const Command& command) { return pipeline({command}).front(); }
 
+int RedisConnection::fd() const noexcept { return context_->fd; }
+
+void RedisConnection::send(const std::vector<Command>& commands) {
+  append(commands);
+  int done = 0;
+  while (!done) {
+    if (redisBufferWrite(context_.get(), &done) != REDIS_OK) fail("writing to Redis");
+  }
+}
+
+std::vector<RedisReply> RedisConnection::receive() {
+  if (redisBufferRead(context_.get()) != REDIS_OK) fail("reading from Redis");
+  std::vector<RedisReply> replies;
+  for (;;) {
+    void* raw = nullptr;
+    if (redisGetReplyFromReader(context_.get(), &raw) != REDIS_OK) fail("reading a reply");
+    if (!raw) return replies;
+    std::unique_ptr<redisReply, decltype(&freeReplyObject)> reply(static_cast<redisReply*>(raw), freeReplyObject);
+    replies.push_back(copy_of(*reply));
+  }
+}
+
 void RedisConnection::fail(std::string_view doing) {
   std::string reason = context_ && context_->errstr[0] ? context_->errstr : "no reason given";
   // hiredis reports a read that timed out as EAGAIN.
@@ -138,4 +176,4 @@ void RedisConnection::fail(std::string_view doing) {
   throw RedisError(std::string(doing) + ": " + reason);
 }
 
-}  // namespace natter::ratelimit
+}  // namespace natter::redis

@@ -98,6 +98,7 @@ void RedisDecisions::connect() {
 
 void RedisDecisions::run() {
   pthread_setname_np(pthread_self(), "redis-limits");
+  redis::block_sigpipe_on_this_thread();
   std::mt19937_64 random(std::random_device{}());
   for (;;) {
     if (!connection_) {

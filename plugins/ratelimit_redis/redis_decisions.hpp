@@ -24,6 +24,11 @@
 
 namespace natter::ratelimit {
 
+using redis::RedisConnection;
+using redis::RedisEndpoint;
+using redis::RedisError;
+using redis::RedisReply;
+
 class RedisDecisions {
  public:
   struct Settings {

@@ -23,15 +23,6 @@ constexpr natter::ConfigKey kKeys[] = {
     {"queue_max", KeyType::integer, "10000", "Decisions waiting for Redis at most; past it on_error decides"},
 };
 
-std::int64_t ranged(const natter::PluginConfig& config, std::string_view key, std::int64_t low, std::int64_t high) {
-  const std::int64_t value = config.get_int(key);
-  if (value < low || value > high) {
-    throw natter::ConfigError(config, key, "must be between " + std::to_string(low) + " and " +
-                                               std::to_string(high) + " (got " + std::to_string(value) + ")");
-  }
-  return value;
-}
-
 RedisDecisions::Settings settings_of(const natter::PluginConfig& config) {
   RedisDecisions::Settings settings;
   try {
@@ -41,11 +32,11 @@ RedisDecisions::Settings settings_of(const natter::PluginConfig& config) {
   }
   settings.endpoint.username = config.get_string("username");
   settings.endpoint.password = config.get_string("password");
-  settings.endpoint.database = static_cast<int>(ranged(config, "database", 0, 15));
-  settings.endpoint.timeout = std::chrono::milliseconds(ranged(config, "timeout_ms", 10, 10'000));
+  settings.endpoint.database = static_cast<int>(natter::int_in_range(config, "database", 0, 15));
+  settings.endpoint.timeout = std::chrono::milliseconds(natter::int_in_range(config, "timeout_ms", 10, 10'000));
   settings.key_prefix = config.get_string("key_prefix");
-  settings.reconnect_max = std::chrono::milliseconds(ranged(config, "reconnect_max_ms", 100, 300'000));
-  settings.queue_max = static_cast<std::size_t>(ranged(config, "queue_max", 1, 10'000'000));
+  settings.reconnect_max = std::chrono::milliseconds(natter::int_in_range(config, "reconnect_max_ms", 100, 300'000));
+  settings.queue_max = static_cast<std::size_t>(natter::int_in_range(config, "queue_max", 1, 10'000'000));
   return settings;
 }
 

@@ -22,15 +22,6 @@ constexpr natter::ConfigKey kKeys[] = {
      "Give up on a query after this long and reconnect (whole seconds, at least 1)"},
 };
 
-std::int64_t ranged(const natter::PluginConfig& c, std::string_view key, std::int64_t low, std::int64_t high) {
-  std::int64_t v = c.get_int(key);
-  if (v < low || v > high) {
-    throw natter::ConfigError(c, key, "must be between " + std::to_string(low) + " and " +
-                                          std::to_string(high) + " (got " + std::to_string(v) + ")");
-  }
-  return v;
-}
-
 unsigned whole_seconds(std::int64_t ms) { return static_cast<unsigned>((ms + 999) / 1000); }
 
 }  // namespace
@@ -66,12 +57,12 @@ MariadbSettings read_mariadb_settings(const natter::PluginConfig& c) {
   s.user = c.get_string("user");
   s.password = c.get_string("password");
   // 5 placeholders a row; MariaDB allows 65535 per statement.
-  s.batch_max = static_cast<std::size_t>(ranged(c, "batch_max", 1, 10000));
-  s.queue_max = static_cast<std::size_t>(ranged(c, "queue_max", 1, 100'000'000));
-  s.readers = static_cast<unsigned>(ranged(c, "readers", 1, 64));
-  s.retry_max_ms = static_cast<std::uint32_t>(ranged(c, "retry_max_ms", 10, 600'000));
-  s.connect_timeout_s = whole_seconds(ranged(c, "connect_timeout_ms", 1, 600'000));
-  s.io_timeout_s = whole_seconds(ranged(c, "io_timeout_ms", 1, 600'000));
+  s.batch_max = static_cast<std::size_t>(natter::int_in_range(c, "batch_max", 1, 10000));
+  s.queue_max = static_cast<std::size_t>(natter::int_in_range(c, "queue_max", 1, 100'000'000));
+  s.readers = static_cast<unsigned>(natter::int_in_range(c, "readers", 1, 64));
+  s.retry_max_ms = static_cast<std::uint32_t>(natter::int_in_range(c, "retry_max_ms", 10, 600'000));
+  s.connect_timeout_s = whole_seconds(natter::int_in_range(c, "connect_timeout_ms", 1, 600'000));
+  s.io_timeout_s = whole_seconds(natter::int_in_range(c, "io_timeout_ms", 1, 600'000));
   return s;
 }
 

@@ -27,15 +27,6 @@ constexpr natter::ConfigKey kKeys[] = {
      "Read the broker's connect and disconnect notices ($SYS/broker/log/N; Mosquitto's log_dest topic)"},
 };
 
-std::int64_t ranged(const natter::PluginConfig& config, std::string_view key, std::int64_t low, std::int64_t high) {
-  const std::int64_t value = config.get_int(key);
-  if (value < low || value > high) {
-    throw natter::ConfigError(config, key, "must be between " + std::to_string(low) + " and " +
-                                               std::to_string(high) + " (got " + std::to_string(value) + ")");
-  }
-  return value;
-}
-
 bool usable_level(std::string_view text) {
   return !text.empty() && text.find_first_of("+#") == std::string_view::npos && !text.starts_with('/') &&
          !text.ends_with('/') && !text.starts_with('$');
@@ -68,15 +59,15 @@ MqttSettings read_mqtt_settings(const natter::PluginConfig& config, std::uint32_
   }
   s.client.v5 = protocol == "5";
   s.client.ca_file = config.get_string("tls_ca_file");
-  s.client.keepalive_s = static_cast<int>(ranged(config, "keepalive_s", 5, 600));
-  s.client.reconnect_max_s = static_cast<int>(ranged(config, "reconnect_max_s", 1, 600));
+  s.client.keepalive_s = static_cast<int>(natter::int_in_range(config, "keepalive_s", 5, 600));
+  s.client.reconnect_max_s = static_cast<int>(natter::int_in_range(config, "reconnect_max_s", 1, 600));
   s.topic_prefix = config.get_string("topic_prefix");
   if (!usable_level(s.topic_prefix)) {
     throw natter::ConfigError(config, "topic_prefix", "must be a topic without wildcards, '$' or a leading or "
                                                       "trailing '/' (got '" + s.topic_prefix + "')");
   }
-  s.max_message_bytes = static_cast<std::size_t>(ranged(config, "max_message_bytes", 64, 16 << 20));
-  s.linger = std::chrono::milliseconds(ranged(config, "linger_ms", 0, 86'400'000));
+  s.max_message_bytes = static_cast<std::size_t>(natter::int_in_range(config, "max_message_bytes", 64, 16 << 20));
+  s.linger = std::chrono::milliseconds(natter::int_in_range(config, "linger_ms", 0, 86'400'000));
   s.presence_notices = config.get_bool("presence_notices");
   return s;
 }

@@ -38,16 +38,6 @@ constexpr natter::ConfigKey kKeys[] = {
      "puts them"},
 };
 
-std::int64_t ranged(const natter::PluginConfig& config, std::string_view key, std::int64_t low,
-                    std::int64_t high) {
-  std::int64_t value = config.get_int(key);
-  if (value < low || value > high) {
-    throw natter::ConfigError(config, key, "must be between " + std::to_string(low) + " and " +
-                                               std::to_string(high) + " (got " + std::to_string(value) + ")");
-  }
-  return value;
-}
-
 std::optional<TlsSettings> read_tls_settings(const natter::PluginConfig& config) {
   TlsSettings tls;
   tls.cert_path = config.get_string("tls_cert");
@@ -90,18 +80,18 @@ WsSettings read_ws_settings(const natter::PluginConfig& config) {
   if (s.path.empty() || s.path.front() != '/') {
     throw natter::ConfigError(config, "path", "must start with '/' (got \"" + s.path + "\")");
   }
-  s.max_message_bytes = ranged(config, "max_message_bytes", 256, 64 << 20);
-  s.handshake_timeout_ms = ranged(config, "handshake_timeout_ms", 100, 600'000);
-  s.idle_timeout_ms = ranged(config, "idle_timeout_ms", 1000, 86'400'000);
-  s.ping_interval_ms = ranged(config, "ping_interval_ms", 100, 86'400'000);
+  s.max_message_bytes = natter::int_in_range(config, "max_message_bytes", 256, 64 << 20);
+  s.handshake_timeout_ms = natter::int_in_range(config, "handshake_timeout_ms", 100, 600'000);
+  s.idle_timeout_ms = natter::int_in_range(config, "idle_timeout_ms", 1000, 86'400'000);
+  s.ping_interval_ms = natter::int_in_range(config, "ping_interval_ms", 100, 86'400'000);
   if (s.ping_interval_ms >= s.idle_timeout_ms) {
     throw natter::ConfigError(config, "ping_interval_ms", "must be below idle_timeout_ms (" +
                                                               std::to_string(s.idle_timeout_ms) + ")");
   }
-  s.max_outbound_queue = ranged(config, "max_outbound_queue", 1, 1'000'000);
-  s.close_timeout_ms = ranged(config, "close_timeout_ms", 0, 600'000);
-  s.threads = ranged(config, "threads", 1, 64);
-  s.idle_poll = std::chrono::microseconds(ranged(config, "idle_poll_us", 0, 100'000));
+  s.max_outbound_queue = natter::int_in_range(config, "max_outbound_queue", 1, 1'000'000);
+  s.close_timeout_ms = natter::int_in_range(config, "close_timeout_ms", 0, 600'000);
+  s.threads = natter::int_in_range(config, "threads", 1, 64);
+  s.idle_poll = std::chrono::microseconds(natter::int_in_range(config, "idle_poll_us", 0, 100'000));
   try {
     s.cpus = parse_cpu_list(config.get_string("cpus"));
   } catch (const std::invalid_argument& e) {

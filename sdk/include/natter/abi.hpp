@@ -38,7 +38,9 @@ inline constexpr std::uint32_t kAbiMajor = 1;
 // 1.8: what a credential allows (Identity's may_create_rooms,
 //      rooms_limited and rooms); users a transport authenticated itself
 //      (ConnectInfo's authenticated).
-inline constexpr std::uint32_t kAbiMinor = 8;
+// 1.9: a pub/sub plugin reports publications it may have missed
+//      (BusListener::gap) and never hands a node its own publications.
+inline constexpr std::uint32_t kAbiMinor = 9;
 
 // The C++ standard library this side of the boundary is built against.
 // std::string_view and std::span cross the boundary, and libstdc++ and

@@ -49,6 +49,17 @@ class ConfigError : public std::exception {
   std::string text_;
 };
 
+// `key`'s integer, or ConfigError unless low <= value <= high.
+inline std::int64_t int_in_range(const PluginConfig& config, std::string_view key, std::int64_t low,
+                                 std::int64_t high) {
+  const std::int64_t value = config.get_int(key);
+  if (value < low || value > high) {
+    throw ConfigError(config, key, "must be between " + std::to_string(low) + " and " + std::to_string(high) +
+                                       " (got " + std::to_string(value) + ")");
+  }
+  return value;
+}
+
 namespace detail {
 
 template <class Impl>

@@ -11,11 +11,17 @@
 namespace natter {
 
 // Broker-owned receiver of bus traffic; outlives the plugin. Any thread;
-// the views are valid only during the call. A node also receives its own
-// publications if the backend echoes them; the broker drops those.
+// the views are valid only during the call. From ABI 1.9 a plugin never
+// hands a node its own publications (before, the broker dropped those).
 class BusListener {
  public:
   virtual void received(std::string_view topic, std::span<const std::byte> payload) noexcept = 0;
+  // ABI 1.9: publications on the subscribed topics may have been lost
+  // (the plugin's connection to its backend dropped and came back, a
+  // queue overflowed). Called once the plugin receives again, with every
+  // topic resubscribed, so what the broker re-reads from storage then is
+  // complete. `reason` is for the log. Only plugins built for 1.9 call it.
+  virtual void gap(std::string_view reason) noexcept = 0;
 
  protected:
   ~BusListener() = default;

@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-namespace natter::ratelimit {
+namespace natter::redis {
 namespace {
 
 TEST(RedisEndpoint, ReadsHostPortV6AndUnixSockets) {
@@ -44,4 +44,4 @@ TEST(RedisEndpoint, DescribesItselfWithoutThePassword) {
 }
 
 }  // namespace
-}  // namespace natter::ratelimit
+}  // namespace natter::redis
