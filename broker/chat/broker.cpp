@@ -21,16 +21,17 @@ Broker::Broker(const config::BrokerSettings& settings, BrokerParts parts, runtim
       metrics_(metrics, parts.storage_name, parts.auth_name),
       sessions_(metrics),
       rooms_(settings_.recent_per_room),
-      state_(settings_, parts.room_state, loop, metrics),
+      cluster_(settings_.node_id, parts.pubsub, metrics),
+      state_(settings_, parts.room_state, cluster_, loop, metrics),
       passwords_(loop),
       outbox_(loop, metrics_),
       room_delivery_(rooms_, outbox_, metrics),
       history_(settings_, parts.storage, parts.revisions, sessions_, rooms_, outbox_, metrics_, loop),
-      typing_(settings_, rooms_, outbox_, timers, metrics),
+      typing_(settings_, rooms_, outbox_, cluster_, timers, metrics),
       presence_(settings_, catalog_, rooms_, sessions_, outbox_, timers, metrics),
       unread_(parts.unread, loop),
       membership_(settings_,
-                  {catalog_, rooms_, sessions_, outbox_, parts.pubsub, state_, passwords_, typing_},
+                  {catalog_, rooms_, sessions_, outbox_, cluster_, state_, passwords_, typing_},
                   unread_,
                   metrics,
                   [this](Session& session, const OwnedCommand& command, EventRef answer) {
@@ -38,18 +39,21 @@ Broker::Broker(const config::BrokerSettings& settings, BrokerParts parts, runtim
                     outbox_.send(session, answer);
                     history_.release_held(session, command.room, 0);
                   }),
-      room_admin_(settings_, {catalog_, rooms_, sessions_, outbox_, parts.pubsub, state_, passwords_, typing_},
+      room_admin_(settings_, {catalog_, rooms_, sessions_, outbox_, cluster_, state_, passwords_, typing_},
                   membership_, presence_, unread_),
-      direct_({catalog_, rooms_, sessions_, outbox_, parts.pubsub, state_, passwords_, typing_}, membership_),
-      read_markers_(settings_, {catalog_, rooms_, sessions_, outbox_, parts.pubsub, state_, passwords_, typing_}),
+      direct_({catalog_, rooms_, sessions_, outbox_, cluster_, state_, passwords_, typing_}, membership_),
+      read_markers_(settings_, {catalog_, rooms_, sessions_, outbox_, cluster_, state_, passwords_, typing_}),
       ids_(settings_.node_id),
       limits_(settings_, parts.chains, sessions_, outbox_, loop),
-      sends_(settings_, std::move(parts.chains), {parts.storage, parts.refs, parts.pubsub, room_delivery_}, ids_, sessions_,
+      sends_(settings_, std::move(parts.chains), {parts.storage, parts.refs, cluster_, room_delivery_}, ids_, sessions_,
              outbox_, metrics_, loop, metrics),
-      edits_({catalog_, rooms_, sessions_, outbox_, ids_, sends_, parts.revisions, loop}),
+      edits_({catalog_, rooms_, sessions_, outbox_, ids_, sends_, cluster_, parts.revisions, loop}),
       sign_in_(settings_, {parts.auth, parts.auth_minor}, sessions_, outbox_, membership_, presence_, limits_, *this,
                metrics_, loop, timers),
-      bus_inbox_(settings_.node_id, room_delivery_, loop, metrics) {}
+      remote_(settings_, {catalog_, rooms_, sessions_, outbox_, room_delivery_, typing_, membership_, room_admin_,
+                          read_markers_, edits_}),
+      recovery_(parts.storage, rooms_, room_delivery_, loop, timers, metrics),
+      bus_inbox_(settings_.node_id, remote_, loop, metrics, [this] { recovery_.recover(); }) {}
 
 natter::SessionPort* Broker::open_session(natter::ClientLink& link, const natter::ConnectInfo& info,
                                           TransportTraits transport) noexcept {

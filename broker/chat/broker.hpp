@@ -17,6 +17,8 @@
 #include "chat/broker_metrics.hpp"
 #include "chat/broker_parts.hpp"
 #include "chat/bus_inbox.hpp"
+#include "chat/bus_recovery.hpp"
+#include "chat/cluster_bus.hpp"
 #include "chat/direct_messages.hpp"
 #include "chat/history_service.hpp"
 #include "chat/membership.hpp"
@@ -98,6 +100,7 @@ class Broker final : public CommandSink {
   SessionTable sessions_;
   RoomCatalog catalog_;
   RoomDirectory rooms_;
+  ClusterBus cluster_;
   StateStore state_;
   Passwords passwords_;
   Outbox outbox_;
@@ -115,6 +118,8 @@ class Broker final : public CommandSink {
   SendPipeline sends_;
   MessageEdits edits_;
   SignIn sign_in_;
+  RemoteEvents remote_;
+  BusRecovery recovery_;
   BusInbox bus_inbox_;
 };
 

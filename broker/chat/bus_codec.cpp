@@ -6,21 +6,36 @@ namespace natter::chat {
 
 namespace {
 
-constexpr std::byte kVersion{1};
-constexpr std::byte kKindMessage{1};
+constexpr std::uint8_t kVersion1 = 1, kVersion = 2;
 
-template <class Int>
-void put(std::vector<std::byte>& out, Int value) {
-  for (std::size_t i = 0; i < sizeof(Int); ++i) {
-    out.push_back(static_cast<std::byte>(static_cast<std::uint64_t>(value) >> (8 * i)));
+class Writer {
+ public:
+  explicit Writer(std::size_t reserve) { out_.reserve(reserve); }
+
+  template <class Int>
+  Writer& put(Int value) {
+    for (std::size_t i = 0; i < sizeof(Int); ++i) {
+      out_.push_back(static_cast<std::byte>(static_cast<std::uint64_t>(value) >> (8 * i)));
+    }
+    return *this;
   }
-}
+  Writer& text(std::string_view text) {
+    put<std::uint32_t>(static_cast<std::uint32_t>(text.size()));
+    const auto* bytes = reinterpret_cast<const std::byte*>(text.data());
+    out_.insert(out_.end(), bytes, bytes + text.size());
+    return *this;
+  }
+  Writer& head(const Envelope& e, BusKind kind) {
+    put<std::uint8_t>(kVersion).put(static_cast<std::uint8_t>(kind)).put(e.origin_node).put(e.sequence);
+    for (std::uint8_t b : e.trace) put(b);
+    return *this;
+  }
+  Writer& message(const natter::MessageView& m) { return put(m.id).put(m.ts_ms).text(m.room).text(m.sender).text(m.body); }
+  std::vector<std::byte> done() { return std::move(out_); }
 
-void put_text(std::vector<std::byte>& out, std::string_view text) {
-  put<std::uint32_t>(out, static_cast<std::uint32_t>(text.size()));
-  const auto* bytes = reinterpret_cast<const std::byte*>(text.data());
-  out.insert(out.end(), bytes, bytes + text.size());
-}
+ private:
+  std::vector<std::byte> out_;
+};
 
 class Reader {
  public:
@@ -30,58 +45,137 @@ class Reader {
   bool get(Int& value) {
     if (in_.size() < sizeof(Int)) return false;
     std::uint64_t v = 0;
-    for (std::size_t i = 0; i < sizeof(Int); ++i) {
-      v |= static_cast<std::uint64_t>(in_[i]) << (8 * i);
-    }
+    for (std::size_t i = 0; i < sizeof(Int); ++i) v |= static_cast<std::uint64_t>(in_[i]) << (8 * i);
     value = static_cast<Int>(v);
     in_ = in_.subspan(sizeof(Int));
     return true;
   }
-
-  bool get_text(std::string& text) {
+  bool text(std::string& text) {
     std::uint32_t size = 0;
     if (!get(size) || in_.size() < size) return false;
     text.assign(reinterpret_cast<const char*>(in_.data()), size);
     in_ = in_.subspan(size);
     return true;
   }
-
+  bool message(StoredMessage& m) { return get(m.id) && get(m.ts_ms) && text(m.room) && text(m.sender) && text(m.body); }
   bool done() const { return in_.empty(); }
 
  private:
   std::span<const std::byte> in_;
 };
 
-}  // namespace
-
-std::vector<std::byte> encode_bus_message(std::uint32_t origin_node, const natter::MessageView& m) {
-  std::vector<std::byte> out;
-  out.reserve(2 + 4 + 8 + 8 + 12 + m.room.size() + m.sender.size() + m.body.size());
-  out.push_back(kVersion);
-  out.push_back(kKindMessage);
-  put<std::uint32_t>(out, origin_node);
-  put<std::uint64_t>(out, m.id);
-  put<std::int64_t>(out, m.ts_ms);
-  put_text(out, m.room);
-  put_text(out, m.sender);
-  put_text(out, m.body);
-  return out;
+bool read_body(Reader& in, Envelope& e) {
+  switch (e.kind) {
+    case BusKind::message: return in.message(e.message);
+    case BusKind::event: {
+      std::uint32_t kind = 0;
+      std::uint8_t deleted = 0;
+      auto& ev = e.event;
+      if (!(in.get(kind) && in.text(ev.room) && in.text(ev.user) && in.text(ev.by) && in.message(ev.message) &&
+            in.get(ev.message.mark.revision) && in.get(ev.message.mark.revised_ms) && in.get(deleted))) {
+        return false;
+      }
+      ev.kind = static_cast<natter::EventKind>(kind);
+      ev.message.mark.deleted = deleted != 0;
+      return true;
+    }
+    case BusKind::typing: {
+      std::uint8_t stopped = 0;
+      if (!(in.text(e.typing.room) && in.text(e.typing.user) && in.get(stopped))) return false;
+      e.typing.stopped = stopped != 0;
+      return true;
+    }
+    case BusKind::state: {
+      std::uint32_t count = 0;
+      if (!in.get(count)) return false;
+      for (std::uint32_t i = 0; i < count; ++i) {
+        BusStateChange change;
+        std::uint32_t op = 0;
+        if (!(in.get(op) && in.text(change.room) && in.text(change.key) && in.text(change.value))) return false;
+        if (op < 1 || op > 3) return false;
+        change.op = static_cast<natter::StateOp>(op);
+        e.changes.push_back(std::move(change));
+      }
+      return true;
+    }
+  }
+  return false;
 }
 
-std::optional<BusMessage> decode_bus_message(std::span<const std::byte> payload) {
-  if (payload.size() < 2 || payload[0] != kVersion || payload[1] != kKindMessage) {
+}  // namespace
+
+std::vector<std::byte> encode_envelope(const Envelope& head, const natter::MessageView& m) {
+  return Writer(48 + m.room.size() + m.sender.size() + m.body.size()).head(head, BusKind::message).message(m).done();
+}
+
+std::vector<std::byte> encode_envelope(const Envelope& head, const BusEvent& ev) {
+  Writer out(96 + ev.room.size() + ev.user.size() + ev.message.body.size());
+  out.head(head, BusKind::event)
+      .put(static_cast<std::uint32_t>(ev.kind))
+      .text(ev.room)
+      .text(ev.user)
+      .text(ev.by)
+      .message(ev.message.view())
+      .put(ev.message.mark.revision)
+      .put(ev.message.mark.revised_ms)
+      .put<std::uint8_t>(ev.message.mark.deleted ? 1 : 0);
+  return out.done();
+}
+
+std::vector<std::byte> encode_envelope(const Envelope& head, const BusTyping& typing) {
+  return Writer(48 + typing.room.size() + typing.user.size())
+      .head(head, BusKind::typing)
+      .text(typing.room)
+      .text(typing.user)
+      .put<std::uint8_t>(typing.stopped ? 1 : 0)
+      .done();
+}
+
+std::vector<std::byte> encode_envelope(const Envelope& head, std::span<const natter::StateChange> changes) {
+  Writer out(48 + 64 * changes.size());
+  out.head(head, BusKind::state).put(static_cast<std::uint32_t>(changes.size()));
+  for (const auto& c : changes) out.put(static_cast<std::uint32_t>(c.op)).text(c.room).text(c.key).text(c.value);
+  return out.done();
+}
+
+std::optional<Envelope> decode_envelope(std::span<const std::byte> payload, DecodeError& error) {
+  error = DecodeError::malformed;
+  Reader in(payload);
+  std::uint8_t version = 0, kind = 0;
+  if (!in.get(version) || !in.get(kind)) return std::nullopt;
+  Envelope e;
+  e.kind = static_cast<BusKind>(kind);
+  if (version == kVersion1) {
+    // Version 1 knew room messages only, without sequence or trace.
+    if (e.kind != BusKind::message || !in.get(e.origin_node) || !in.message(e.message) || !in.done()) return std::nullopt;
+    error = DecodeError::none;
+    return e;
+  }
+  if (version > kVersion) {
+    error = DecodeError::newer_version;
     return std::nullopt;
   }
-  Reader in(payload.subspan(2));
-  BusMessage bus;
-  auto& m = bus.message;
-  if (in.get(bus.origin_node) && in.get(m.id) && in.get(m.ts_ms) && in.get_text(m.room) &&
-      in.get_text(m.sender) && in.get_text(m.body) && in.done()) {
-    return bus;
+  if (version != kVersion || kind < 1 || kind > 4 || !in.get(e.origin_node) || !in.get(e.sequence)) return std::nullopt;
+  for (std::uint8_t& b : e.trace) {
+    if (!in.get(b)) return std::nullopt;
   }
-  return std::nullopt;
+  if (!read_body(in, e) || !in.done()) return std::nullopt;
+  error = DecodeError::none;
+  return e;
 }
 
 std::string room_topic(std::string_view room) { return "natter/room/" + std::string(room); }
+std::string user_topic(std::string_view user) { return "natter/user/" + std::string(user); }
+
+std::string trace_text(const TraceId& trace) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string text;
+  text.reserve(32);
+  for (std::uint8_t b : trace) {
+    text.push_back(kHex[b >> 4]);
+    text.push_back(kHex[b & 15]);
+  }
+  return text;
+}
 
 }  // namespace natter::chat

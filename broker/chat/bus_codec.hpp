@@ -1,30 +1,82 @@
 #pragma once
-// What one node tells the others over the pub/sub plugin. The format is
-// the broker's own (plugins carry opaque bytes), little-endian, with a
-// version byte so mixed-version clusters refuse rather than misread.
+// What one node tells the others over the pub/sub plugin: an envelope. The
+// format is the broker's own (plugins carry opaque bytes), little-endian:
+// a version byte, the kind, the origin node, the origin's sequence number
+// (which tells a publication that arrived twice, on two topics, from two)
+// and a W3C trace id, then the kind's fields. A node drops, and counts, an
+// envelope of a newer version or one it cannot parse; it still reads
+// version 1 (room messages only), so a cluster upgrades node by node.
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include <natter/storage.hpp>
 
 #include "chat/stored_message.hpp"
 
 namespace natter::chat {
 
-struct BusMessage {
-  std::uint32_t origin_node = 0;
-  StoredMessage message;
+enum class BusKind : std::uint8_t {
+  message = 1,  // a message sent to a room (a direct one too)
+  event = 2,    // a room event other members hear: joined, left, invited, room_deleted, read, edited, deleted
+  typing = 3,   // a user typing, or stopping, in a room
+  state = 4,    // changes to room state (the catalog), as storage keeps them
 };
 
-std::vector<std::byte> encode_bus_message(std::uint32_t origin_node, const natter::MessageView& m);
+using TraceId = std::array<std::uint8_t, 16>;
 
-// nullopt for a payload this broker does not understand.
-std::optional<BusMessage> decode_bus_message(std::span<const std::byte> payload);
+// The room event of BusKind::event, owning its text.
+struct BusEvent {
+  natter::EventKind kind = natter::EventKind::joined;
+  std::string room, user, by;
+  StoredMessage message;  // edited, deleted: the message as now; read: id only
+};
 
-// The bus topic for a room's messages.
+struct BusStateChange {
+  natter::StateOp op = natter::StateOp::put;
+  std::string room, key, value;
+  natter::StateChange view() const noexcept { return {op, room, key, value}; }
+};
+
+struct BusTyping {
+  std::string room, user;
+  bool stopped = false;
+};
+
+struct Envelope {
+  BusKind kind = BusKind::message;
+  std::uint32_t origin_node = 0;
+  std::uint64_t sequence = 0;  // the origin's, one per publication; 0 from version 1
+  TraceId trace{};
+  StoredMessage message;                   // message
+  BusEvent event;                          // event
+  BusTyping typing;                        // typing
+  std::vector<BusStateChange> changes;      // state
+};
+
+// Encoders: `head` gives kind, origin, sequence and trace.
+std::vector<std::byte> encode_envelope(const Envelope& head, const natter::MessageView& message);
+std::vector<std::byte> encode_envelope(const Envelope& head, const BusEvent& event);
+std::vector<std::byte> encode_envelope(const Envelope& head, const BusTyping& typing);
+std::vector<std::byte> encode_envelope(const Envelope& head, std::span<const natter::StateChange> changes);
+
+enum class DecodeError { none, newer_version, malformed };
+// The envelope, or nullopt with the reason in `error`.
+std::optional<Envelope> decode_envelope(std::span<const std::byte> payload, DecodeError& error);
+
+// Topics: a room's traffic; what concerns a user wherever they are
+// (direct rooms, invitations); room state, which every node follows.
 std::string room_topic(std::string_view room);
+std::string user_topic(std::string_view user);
+inline constexpr std::string_view kStateTopic = "natter/state";
+
+// "00-<trace>-<span>-01" style text of a trace id, for logs.
+std::string trace_text(const TraceId& trace);
 
 }  // namespace natter::chat

@@ -5,6 +5,7 @@
 // one, since "dm:a:b:c" could then mean two different pairs.
 
 #include <string>
+#include <utility>
 #include <string_view>
 
 namespace natter::chat {
@@ -23,6 +24,15 @@ inline std::string direct_room_name(std::string_view a, std::string_view b) {
   std::string name(kDirectPrefix);
   name.append(a).append(1, ':').append(b);
   return name;
+}
+
+// The two users of a direct room's name (empty views if it is not one).
+inline std::pair<std::string_view, std::string_view> direct_members(std::string_view room) {
+  if (!is_direct_name(room)) return {};
+  room.remove_prefix(kDirectPrefix.size());
+  const auto colon = room.find(':');
+  if (colon == std::string_view::npos) return {};
+  return {room.substr(0, colon), room.substr(colon + 1)};
 }
 
 }  // namespace natter::chat

@@ -4,7 +4,6 @@
 #include <vector>
 
 #include "chat/access.hpp"
-#include "chat/bus_codec.hpp"
 #include "chat/command_write.hpp"
 #include "chat/direct_name.hpp"
 
@@ -121,6 +120,7 @@ void Membership::enter(Session& session, const OwnedCommand& command, bool newly
       announcement->set_room(command.room).set_user(session.user);
       parts_.outbox.deliver(room->members, announcement, {});
     }
+    parts_.bus.event({natter::EventKind::joined, command.room, session.user, {}, {}});
   }
   attach(session, command.room);
   if (!unread_.counts()) return answer_join(session, command, -1);
@@ -170,6 +170,12 @@ void Membership::leave(Session& session, const OwnedCommand& command) {
 void Membership::remove_user(const std::string& room, const std::string& user, std::string_view by,
                              Session* answer_to, std::string_view ref) {
   parts_.typing.stop(user, room);
+  parts_.bus.event({natter::EventKind::left, room, user, std::string(by), {}});
+  remove_here(room, user, by, answer_to, ref);
+}
+
+void Membership::remove_here(const std::string& room, const std::string& user, std::string_view by,
+                             Session* answer_to, std::string_view ref) {
   const std::vector<Session*> devices(parts_.sessions.of_user(user).begin(), parts_.sessions.of_user(user).end());
   for (Session* device : devices) {
     if (!device->joined(room)) continue;
@@ -211,7 +217,8 @@ void Membership::attach(Session& session, const std::string& room) {
   if (session.joined(room)) return;
   session.rooms.insert(room);
   if (parts_.rooms.add_member(room, session)) {
-    parts_.bus.subscribe(room_topic(room));
+    // A direct room's traffic comes through its users' topics.
+    if (!is_direct_name(room)) parts_.bus.follow(room_topic(room));
     count_rooms();
   }
 }
@@ -220,12 +227,13 @@ void Membership::detach(Session& session, const std::string& room) {
   session.rooms.erase(room);
   session.replaying.erase(room);
   if (parts_.rooms.remove_member(room, session)) {
-    parts_.bus.unsubscribe(room_topic(room));
+    if (!is_direct_name(room)) parts_.bus.unfollow(room_topic(room));
     count_rooms();
   }
 }
 
 void Membership::signed_in(Session& session) {
+  parts_.bus.follow(user_topic(session.user));
   for (const auto& room : parts_.catalog.direct_rooms_of(session.user)) attach(session, room);
 }
 
@@ -238,6 +246,10 @@ void Membership::session_ended(Session& session) {
     }
     if (!other_device) parts_.typing.stop(session.user, room);
     detach(session, room);
+  }
+  const auto& devices = parts_.sessions.of_user(session.user);
+  if (std::find(devices.begin(), devices.end(), &session) != devices.end()) {
+    parts_.bus.unfollow(user_topic(session.user));  // it had signed in
   }
 }
 

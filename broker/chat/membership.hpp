@@ -12,8 +12,7 @@
 #include <string>
 #include <string_view>
 
-#include <natter/pubsub.hpp>
-
+#include "chat/cluster_bus.hpp"
 #include "chat/outbox.hpp"
 #include "chat/password_backoff.hpp"
 #include "chat/passwords.hpp"
@@ -35,7 +34,7 @@ struct MembershipParts {
   RoomDirectory& rooms;
   SessionTable& sessions;
   Outbox& outbox;
-  natter::PubSub& bus;
+  ClusterBus& bus;
   StateStore& state;
   Passwords& passwords;
   Typing& typing;
@@ -62,8 +61,12 @@ class Membership {
   // hears `left` (with `ref` if it is `answer_to`), and so do the others
   // if the room is small enough to announce. `by`: who kicked them, if
   // anyone; `answer_to`: the session whose command did it.
+  // The other nodes are told too.
   void remove_user(const std::string& room, const std::string& user, std::string_view by, Session* answer_to,
                    std::string_view ref);
+  // remove_user for this node only: another node took them out.
+  void remove_here(const std::string& room, const std::string& user, std::string_view by,
+                   Session* answer_to = nullptr, std::string_view ref = {});
   // Puts the session in the room's live delivery, without an answer.
   void attach(Session& session, const std::string& room);
   void detach(Session& session, const std::string& room);

@@ -74,6 +74,15 @@ void MessageEdits::revise(Session& session, const OwnedCommand& command, std::st
 
 void MessageEdits::revised(Session* asker, const std::string& ref, const StoredMessage& revision,
                            const std::string& by) {
+  const StoredMessage told = tell_here(asker, revision, by);
+  parts_.bus.event({told.mark.deleted ? natter::EventKind::deleted : natter::EventKind::edited, told.room, {}, by, told});
+  if (!asker) return;
+  auto answer = EventBuffer::make(told.mark.deleted ? natter::EventKind::deleted : natter::EventKind::edited);
+  answer->set_ref(ref).set_message(told.view(), told.mark).set_by(by);
+  parts_.outbox.send(*asker, answer, revision.room);
+}
+
+StoredMessage MessageEdits::tell_here(Session* asker, const StoredMessage& revision, const std::string& by) {
   StoredMessage told = revision;
   Room* room = parts_.rooms.find(revision.room);
   if (room) {
@@ -96,10 +105,7 @@ void MessageEdits::revised(Session* asker, const std::string& ref, const StoredM
     // Held back behind a replay, which may still send the message itself.
     parts_.outbox.deliver(others, event, revision.room);
   }
-  if (!asker) return;
-  auto answer = EventBuffer::make(event->event().kind);
-  answer->set_ref(ref).set_message(told.view(), told.mark).set_by(by);
-  parts_.outbox.send(*asker, answer, revision.room);
+  return told;
 }
 
 }  // namespace natter::chat

@@ -28,6 +28,7 @@ struct MessageEditsParts {
   Outbox& outbox;
   SnowflakeGenerator& ids;
   SendPipeline& sends;           // its content filters
+  ClusterBus& bus;
   natter::MessageRevisions* revisions;  // null: storage keeps no edits
   runtime::Executor& loop;
 };
@@ -40,6 +41,8 @@ class MessageEdits {
   void edit(Session& session, OwnedCommand command);
   // The `delete` op. Answers with the `deleted` event, or an error.
   void remove(Session& session, const OwnedCommand& command);
+  // Another node revised a message: correct the recent copy, tell the room here.
+  void heard(const StoredMessage& revision, const std::string& by) { tell_here(nullptr, revision, by); }
 
  private:
   // Checks what both ops need; false after answering the client.
@@ -48,6 +51,8 @@ class MessageEdits {
               std::string_view author);
   // Storage applied it: correct the recent copy, tell the room.
   void revised(Session* asker, const std::string& ref, const StoredMessage& revision, const std::string& by);
+  // The part of revised() every node does; returns the message as told.
+  StoredMessage tell_here(Session* asker, const StoredMessage& revision, const std::string& by);
 
   MessageEditsParts parts_;
 };

@@ -30,7 +30,11 @@ void ReadMarkers::read(Session& session, const OwnedCommand& command) {
   const CommandWriteParts writing{parts_.state, parts_.sessions, parts_.outbox};
   write_for_command(writing, session, command.ref, parts_.catalog.mark_read(command.room, session.user, command.id),
                     "the read marker", [this, command, user = session.user](Session* session) {
-                      if (parts_.catalog.find(command.room)) tell(session, command.room, user, command.id, command.ref);
+                      if (!parts_.catalog.find(command.room)) return;
+                      StoredMessage marker;
+                      marker.id = command.id;
+                      parts_.bus.event({natter::EventKind::read, command.room, user, {}, marker});
+                      tell(session, command.room, user, command.id, command.ref);
                     });
 }
 

@@ -18,6 +18,9 @@ class ReadMarkers {
 
   // The `read` op: answers `read` (with the marker as it now stands).
   void read(Session& session, const OwnedCommand& command);
+  // Another node moved `user`'s marker (its catalog change came on the
+  // state topic): tells the sessions here that would have heard it.
+  void heard(const std::string& room, const std::string& user, std::uint64_t id) { tell(nullptr, room, user, id, {}); }
 
  private:
   void tell(Session* asker, const std::string& room, const std::string& user, std::uint64_t id,

@@ -104,6 +104,7 @@ void RoomAdmin::invite(Session& session, const OwnedCommand& command) {
     auto told = EventBuffer::make(natter::EventKind::invited);
     told->set_room(command.room).set_user(command.user).set_by(by);
     for (Session* device : parts_.sessions.of_user(command.user)) parts_.outbox.send(*device, told);
+    parts_.bus.event({natter::EventKind::invited, command.room, command.user, by, {}}, command.user);
     if (!session) return;
     auto answer = EventBuffer::make(natter::EventKind::invited);
     answer->set_ref(command.ref).set_room(command.room).set_user(command.user).set_by(by);
@@ -130,26 +131,32 @@ void RoomAdmin::kick(Session& session, const OwnedCommand& command) {
 
 void RoomAdmin::remove(Session& session, const OwnedCommand& command) {
   if (!allowed(session, command, RoomAction::delete_room)) return;
-  bool answered = false;
-  if (const Room* present = parts_.rooms.find(command.room)) {
-    const std::vector<Session*> audience = present->members;
-    for (Session* s : audience) {
-      auto told = EventBuffer::make(natter::EventKind::room_deleted);
-      told->set_room(command.room).set_by(session.user);
-      if (s == &session) {
-        told->set_ref(command.ref);
-        answered = true;
-      }
-      parts_.typing.stop(s->user, command.room);
-      membership_.detach(*s, command.room);
-      parts_.outbox.send(*s, told);
-    }
-  }
+  const bool answered = deleted_here(command.room, session.user, &session, command.ref);
+  parts_.bus.event({natter::EventKind::room_deleted, command.room, {}, session.user, {}});
   parts_.state.write(parts_.catalog.erase(command.room), {});
   if (answered) return;
   auto answer = EventBuffer::make(natter::EventKind::room_deleted);
   answer->set_ref(command.ref).set_room(command.room).set_by(session.user);
   parts_.outbox.send(session, answer);
+}
+
+bool RoomAdmin::deleted_here(const std::string& room, std::string_view by, Session* asker, std::string_view ref) {
+  bool answered = false;
+  if (const Room* present = parts_.rooms.find(room)) {
+    const std::vector<Session*> audience = present->members;
+    for (Session* s : audience) {
+      auto told = EventBuffer::make(natter::EventKind::room_deleted);
+      told->set_room(room).set_by(by);
+      if (s == asker) {
+        told->set_ref(ref);
+        answered = true;
+      }
+      parts_.typing.stop(s->user, room);
+      membership_.detach(*s, room);
+      parts_.outbox.send(*s, told);
+    }
+  }
+  return answered;
 }
 
 void RoomAdmin::list(Session& session, const OwnedCommand& command) {

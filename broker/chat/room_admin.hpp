@@ -29,6 +29,10 @@ class RoomAdmin {
   void invite(Session& session, const OwnedCommand& command);
   void kick(Session& session, const OwnedCommand& command);
   void remove(Session& session, const OwnedCommand& command);  // delete_room
+  // The room is gone: its sessions here hear room_deleted (`asker` with
+  // `ref`) and leave it. True if `asker` was among them.
+  bool deleted_here(const std::string& room, std::string_view by, Session* asker = nullptr,
+                    std::string_view ref = {});
   void list(Session& session, const OwnedCommand& command);    // list_rooms
   void members(Session& session, const OwnedCommand& command);
 

@@ -107,6 +107,42 @@ std::size_t RoomCatalog::drop_incomplete() {
   return dropped;
 }
 
+void RoomCatalog::apply(const natter::StateChange& change) {
+  if (change.op == natter::StateOp::erase_room) {
+    erase(change.room);
+    return;
+  }
+  auto slot = rooms_.try_emplace(std::string(change.room)).first;
+  Loaded& room = slot->second;
+  RoomRecord& record = room.record;
+  if (change.op == natter::StateOp::put) {
+    const bool had_record = room.has_record;
+    load({change.room, change.key, change.value});
+    if (change.key == kRecordKey && !had_record) {
+      for (const auto& user : record.members) index(user, slot->first);
+    } else if (change.key.starts_with(kMemberPrefix) && room.has_record) {
+      index(std::string(change.key.substr(kMemberPrefix.size())), slot->first);
+    }
+    return;
+  }
+  if (change.key.starts_with(kMemberPrefix)) {
+    const std::string_view user = change.key.substr(kMemberPrefix.size());
+    if (auto it = record.members.find(user); it != record.members.end()) {
+      record.members.erase(it);
+      unindex(user, slot->first);
+    }
+  } else if (change.key.starts_with(kInvitePrefix)) {
+    if (auto it = record.invited.find(change.key.substr(kInvitePrefix.size())); it != record.invited.end()) {
+      record.invited.erase(it);
+    }
+  } else if (change.key.starts_with(kReadPrefix)) {
+    if (auto it = record.read_up_to.find(change.key.substr(kReadPrefix.size())); it != record.read_up_to.end()) {
+      record.read_up_to.erase(it);
+    }
+  }
+  if (!room.has_record && record.members.empty()) rooms_.erase(slot);
+}
+
 void RoomCatalog::index(const std::string& user, const std::string& room) { rooms_by_user_[user].insert(&room); }
 
 void RoomCatalog::unindex(std::string_view user, const std::string& room) {

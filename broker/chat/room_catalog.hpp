@@ -61,6 +61,9 @@ class RoomCatalog {
   // Drops rooms whose "room" entry never came (left over from a half-done
   // erase); returns how many.
   std::size_t drop_incomplete();
+  // A change another node made and stored (it came over the bus): applied
+  // here as if loaded. Unknown keys are ignored, as in load().
+  void apply(const natter::StateChange& change);
 
   // Changes. Each applies at once and returns what persists it.
   StateChanges create(std::string_view room, const RoomRecord& record);

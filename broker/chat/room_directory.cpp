@@ -51,4 +51,11 @@ std::vector<std::string> RoomDirectory::member_names(std::string_view name) cons
   return names;
 }
 
+std::vector<std::string> RoomDirectory::names() const {
+  std::vector<std::string> names;
+  names.reserve(rooms_.size());
+  for (const auto& [name, room] : rooms_) names.push_back(name);
+  return names;
+}
+
 }  // namespace natter::chat

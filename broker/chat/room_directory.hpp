@@ -35,6 +35,9 @@ class RoomDirectory {
   // Distinct user names of the room's members, sorted.
   std::vector<std::string> member_names(std::string_view name) const;
   std::size_t size() const noexcept { return rooms_.size(); }
+  // Every room with members on this node.
+  std::vector<std::string> names() const;
+  std::size_t recent_limit() const noexcept { return recent_limit_; }
 
  private:
   std::size_t recent_limit_;

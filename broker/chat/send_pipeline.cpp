@@ -4,7 +4,6 @@
 #include <chrono>
 
 #include "chat/action_limits.hpp"
-#include "chat/bus_codec.hpp"
 #include "runtime/logging.hpp"
 
 namespace natter::chat {
@@ -266,7 +265,7 @@ void SendPipeline::filter_and_store(PendingSend& p) {
   if (p.append_settled.load(std::memory_order_acquire) && p.append_code != natter::ErrorCode::none) {
     return;
   }
-  targets_.bus.publish(room_topic(p.message.room), encode_bus_message(settings_.node_id, p.message.view()));
+  targets_.bus.message(p.message.view(), targets_.bus.new_trace());
   targets_.rooms.deliver(p.message);
   p.delivered = true;
   if (settings_.ack_after == config::AckAfter::accepted) acknowledge(p);

@@ -14,6 +14,7 @@
 
 #include "chat/broker_metrics.hpp"
 #include "chat/broker_parts.hpp"
+#include "chat/cluster_bus.hpp"
 #include "chat/outbox.hpp"
 #include "chat/ref_ledger.hpp"
 #include "chat/room_delivery.hpp"
@@ -33,7 +34,7 @@ struct PendingSend;
 struct SendTargets {
   natter::Storage& storage;
   natter::SentRefs* refs;  // the storage's, or nullptr: refs are then remembered in memory only
-  natter::PubSub& bus;
+  ClusterBus& bus;
   RoomDelivery& rooms;
 };
 

@@ -53,10 +53,11 @@ class Written final : public natter::StateWritten {
 
 }  // namespace
 
-StateStore::StateStore(const config::BrokerSettings& settings, natter::RoomState* state, runtime::Executor& loop,
-                       runtime::MetricsRegistry& metrics)
+StateStore::StateStore(const config::BrokerSettings& settings, natter::RoomState* state, ClusterBus& cluster,
+                       runtime::Executor& loop, runtime::MetricsRegistry& metrics)
     : settings_(settings),
       state_(state),
+      cluster_(cluster),
       loop_(loop),
       failures_(metrics.counter("natter_room_state_write_errors_total", "Room state changes storage failed to keep")) {}
 
@@ -79,6 +80,7 @@ bool StateStore::load(RoomCatalog& catalog, std::string& error) {
 }
 
 void StateStore::write(const StateChanges& changes, Continuation done) {
+  cluster_.state(changes);
   if (changes.empty() || !state_) {
     if (done) done(natter::ErrorCode::none, {});
     return;

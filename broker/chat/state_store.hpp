@@ -11,6 +11,7 @@
 
 #include <natter/storage.hpp>
 
+#include "chat/cluster_bus.hpp"
 #include "chat/room_catalog.hpp"
 #include "config/settings.hpp"
 #include "runtime/executor.hpp"
@@ -22,19 +23,21 @@ class StateStore {
  public:
   using Continuation = std::function<void(natter::ErrorCode, std::string)>;
   // `state` may be null; everything else outlives the store.
-  StateStore(const config::BrokerSettings& settings, natter::RoomState* state, runtime::Executor& loop,
-             runtime::MetricsRegistry& metrics);
+  StateStore(const config::BrokerSettings& settings, natter::RoomState* state, ClusterBus& cluster,
+             runtime::Executor& loop, runtime::MetricsRegistry& metrics);
 
   bool persistent() const noexcept { return state_ != nullptr; }
   // Fills `catalog` from storage. On the loop, before any session exists.
   // False after putting the reason in `error`.
   bool load(RoomCatalog& catalog, std::string& error);
-  // Persists `changes`; `done` (may be empty) runs on the loop as above.
+  // Persists `changes` and tells the other nodes of them; `done` (may be
+  // empty) runs on the loop as above.
   void write(const StateChanges& changes, Continuation done);
 
  private:
   const config::BrokerSettings& settings_;
   natter::RoomState* state_;
+  ClusterBus& cluster_;
   runtime::Executor& loop_;
   runtime::CounterMetric& failures_;
 };

@@ -4,11 +4,12 @@
 
 namespace natter::chat {
 
-Typing::Typing(const config::BrokerSettings& settings, RoomDirectory& rooms, Outbox& outbox,
+Typing::Typing(const config::BrokerSettings& settings, RoomDirectory& rooms, Outbox& outbox, ClusterBus& cluster,
                runtime::Timers& timers, runtime::MetricsRegistry& metrics)
     : settings_(settings),
       rooms_(rooms),
       outbox_(outbox),
+      cluster_(cluster),
       timers_(timers),
       events_(metrics.counter("natter_typing_events_total", "Typing events sent to rooms, each one batch")) {}
 
@@ -22,15 +23,33 @@ void Typing::typed(Session& session, const OwnedCommand& command) {
     stop(session.user, command.room);
     return;
   }
-  auto& typing = typing_[command.room];
-  typing.typists[session.user] = Clock::now() + std::chrono::milliseconds(settings_.typing_ttl_ms);
-  batch_later(command.room, typing);
+  start(session.user, command.room);
+  cluster_.typing({command.room, session.user, false});
 }
 
 void Typing::stop(const std::string& user, const std::string& room) {
+  if (end(user, room)) cluster_.typing({room, user, true});
+}
+
+void Typing::heard(const BusTyping& typing) {
+  if (typing.stopped) {
+    end(typing.user, typing.room);
+  } else if (rooms_.find(typing.room)) {
+    start(typing.user, typing.room);
+  }
+}
+
+void Typing::start(const std::string& user, const std::string& room) {
+  auto& typing = typing_[room];
+  typing.typists[user] = Clock::now() + std::chrono::milliseconds(settings_.typing_ttl_ms);
+  batch_later(room, typing);
+}
+
+bool Typing::end(const std::string& user, const std::string& room) {
   auto it = typing_.find(room);
-  if (it == typing_.end() || it->second.typists.erase(user) == 0) return;
+  if (it == typing_.end() || it->second.typists.erase(user) == 0) return false;
   batch_later(room, it->second);
+  return true;
 }
 
 void Typing::check_at(const std::string& room, RoomTyping& typing, Clock::time_point when) {

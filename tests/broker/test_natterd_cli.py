@@ -101,6 +101,15 @@ class CheckConfigTest(unittest.TestCase):
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertIn("transport=mqtt", result.stdout)
 
+    def test_the_cluster_example_checks(self):
+        source = os.environ["NATTER_SOURCE_DIR"]
+        result = subprocess.run([NATTERD, "--check-config", "--config",
+                                 os.path.join(source, "config", "examples", "cluster-node.toml")],
+                                capture_output=True, text=True, timeout=30)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        for plugin in ("storage=mariadb", "pubsub=redis", "transport=websocket"):
+            self.assertIn(plugin, result.stdout)
+
     def test_syntax_error_names_the_line(self):
         self.assert_refused("""
             [broker]
@@ -373,7 +382,7 @@ class PluginRefusalTest(unittest.TestCase):
     def test_abi_it_does_not_speak(self):
         so = f"{FIXTURES}/fixture_wrong_abi.so"
         self.assert_refused(self.run_with_filter(so),
-                            f"{so}: plugin 'from_the_future' speaks plugin ABI 99.0, this broker speaks 1.8")
+                            f"{so}: plugin 'from_the_future' speaks plugin ABI 99.0, this broker speaks 1.9")
 
     def test_a_plugin_built_for_abi_1_0_still_loads(self):
         result = self.run_with_filter(f"{FIXTURES}/fixture_abi_1_0_filter.so", "", "--check-config")
@@ -599,7 +608,7 @@ class OtherFlagsTest(unittest.TestCase):
     def test_version_names_the_plugin_abi(self):
         result = subprocess.run([NATTERD, "--version"], capture_output=True, text=True, timeout=10)
         self.assertEqual(result.returncode, 0)
-        self.assertRegex(result.stdout, r"^natterd \d+\.\d+\.\d+ \(plugin ABI 1\.8\)")
+        self.assertRegex(result.stdout, r"^natterd \d+\.\d+\.\d+ \(plugin ABI 1\.9\)")
 
     def test_version_names_the_malloc_the_build_chose(self):
         result = subprocess.run([NATTERD, "--version"], capture_output=True, text=True, timeout=10)

@@ -50,7 +50,9 @@ class Natterd:
     """One natterd process with its own config and database in a temp dir."""
 
     def __init__(self, workdir=None, broker="", storage="", extra="", max_message_bytes=4096,
-                 backend=None, close_timeout_ms=2000):
+                 backend=None, close_timeout_ms=2000, database=None):
+        """`database`: a running MariaDB (tests/fixtures/mariadb_server.py)
+        to share with other nodes; it is the caller's to close."""
         self._own_dir = None
         if workdir is None:
             self._own_dir = tempfile.TemporaryDirectory(prefix="natter-e2e-")
@@ -58,9 +60,10 @@ class Natterd:
         self.workdir = workdir
         self.port, self.admin_port = free_ports(2)
         self.database = None
-        if (backend or STORAGE) == "mariadb":
+        self._own_database = database is None
+        if database is not None or (backend or STORAGE) == "mariadb":
             from mariadb_server import MariaDB, PASSWORD, USER
-            self.database = MariaDB().start()
+            self.database = database or MariaDB().start()
             storage_table = (f'plugin = "mariadb"\nservers = ["127.0.0.1:{self.database.port}"]\n'
                              f'user = "{USER}"\npassword = "{PASSWORD}"\n')
         else:
@@ -192,7 +195,7 @@ close_timeout_ms = {close_timeout_ms}
     def close(self):
         if self.process is not None:
             self.stop(signal.SIGKILL)
-        if self.database is not None:
+        if self.database is not None and self._own_database:
             self.database.close()
             self.database = None
         if self._own_dir is not None:

@@ -37,7 +37,7 @@ class AdminTest(unittest.IsolatedAsyncioTestCase):
 
     async def test_metrics_parse_and_move_with_traffic(self):
         before = scrape(self.server)
-        self.assertEqual(value(before, "natter_build_info", version="0.1.0", abi="1.8"), 1)
+        self.assertEqual(value(before, "natter_build_info", version="0.1.0", abi="1.9"), 1)
         self.assertEqual(value(before, "natter_connections"), 0)
 
         ann = await Client.connect(self.server, "ann")

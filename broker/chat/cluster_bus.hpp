@@ -1,0 +1,62 @@
+#pragma once
+// This node's side of the pub/sub plugin: which topics it follows and what
+// it tells the other nodes. A room's traffic goes to the room's topic,
+// which a node follows while a session of its own is in the room; a direct
+// room's goes to both users' topics instead, which a node follows while
+// either user has a session there, so a direct room needs no subscription
+// of its own and its first message cannot outrun one. Room state goes to
+// the state topic, which every node follows from the start. Each
+// publication gets the next sequence number of this node and a trace id.
+// Loop thread only (the plugin's calls never block).
+
+#include <cstdint>
+#include <random>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include <natter/pubsub.hpp>
+
+#include "chat/bus_codec.hpp"
+#include "chat/room_catalog.hpp"
+#include "runtime/metrics.hpp"
+
+namespace natter::chat {
+
+class ClusterBus {
+ public:
+  // Borrows `pubsub`, which outlives the bus; follows the state topic.
+  ClusterBus(std::uint32_t node_id, natter::PubSub& pubsub, runtime::MetricsRegistry& metrics);
+
+  std::uint32_t node_id() const noexcept { return node_id_; }
+
+  // Interest, counted per topic: the plugin hears subscribe for the first
+  // and unsubscribe for the last.
+  void follow(const std::string& topic);
+  void unfollow(const std::string& topic);
+
+  // Publications.
+  void message(const natter::MessageView& message, const TraceId& trace);
+  // An event of `event.room`, to its topic; `to_user` set: to that user's
+  // topic instead (an invitation reaches someone not in the room).
+  void event(const BusEvent& event, std::string_view to_user = {});
+  void typing(const BusTyping& typing);
+  void state(const StateChanges& changes);
+
+  // A fresh W3C trace id, for a message that came without one.
+  TraceId new_trace();
+
+ private:
+  Envelope head(const TraceId& trace);
+  // Sends `payload` to the room's topic, or both users' if it is direct.
+  void to_room(std::string_view room, const std::vector<std::byte>& payload);
+
+  std::uint32_t node_id_;
+  natter::PubSub& pubsub_;
+  std::uint64_t sequence_ = 0;
+  std::mt19937_64 random_;
+  std::unordered_map<std::string, std::uint32_t> followers_;  // topic: interest count
+  runtime::CounterMetric& published_;
+};
+
+}  // namespace natter::chat

@@ -1,0 +1,61 @@
+#include "chat/remote_events.hpp"
+
+#include "chat/direct_name.hpp"
+
+namespace natter::chat {
+
+namespace {
+constexpr std::string_view kMemberPrefix = "member:";
+}  // namespace
+
+void RemoteEvents::apply(const Envelope& envelope) {
+  switch (envelope.kind) {
+    case BusKind::message: parts_.delivery.deliver(envelope.message); return;
+    case BusKind::event: event(envelope.event); return;
+    case BusKind::typing: parts_.typing.heard(envelope.typing); return;
+    case BusKind::state: state(envelope.changes); return;
+  }
+}
+
+void RemoteEvents::event(const BusEvent& e) {
+  using natter::EventKind;
+  switch (e.kind) {
+    case EventKind::joined: {
+      const Room* present = parts_.rooms.find(e.room);
+      const RoomRecord* record = parts_.catalog.find(e.room);
+      if (!present || !record || record->members.size() > settings_.announce_max_members) return;
+      auto announcement = EventBuffer::make(EventKind::joined);
+      announcement->set_room(e.room).set_user(e.user);
+      parts_.outbox.deliver(present->members, announcement, {});
+      return;
+    }
+    case EventKind::left: parts_.membership.remove_here(e.room, e.user, e.by); return;
+    case EventKind::room_deleted: parts_.admin.deleted_here(e.room, e.by); return;
+    case EventKind::invited: {
+      auto told = EventBuffer::make(EventKind::invited);
+      told->set_room(e.room).set_user(e.user).set_by(e.by);
+      for (Session* device : parts_.sessions.of_user(e.user)) parts_.outbox.send(*device, told);
+      return;
+    }
+    case EventKind::read: parts_.reads.heard(e.room, e.user, e.message.id); return;
+    case EventKind::edited:
+    case EventKind::deleted: parts_.edits.heard(e.message, e.by); return;
+    default: return;  // a kind a newer node tells of: nothing to do here
+  }
+}
+
+void RemoteEvents::state(const std::vector<BusStateChange>& changes) {
+  for (const BusStateChange& change : changes) {
+    parts_.catalog.apply(change.view());
+    // A direct room made elsewhere: its users' sessions here enter it, as
+    // they would have at sign-in had it existed.
+    if (change.op != natter::StateOp::put || !change.key.starts_with(kMemberPrefix) || !is_direct_name(change.room)) {
+      continue;
+    }
+    const std::string user = change.key.substr(kMemberPrefix.size());
+    const std::vector<Session*> devices(parts_.sessions.of_user(user).begin(), parts_.sessions.of_user(user).end());
+    for (Session* device : devices) parts_.membership.attach(*device, change.room);
+  }
+}
+
+}  // namespace natter::chat

@@ -1,0 +1,49 @@
+#pragma once
+// What other nodes tell this one, applied here: a message reaches the
+// room's members on this node; a room event (joined, left, invited,
+// room_deleted, read, edited, deleted) does what it did on its own node to
+// the sessions here, without telling anyone else again; typing joins the
+// room's list; room state changes enter the catalog, and a direct room
+// made elsewhere takes in its users' sessions here. Loop thread only.
+
+#include <vector>
+
+#include "chat/bus_codec.hpp"
+#include "chat/membership.hpp"
+#include "chat/message_edits.hpp"
+#include "chat/read_markers.hpp"
+#include "chat/room_admin.hpp"
+#include "chat/room_delivery.hpp"
+#include "chat/typing.hpp"
+
+namespace natter::chat {
+
+struct RemoteEventsParts {
+  RoomCatalog& catalog;
+  RoomDirectory& rooms;
+  SessionTable& sessions;
+  Outbox& outbox;
+  RoomDelivery& delivery;
+  Typing& typing;
+  Membership& membership;
+  RoomAdmin& admin;
+  ReadMarkers& reads;
+  MessageEdits& edits;
+};
+
+class RemoteEvents {
+ public:
+  // Borrows everything; all of it outlives the service.
+  RemoteEvents(const config::BrokerSettings& settings, RemoteEventsParts parts) : settings_(settings), parts_(parts) {}
+
+  void apply(const Envelope& envelope);
+
+ private:
+  void event(const BusEvent& event);
+  void state(const std::vector<BusStateChange>& changes);
+
+  const config::BrokerSettings& settings_;
+  RemoteEventsParts parts_;
+};
+
+}  // namespace natter::chat
