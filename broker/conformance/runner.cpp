@@ -140,7 +140,8 @@ class LoadedFilter final : public LoadedPlugin<natter::Filter, natter::conforman
   const std::vector<natter::conformance::FilterExample>& examples_;
 };
 
-// Pub/sub instances, each one node, created and started as natterd would.
+// Pub/sub instances, each one node with a node id of its own (1, 2, ...),
+// created and started as natterd would.
 class LoadedPubSub final : public natter::conformance::PubSubUnderTest {
  public:
   LoadedPubSub(const natter::plugins::LoadedLibrary& library, const natter::config::ConfigTable& config,
@@ -150,7 +151,10 @@ class LoadedPubSub final : public natter::conformance::PubSubUnderTest {
 
   natter::PubSub& open(natter::BusListener& listener) override {
     CapturedText why;
-    natter::Plugin* instance = library_.descriptor->create(&host_, &config_, &why);
+    const auto node_id = static_cast<std::uint32_t>(hosts_.size() + 1);
+    auto& host = *hosts_.emplace_back(
+        std::make_unique<natter::plugins::PluginHost>(library_.descriptor->name, node_id, metrics_));
+    natter::Plugin* instance = library_.descriptor->create(&host, &config_, &why);
     if (!instance) {
       ADD_FAILURE() << "create failed: " << why.text;
       std::abort();
@@ -168,6 +172,7 @@ class LoadedPubSub final : public natter::conformance::PubSubUnderTest {
     for (natter::Plugin* instance : instances_) instance->stop();
     for (natter::Plugin* instance : instances_) library_.descriptor->destroy(instance);
     instances_.clear();
+    hosts_.clear();
   }
 
   bool interrupt() override {
@@ -182,7 +187,7 @@ class LoadedPubSub final : public natter::conformance::PubSubUnderTest {
   const natter::config::ConfigTable& config_;
   std::string outage_;
   natter::runtime::MetricsRegistry metrics_;
-  natter::plugins::PluginHost host_{library_.descriptor->name, 1, metrics_};
+  std::vector<std::unique_ptr<natter::plugins::PluginHost>> hosts_;
   std::vector<natter::Plugin*> instances_;
 };
 

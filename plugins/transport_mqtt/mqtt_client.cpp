@@ -1,5 +1,6 @@
 #include "mqtt_client.hpp"
 
+#include <charconv>
 #include <stdexcept>
 
 #include <mosquitto.h>
@@ -12,7 +13,7 @@ constexpr int kInFlight = 1000;
 }  // namespace
 
 struct Callbacks {
-  static void connect(mosquitto*, void* obj, int rc, int, const mosquitto_property*) {
+  static void connect(mosquitto*, void* obj, int rc, int flags, const mosquitto_property*) {
     auto& self = *static_cast<MqttClient*>(obj);
     if (rc != 0) {
       self.handler_.disconnected(std::string("the broker refused the connection: ") + mosquitto_reason_string(rc));
@@ -22,7 +23,11 @@ struct Callbacks {
     self.subscribe_all();
     const bool first = !self.ever_connected_;
     self.ever_connected_ = true;
-    self.handler_.connected(first);
+    self.handler_.connected(first, (flags & 1) != 0);
+  }
+  static void subscribe(mosquitto*, void* obj, int mid, int, const int*, const mosquitto_property*) {
+    auto& self = *static_cast<MqttClient*>(obj);
+    if (mid == self.last_subscribe_mid_.load()) self.handler_.subscribed();
   }
   static void disconnect(mosquitto*, void* obj, int rc, const mosquitto_property*) {
     auto& self = *static_cast<MqttClient*>(obj);
@@ -47,9 +52,27 @@ struct Callbacks {
   }
 };
 
+bool usable_topic_prefix(std::string_view text) {
+  return !text.empty() && text.find_first_of("+#") == std::string_view::npos && !text.starts_with('/') &&
+         !text.ends_with('/') && !text.starts_with('$');
+}
+
+void MqttClient::Settings::set_broker(std::string_view broker) {
+  const auto colon = broker.rfind(':');
+  int number = 0;
+  if (colon == std::string_view::npos || colon == 0 ||
+      std::from_chars(broker.data() + colon + 1, broker.data() + broker.size(), number).ec != std::errc() ||
+      number < 1 || number > 65535) {
+    throw std::invalid_argument("write \"host:port\" (got '" + std::string(broker) + "')");
+  }
+  host = broker.substr(0, colon);
+  if (host.starts_with('[') && host.ends_with(']')) host = host.substr(1, host.size() - 2);
+  port = number;
+}
+
 MqttClient::MqttClient(Settings settings, Handler& handler) : settings_(std::move(settings)), handler_(handler) {
   mosquitto_lib_init();
-  mosq_ = mosquitto_new(settings_.client_id.c_str(), false, this);
+  mosq_ = mosquitto_new(settings_.client_id.c_str(), settings_.clean_session, this);
   if (!mosq_) throw std::runtime_error("libmosquitto could not make a client");
   mosquitto_int_option(mosq_, MOSQ_OPT_PROTOCOL_VERSION, settings_.v5 ? MQTT_PROTOCOL_V5 : MQTT_PROTOCOL_V311);
   // natter publishes one event per device: libmosquitto's default of 20
@@ -73,6 +96,7 @@ MqttClient::MqttClient(Settings settings, Handler& handler) : settings_(std::mov
   mosquitto_disconnect_v5_callback_set(mosq_, &Callbacks::disconnect);
   mosquitto_publish_v5_callback_set(mosq_, &Callbacks::publish);
   mosquitto_message_v5_callback_set(mosq_, &Callbacks::message);
+  mosquitto_subscribe_v5_callback_set(mosq_, &Callbacks::subscribe);
 }
 
 MqttClient::~MqttClient() {
@@ -93,9 +117,30 @@ void MqttClient::start() {
 }
 
 void MqttClient::subscribe_all() {
-  for (const std::string& filter : settings_.subscriptions) {
-    mosquitto_subscribe_v5(mosq_, nullptr, filter.c_str(), 1, 0, nullptr);
+  std::vector<std::string> all = settings_.subscriptions;
+  {
+    std::lock_guard lock(filters_mutex_);
+    all.insert(all.end(), filters_.begin(), filters_.end());
   }
+  int mid = -1;
+  for (const std::string& filter : all) {
+    mosquitto_subscribe_v5(mosq_, &mid, filter.c_str(), 1, settings_.subscribe_options, nullptr);
+  }
+  last_subscribe_mid_.store(mid);
+  if (all.empty()) handler_.subscribed();
+}
+
+void MqttClient::subscribe(const std::string& filter) {
+  std::lock_guard lock(filters_mutex_);
+  if (!filters_.insert(filter).second) return;
+  // Not connected: the next connect subscribes it with the rest.
+  mosquitto_subscribe_v5(mosq_, nullptr, filter.c_str(), 1, settings_.subscribe_options, nullptr);
+}
+
+void MqttClient::unsubscribe(const std::string& filter) {
+  std::lock_guard lock(filters_mutex_);
+  if (filters_.erase(filter) == 0) return;
+  mosquitto_unsubscribe(mosq_, nullptr, filter.c_str());
 }
 
 bool MqttClient::publish(std::string_view topic, std::span<const std::byte> payload, std::string_view correlation) {

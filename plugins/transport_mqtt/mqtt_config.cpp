@@ -1,7 +1,5 @@
 #include "mqtt_config.hpp"
 
-#include <charconv>
-
 namespace natter::mqtt {
 
 namespace {
@@ -27,28 +25,17 @@ constexpr natter::ConfigKey kKeys[] = {
      "Read the broker's connect and disconnect notices ($SYS/broker/log/N; Mosquitto's log_dest topic)"},
 };
 
-bool usable_level(std::string_view text) {
-  return !text.empty() && text.find_first_of("+#") == std::string_view::npos && !text.starts_with('/') &&
-         !text.ends_with('/') && !text.starts_with('$');
-}
-
 }  // namespace
 
 std::span<const natter::ConfigKey> mqtt_keys() { return kKeys; }
 
 MqttSettings read_mqtt_settings(const natter::PluginConfig& config, std::uint32_t node_id) {
   MqttSettings s;
-  const std::string_view broker = config.get_string("broker");
-  const auto colon = broker.rfind(':');
-  int port = 0;
-  if (colon == std::string_view::npos || colon == 0 ||
-      std::from_chars(broker.data() + colon + 1, broker.data() + broker.size(), port).ec != std::errc() ||
-      port < 1 || port > 65535) {
-    throw natter::ConfigError(config, "broker", "write \"host:port\" (got '" + std::string(broker) + "')");
+  try {
+    s.client.set_broker(config.get_string("broker"));
+  } catch (const std::invalid_argument& e) {
+    throw natter::ConfigError(config, "broker", e.what());
   }
-  s.client.host = broker.substr(0, colon);
-  if (s.client.host.starts_with('[') && s.client.host.ends_with(']')) s.client.host = s.client.host.substr(1, s.client.host.size() - 2);
-  s.client.port = port;
   s.client.username = config.get_string("username");
   s.client.password = config.get_string("password");
   s.client.client_id = config.get_string("client_id");
@@ -62,7 +49,7 @@ MqttSettings read_mqtt_settings(const natter::PluginConfig& config, std::uint32_
   s.client.keepalive_s = static_cast<int>(natter::int_in_range(config, "keepalive_s", 5, 600));
   s.client.reconnect_max_s = static_cast<int>(natter::int_in_range(config, "reconnect_max_s", 1, 600));
   s.topic_prefix = config.get_string("topic_prefix");
-  if (!usable_level(s.topic_prefix)) {
+  if (!usable_topic_prefix(s.topic_prefix)) {
     throw natter::ConfigError(config, "topic_prefix", "must be a topic without wildcards, '$' or a leading or "
                                                       "trailing '/' (got '" + s.topic_prefix + "')");
   }

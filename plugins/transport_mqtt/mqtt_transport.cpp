@@ -46,7 +46,7 @@ void MqttTransport::stop() noexcept {
   client_->stop(std::chrono::seconds(2));
 }
 
-void MqttTransport::connected(bool first) noexcept {
+void MqttTransport::connected(bool first, bool) noexcept {
   connected_gauge_.set(1);
   if (!first) reconnects_.add(1);
   host_.log(natter::LogLevel::info, first ? "connected to the MQTT broker" : "connected to the MQTT broker again");

@@ -33,7 +33,7 @@ class MqttTransport final : public natter::Transport, private MqttClient::Handle
 
  private:
   // MqttClient::Handler, on libmosquitto's thread.
-  void connected(bool first) noexcept override;
+  void connected(bool first, bool session_present) noexcept override;
   void disconnected(std::string_view reason) noexcept override;
   void received(std::string_view topic, std::span<const std::byte> payload, std::string_view correlation) noexcept override;
 
