@@ -142,7 +142,10 @@ int Daemon::run() {
           }
         }
         break;
-      case PluginKind::pubsub: ok = instance->as<natter::PubSub>().start(p.broker->bus(), why); break;
+      case PluginKind::pubsub:
+        ok = instance->as<natter::PubSub>().start(p.broker->bus(), why);
+        if (ok) p.broker->join_cluster();
+        break;
       case PluginKind::auth: ok = instance->as<natter::Authenticator>().start(why); break;
       case PluginKind::ratelimit: ok = instance->as<natter::RateLimiter>().start(why); break;
       case PluginKind::filter: ok = instance->as<natter::Filter>().start(why); break;

@@ -28,7 +28,7 @@ Broker::Broker(const config::BrokerSettings& settings, BrokerParts parts, runtim
       room_delivery_(rooms_, outbox_, metrics),
       history_(settings_, parts.storage, parts.revisions, sessions_, rooms_, outbox_, metrics_, loop),
       typing_(settings_, rooms_, outbox_, cluster_, timers, metrics),
-      presence_(settings_, catalog_, rooms_, sessions_, outbox_, timers, metrics),
+      presence_(settings_, catalog_, rooms_, sessions_, outbox_, cluster_, timers, metrics),
       unread_(parts.unread, loop),
       membership_(settings_,
                   {catalog_, rooms_, sessions_, outbox_, cluster_, state_, passwords_, typing_},
@@ -51,9 +51,12 @@ Broker::Broker(const config::BrokerSettings& settings, BrokerParts parts, runtim
       sign_in_(settings_, {parts.auth, parts.auth_minor}, sessions_, outbox_, membership_, presence_, limits_, *this,
                metrics_, loop, timers),
       remote_(settings_, {catalog_, rooms_, sessions_, outbox_, room_delivery_, typing_, membership_, room_admin_,
-                          read_markers_, edits_}),
+                          read_markers_, edits_, presence_}),
       recovery_(parts.storage, rooms_, room_delivery_, loop, timers, metrics),
-      bus_inbox_(settings_.node_id, remote_, loop, metrics, [this] { recovery_.recover(); }) {}
+      bus_inbox_(settings_.node_id, remote_, loop, metrics, [this] {
+        presence_.tell_cluster();
+        recovery_.recover();
+      }) {}
 
 natter::SessionPort* Broker::open_session(natter::ClientLink& link, const natter::ConnectInfo& info,
                                           TransportTraits transport) noexcept {
@@ -181,6 +184,19 @@ void Broker::end_session(Session& session) {
   const std::string user = session.user;
   sessions_.remove(session);
   presence_.session_ended(user);
+}
+
+void Broker::join_cluster() {
+  loop_.post([this] {
+    cluster_.on_newly_followed([this](const std::string& topic) {
+      recovery_.catch_up([this, topic]() -> std::vector<std::string> {
+        if (const auto room = room_of_topic(topic); !room.empty()) return {std::string(room)};
+        return catalog_.direct_rooms_of(user_of_topic(topic));
+      });
+    });
+    cluster_.join();
+    presence_.start();
+  });
 }
 
 bool Broker::load_rooms(std::string& error) {

@@ -63,6 +63,9 @@ class Broker final : public CommandSink {
   // rooms storage keeps, and the refs of the newest messages. False after
   // putting the reason in `error`.
   bool load_rooms(std::string& error);
+  // Main thread, once the pub/sub plugin started: this node joins the
+  // others (follows the topics every node follows, starts the heartbeat).
+  void join_cluster();
 
   // Main thread, while transports still run: from now on `send`, `edit`
   // and `delete` answer `unavailable`; then waits until no send is in

@@ -98,6 +98,19 @@ bool read_body(Reader& in, Envelope& e) {
       }
       return true;
     }
+    case BusKind::presence: {
+      std::uint8_t what = 0;
+      std::uint32_t count = 0;
+      auto& p = e.presence;
+      if (!(in.get(what) && in.get(p.last_seen_ms) && in.get(count)) || what > 3) return false;
+      p.what = static_cast<BusPresence::What>(what);
+      for (std::uint32_t i = 0; i < count; ++i) {
+        std::string user;
+        if (!in.text(user)) return false;
+        p.users.push_back(std::move(user));
+      }
+      return true;
+    }
   }
   return false;
 }
@@ -138,6 +151,16 @@ std::vector<std::byte> encode_envelope(const Envelope& head, std::span<const nat
   return out.done();
 }
 
+std::vector<std::byte> encode_envelope(const Envelope& head, const BusPresence& presence) {
+  Writer out(64 + 16 * presence.users.size());
+  out.head(head, BusKind::presence)
+      .put(static_cast<std::uint8_t>(presence.what))
+      .put(presence.last_seen_ms)
+      .put(static_cast<std::uint32_t>(presence.users.size()));
+  for (const auto& user : presence.users) out.text(user);
+  return out.done();
+}
+
 std::optional<Envelope> decode_envelope(std::span<const std::byte> payload, DecodeError& error) {
   error = DecodeError::malformed;
   Reader in(payload);
@@ -155,7 +178,7 @@ std::optional<Envelope> decode_envelope(std::span<const std::byte> payload, Deco
     error = DecodeError::newer_version;
     return std::nullopt;
   }
-  if (version != kVersion || kind < 1 || kind > 4 || !in.get(e.origin_node) || !in.get(e.sequence)) return std::nullopt;
+  if (version != kVersion || kind < 1 || kind > 5 || !in.get(e.origin_node) || !in.get(e.sequence)) return std::nullopt;
   for (std::uint8_t& b : e.trace) {
     if (!in.get(b)) return std::nullopt;
   }
@@ -164,8 +187,20 @@ std::optional<Envelope> decode_envelope(std::span<const std::byte> payload, Deco
   return e;
 }
 
-std::string room_topic(std::string_view room) { return "natter/room/" + std::string(room); }
-std::string user_topic(std::string_view user) { return "natter/user/" + std::string(user); }
+namespace {
+constexpr std::string_view kRoomTopics = "natter/room/", kUserTopics = "natter/user/";
+}  // namespace
+
+std::string room_topic(std::string_view room) { return std::string(kRoomTopics).append(room); }
+std::string user_topic(std::string_view user) { return std::string(kUserTopics).append(user); }
+
+std::string_view room_of_topic(std::string_view topic) {
+  return topic.starts_with(kRoomTopics) ? topic.substr(kRoomTopics.size()) : std::string_view{};
+}
+
+std::string_view user_of_topic(std::string_view topic) {
+  return topic.starts_with(kUserTopics) ? topic.substr(kUserTopics.size()) : std::string_view{};
+}
 
 std::string trace_text(const TraceId& trace) {
   static constexpr char kHex[] = "0123456789abcdef";

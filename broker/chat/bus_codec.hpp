@@ -27,6 +27,7 @@ enum class BusKind : std::uint8_t {
   event = 2,    // a room event other members hear: joined, left, invited, room_deleted, read, edited, deleted
   typing = 3,   // a user typing, or stopping, in a room
   state = 4,    // changes to room state (the catalog), as storage keeps them
+  presence = 5, // a node lives, and which users have sessions on it
 };
 
 using TraceId = std::array<std::uint8_t, 16>;
@@ -49,6 +50,18 @@ struct BusTyping {
   bool stopped = false;
 };
 
+struct BusPresence {
+  enum class What : std::uint8_t {
+    heartbeat = 0,  // the node lives
+    online = 1,     // `users` gained their first session on the node
+    offline = 2,    // `users` lost their last one there, at last_seen_ms
+    snapshot = 3,   // `users` are all who have sessions on the node
+  };
+  What what = What::heartbeat;
+  std::vector<std::string> users;
+  std::int64_t last_seen_ms = 0;
+};
+
 struct Envelope {
   BusKind kind = BusKind::message;
   std::uint32_t origin_node = 0;
@@ -58,6 +71,7 @@ struct Envelope {
   BusEvent event;                          // event
   BusTyping typing;                        // typing
   std::vector<BusStateChange> changes;      // state
+  BusPresence presence;                     // presence
 };
 
 // Encoders: `head` gives kind, origin, sequence and trace.
@@ -65,16 +79,22 @@ std::vector<std::byte> encode_envelope(const Envelope& head, const natter::Messa
 std::vector<std::byte> encode_envelope(const Envelope& head, const BusEvent& event);
 std::vector<std::byte> encode_envelope(const Envelope& head, const BusTyping& typing);
 std::vector<std::byte> encode_envelope(const Envelope& head, std::span<const natter::StateChange> changes);
+std::vector<std::byte> encode_envelope(const Envelope& head, const BusPresence& presence);
 
 enum class DecodeError { none, newer_version, malformed };
 // The envelope, or nullopt with the reason in `error`.
 std::optional<Envelope> decode_envelope(std::span<const std::byte> payload, DecodeError& error);
 
 // Topics: a room's traffic; what concerns a user wherever they are
-// (direct rooms, invitations); room state, which every node follows.
+// (direct rooms, invitations); room state and presence, which every node
+// follows.
 std::string room_topic(std::string_view room);
 std::string user_topic(std::string_view user);
+// The room or user a topic is about; empty for other topics.
+std::string_view room_of_topic(std::string_view topic);
+std::string_view user_of_topic(std::string_view topic);
 inline constexpr std::string_view kStateTopic = "natter/state";
+inline constexpr std::string_view kPresenceTopic = "natter/presence";
 
 // "00-<trace>-<span>-01" style text of a trace id, for logs.
 std::string trace_text(const TraceId& trace);

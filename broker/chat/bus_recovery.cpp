@@ -15,17 +15,14 @@ using namespace std::chrono_literals;
 // the second one runs.
 constexpr auto kWindow = 10min;
 constexpr auto kSecondPass = 1500ms;
+// Longer than any pub/sub plugin takes to subscribe, and than storage takes
+// to commit what was published meanwhile.
+constexpr auto kCatchUp = 1000ms;
 constexpr std::uint32_t kPage = 500;
 
 std::int64_t unix_ms_now() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-bool holds(const Room& room, std::uint64_t id) {
-  const auto it = std::lower_bound(room.recent.begin(), room.recent.end(), id,
-                                   [](const StoredMessage& m, std::uint64_t wanted) { return m.id < wanted; });
-  return it != room.recent.end() && it->id == id;
 }
 
 }  // namespace
@@ -50,6 +47,15 @@ void BusRecovery::recover() {
   });
 }
 
+void BusRecovery::catch_up(RoomsOfTopic rooms_then) {
+  const std::int64_t since_ms = unix_ms_now() - 50;  // clocks of nodes differ a little
+  timers_.at(runtime::Timers::Clock::now() + kCatchUp, [this, rooms_then = std::move(rooms_then), since_ms] {
+    for (const auto& room : rooms_then()) {
+      if (rooms_.find(room)) read(room, since_ms);
+    }
+  });
+}
+
 void BusRecovery::read(const std::string& room, std::int64_t since_ms) {
   auto* page = new PageRead(loop_, [this, room, since_ms](natter::ErrorCode code, std::string detail,
                                                           std::vector<StoredMessage> messages) {
@@ -61,7 +67,7 @@ void BusRecovery::read(const std::string& room, std::int64_t since_ms) {
       const Room* present = rooms_.find(room);
       if (!present) return;  // its last session here left meanwhile
       const bool full = present->recent.size() >= rooms_.recent_limit();
-      if (m.ts_ms < since_ms || holds(*present, m.id) || (full && m.id < present->recent.front().id)) continue;
+      if (m.ts_ms < since_ms || present->holds(m.id) || (full && m.id < present->recent.front().id)) continue;
       recovered_.add(1);
       delivery_.deliver(m);
     }

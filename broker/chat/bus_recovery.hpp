@@ -11,7 +11,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <vector>
 
 #include <natter/storage.hpp>
 
@@ -31,6 +33,12 @@ class BusRecovery {
 
   // The plugin is back after a gap.
   void recover();
+  // A topic was just subscribed: a moment later, what was stored since now
+  // in the rooms `rooms_then` names at that moment and not seen here is
+  // delivered (it may have been published before the subscription took
+  // effect). Asked late because a user's direct room may be made meanwhile.
+  using RoomsOfTopic = std::function<std::vector<std::string>()>;
+  void catch_up(RoomsOfTopic rooms_then);
 
  private:
   void read(const std::string& room, std::int64_t since_ms);

@@ -8,12 +8,21 @@ ClusterBus::ClusterBus(std::uint32_t node_id, natter::PubSub& pubsub, runtime::M
     : node_id_(node_id),
       pubsub_(pubsub),
       random_(std::random_device{}()),
-      published_(metrics.counter("natter_bus_published_total", "Envelopes published to other nodes")) {
+      published_(metrics.counter("natter_bus_published_total", "Envelopes published to other nodes")) {}
+
+void ClusterBus::join() {
   follow(std::string(kStateTopic));
+  follow(std::string(kPresenceTopic));
+}
+
+void ClusterBus::on_newly_followed(std::function<void(const std::string& topic)> newly_followed) {
+  newly_followed_ = std::move(newly_followed);
 }
 
 void ClusterBus::follow(const std::string& topic) {
-  if (followers_[topic]++ == 0) pubsub_.subscribe(topic);
+  if (followers_[topic]++ != 0) return;
+  pubsub_.subscribe(topic);
+  if (newly_followed_) newly_followed_(topic);
 }
 
 void ClusterBus::unfollow(const std::string& topic) {
@@ -56,10 +65,13 @@ void ClusterBus::message(const natter::MessageView& message, const TraceId& trac
   to_room(message.room, encode_envelope(head(trace), message));
 }
 
-void ClusterBus::event(const BusEvent& event, std::string_view to_user) {
+void ClusterBus::event(const BusEvent& event, Audience audience) {
   const auto payload = encode_envelope(head(new_trace()), event);
-  if (to_user.empty()) return to_room(event.room, payload);
-  pubsub_.publish(user_topic(to_user), payload);
+  if (audience != Audience::user) to_room(event.room, payload);
+  if (audience == Audience::room) return;
+  // A direct room's events reach the users' topics already.
+  if (audience == Audience::room_and_user && !direct_members(event.room).first.empty()) return;
+  pubsub_.publish(user_topic(event.user), payload);
   published_.add(1);
 }
 
@@ -69,6 +81,11 @@ void ClusterBus::state(const StateChanges& changes) {
   if (changes.empty()) return;
   const auto views = changes.views();
   pubsub_.publish(kStateTopic, encode_envelope(head(new_trace()), views));
+  published_.add(1);
+}
+
+void ClusterBus::presence(const BusPresence& presence) {
+  pubsub_.publish(kPresenceTopic, encode_envelope(head(new_trace()), presence));
   published_.add(1);
 }
 

@@ -5,11 +5,13 @@
 // room's goes to both users' topics instead, which a node follows while
 // either user has a session there, so a direct room needs no subscription
 // of its own and its first message cannot outrun one. Room state goes to
-// the state topic, which every node follows from the start. Each
+// the state topic and presence to the presence topic, which every node
+// follows from the start. Each
 // publication gets the next sequence number of this node and a trace id.
 // Loop thread only (the plugin's calls never block).
 
 #include <cstdint>
+#include <functional>
 #include <random>
 #include <string>
 #include <string_view>
@@ -25,23 +27,34 @@ namespace natter::chat {
 
 class ClusterBus {
  public:
-  // Borrows `pubsub`, which outlives the bus; follows the state topic.
+  // Borrows `pubsub`, which outlives the bus.
   ClusterBus(std::uint32_t node_id, natter::PubSub& pubsub, runtime::MetricsRegistry& metrics);
+  // The plugin started: follow the topics every node follows.
+  void join();
 
   std::uint32_t node_id() const noexcept { return node_id_; }
 
   // Interest, counted per topic: the plugin hears subscribe for the first
-  // and unsubscribe for the last.
+  // and unsubscribe for the last. A plugin subscribes asynchronously, so
+  // what another node publishes in the moment before the subscription
+  // takes effect is missed: `newly_followed` (set once, before any follow)
+  // hears each topic that gained its first interest, to read that back.
+  void on_newly_followed(std::function<void(const std::string& topic)> newly_followed);
   void follow(const std::string& topic);
   void unfollow(const std::string& topic);
 
   // Publications.
   void message(const natter::MessageView& message, const TraceId& trace);
-  // An event of `event.room`, to its topic; `to_user` set: to that user's
-  // topic instead (an invitation reaches someone not in the room).
-  void event(const BusEvent& event, std::string_view to_user = {});
+  // Who an event of `event.room` goes to: the room's topic; `event.user`'s
+  // topic (an invitation reaches someone not in the room); or both, one
+  // envelope that a node following both applies once (someone removed
+  // from a room they joined a moment ago, before that node's subscription
+  // to the room took effect, still hears it).
+  enum class Audience { room, user, room_and_user };
+  void event(const BusEvent& event, Audience audience = Audience::room);
   void typing(const BusTyping& typing);
   void state(const StateChanges& changes);
+  void presence(const BusPresence& presence);
 
   // A fresh W3C trace id, for a message that came without one.
   TraceId new_trace();
@@ -56,6 +69,7 @@ class ClusterBus {
   std::uint64_t sequence_ = 0;
   std::mt19937_64 random_;
   std::unordered_map<std::string, std::uint32_t> followers_;  // topic: interest count
+  std::function<void(const std::string&)> newly_followed_;
   runtime::CounterMetric& published_;
 };
 

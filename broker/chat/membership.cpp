@@ -170,7 +170,7 @@ void Membership::leave(Session& session, const OwnedCommand& command) {
 void Membership::remove_user(const std::string& room, const std::string& user, std::string_view by,
                              Session* answer_to, std::string_view ref) {
   parts_.typing.stop(user, room);
-  parts_.bus.event({natter::EventKind::left, room, user, std::string(by), {}});
+  parts_.bus.event({natter::EventKind::left, room, user, std::string(by), {}}, ClusterBus::Audience::room_and_user);
   remove_here(room, user, by, answer_to, ref);
 }
 

@@ -1,6 +1,9 @@
 #pragma once
-// Who is online. A user is online while any of their sessions on this node
-// lives; when the last one ends they show offline offline_after_ms later,
+// Who is online. A user is online while any of their sessions lives, on
+// this node or another (NodeRoster: each node says when a user gains their
+// first session there and loses their last, and lives by a heartbeat every
+// node_timeout_ms / 3; a node silent for node_timeout_ms is gone, and so
+// are its users); when the last one ends they show offline offline_after_ms later,
 // unless a session of theirs is back by then (a reconnecting phone never
 // flaps). Changes are told as `presence` to the sessions in rooms the user
 // belongs to, once per session however many rooms they share; rooms above
@@ -13,6 +16,8 @@
 #include <string>
 #include <unordered_map>
 
+#include "chat/cluster_bus.hpp"
+#include "chat/node_roster.hpp"
 #include "chat/outbox.hpp"
 #include "chat/room_catalog.hpp"
 #include "chat/room_directory.hpp"
@@ -29,7 +34,8 @@ class Presence {
   // Borrows everything; all of it outlives the service and `timers` stops
   // before the loop does.
   Presence(const config::BrokerSettings& settings, const RoomCatalog& catalog, RoomDirectory& rooms,
-           SessionTable& sessions, Outbox& outbox, runtime::Timers& timers, runtime::MetricsRegistry& metrics);
+           SessionTable& sessions, Outbox& outbox, ClusterBus& cluster, runtime::Timers& timers,
+           runtime::MetricsRegistry& metrics);
 
   // A session of `user` signed in (SessionTable has it already).
   void signed_in(const std::string& user);
@@ -37,8 +43,17 @@ class Presence {
   void session_ended(const std::string& user);
   // The `presence` op: answers `presence` for the users asked about.
   void ask(Session& session, const OwnedCommand& command);
+  // What node `node` said of itself.
+  void heard(std::uint32_t node, const BusPresence& presence);
+  // Tells the other nodes every user with a session here (after a bus gap,
+  // when what they were told may be lost).
+  void tell_cluster();
+  // The pub/sub plugin started: the heartbeat begins.
+  void start();
 
-  bool online(std::string_view user) const { return !sessions_.of_user(user).empty(); }
+  bool online(std::string_view user) const {
+    return !sessions_.of_user(user).empty() || roster_.online_elsewhere(user);
+  }
   // When `user` was last online (Unix ms), or 0 if not known (never seen
   // since natterd started, or online now).
   std::int64_t last_seen_ms(const std::string& user) const;
@@ -49,6 +64,11 @@ class Presence {
     std::uint64_t check = 0;        // the pending offline check that counts; 0: shown offline
   };
   void went_offline(const std::string& user, std::uint64_t check);
+  // `user` is online now, and was not anywhere a moment ago.
+  void came_online(const std::string& user);
+  // `user` has no session anywhere since `since_ms`: offline after the debounce.
+  void went_away(const std::string& user, std::int64_t since_ms);
+  void beat();  // the heartbeat: tell the others this node lives, give up silent nodes
   // Tells the sessions sharing a room with `user` (not the user's own).
   void tell(const std::string& user, bool online, std::int64_t last_seen_ms);
 
@@ -57,11 +77,14 @@ class Presence {
   RoomDirectory& rooms_;
   SessionTable& sessions_;
   Outbox& outbox_;
+  ClusterBus& cluster_;
   runtime::Timers& timers_;
+  NodeRoster roster_;
   std::unordered_map<std::string, Away> away_;  // users whose last session ended
   std::uint64_t checks_ = 0;
   std::vector<Session*> audience_;  // reused between calls
   runtime::CounterMetric& events_;
+  runtime::GaugeMetric& nodes_;
 };
 
 }  // namespace natter::chat

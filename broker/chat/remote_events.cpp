@@ -10,10 +10,18 @@ constexpr std::string_view kMemberPrefix = "member:";
 
 void RemoteEvents::apply(const Envelope& envelope) {
   switch (envelope.kind) {
-    case BusKind::message: parts_.delivery.deliver(envelope.message); return;
+    case BusKind::message: {
+      // Read back from storage after a gap already, and then delivered
+      // late by a backend that had kept it (MQTT's queued QoS 1).
+      const Room* room = parts_.rooms.find(envelope.message.room);
+      if (room && room->holds(envelope.message.id)) return;
+      parts_.delivery.deliver(envelope.message);
+      return;
+    }
     case BusKind::event: event(envelope.event); return;
     case BusKind::typing: parts_.typing.heard(envelope.typing); return;
     case BusKind::state: state(envelope.changes); return;
+    case BusKind::presence: parts_.presence.heard(envelope.origin_node, envelope.presence); return;
   }
 }
 
@@ -26,7 +34,7 @@ void RemoteEvents::event(const BusEvent& e) {
       if (!present || !record || record->members.size() > settings_.announce_max_members) return;
       auto announcement = EventBuffer::make(EventKind::joined);
       announcement->set_room(e.room).set_user(e.user);
-      parts_.outbox.deliver(present->members, announcement, {});
+      parts_.outbox.deliver(present->members, announcement, e.room);  // behind a join answer under way
       return;
     }
     case EventKind::left: parts_.membership.remove_here(e.room, e.user, e.by); return;

@@ -4,13 +4,15 @@
 // room_deleted, read, edited, deleted) does what it did on its own node to
 // the sessions here, without telling anyone else again; typing joins the
 // room's list; room state changes enter the catalog, and a direct room
-// made elsewhere takes in its users' sessions here. Loop thread only.
+// made elsewhere takes in its users' sessions here; a node's presence
+// news goes to Presence. Loop thread only.
 
 #include <vector>
 
 #include "chat/bus_codec.hpp"
 #include "chat/membership.hpp"
 #include "chat/message_edits.hpp"
+#include "chat/presence.hpp"
 #include "chat/read_markers.hpp"
 #include "chat/room_admin.hpp"
 #include "chat/room_delivery.hpp"
@@ -29,6 +31,7 @@ struct RemoteEventsParts {
   RoomAdmin& admin;
   ReadMarkers& reads;
   MessageEdits& edits;
+  Presence& presence;
 };
 
 class RemoteEvents {

@@ -51,6 +51,12 @@ std::vector<std::string> RoomDirectory::member_names(std::string_view name) cons
   return names;
 }
 
+bool Room::holds(std::uint64_t id) const {
+  const auto it = std::lower_bound(recent.begin(), recent.end(), id,
+                                   [](const StoredMessage& m, std::uint64_t wanted) { return m.id < wanted; });
+  return it != recent.end() && it->id == id;
+}
+
 std::vector<std::string> RoomDirectory::names() const {
   std::vector<std::string> names;
   names.reserve(rooms_.size());

@@ -18,6 +18,9 @@ class Session;
 struct Room {
   std::vector<Session*> members;
   std::deque<StoredMessage> recent;  // ascending id
+
+  // Whether message `id` is among the recent ones.
+  bool holds(std::uint64_t id) const;
 };
 
 class RoomDirectory {

@@ -32,4 +32,13 @@ std::span<Session* const> SessionTable::of_user(std::string_view user) const {
   return it->second;
 }
 
+std::vector<std::string> SessionTable::users() const {
+  std::vector<std::string> users;
+  users.reserve(by_user_.size());
+  for (const auto& [user, sessions] : by_user_) {
+    if (!sessions.empty()) users.push_back(user);
+  }
+  return users;
+}
+
 }  // namespace natter::chat

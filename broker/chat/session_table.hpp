@@ -31,6 +31,8 @@ class SessionTable {
   void signed_in(Session& session);
   // The signed-in sessions of `user` on this node, in sign-in order.
   std::span<Session* const> of_user(std::string_view user) const;
+  // Every user with a signed-in session.
+  std::vector<std::string> users() const;
 
  private:
   struct NameHash {

@@ -47,6 +47,8 @@ constexpr natter::ConfigKey kBrokerKeys[] = {
      "A session the rate limiters refuse this many times in a row is closed with 4029; 0: never"},
     {"offline_after_ms", KeyType::integer, "5000",
      "A user whose last session ended shows offline this much later, unless they are back by then"},
+    {"node_timeout_ms", KeyType::integer, "3000",
+     "Another node that has not been heard from this long counts as gone: its users show offline here (nodes say they live every node_timeout_ms / 3)"},
     {"admin_listen", KeyType::string, "127.0.0.1:9090",
      "Address of /healthz, /readyz and /metrics (\"\" turns it off); keep it off public networks"},
 };
@@ -136,6 +138,9 @@ BrokerSettings read_broker(const toml::value* table, std::vector<std::string>& p
   positive("max_sessions_per_user", s.max_sessions_per_user, 10'000);
   positive("password_retry_ms", s.password_retry_ms, 60'000);
   positive("offline_after_ms", s.offline_after_ms, 3'600'000);
+  if (in_range(t, "node_timeout_ms", 300, 600'000, problems)) {
+    s.node_timeout_ms = static_cast<std::uint32_t>(t.get_int("node_timeout_ms"));
+  }
   if (in_range(t, "rate_limited_close_after", 0, 1'000'000, problems)) {
     s.rate_limited_close_after = static_cast<std::uint32_t>(t.get_int("rate_limited_close_after"));
   }

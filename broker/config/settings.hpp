@@ -47,6 +47,8 @@ struct BrokerSettings {
   // A user whose last session ended shows offline only this much later, so
   // a phone that reconnects at once never flaps.
   std::uint32_t offline_after_ms = 5000;
+  // Another node silent this long is gone, and its users with it.
+  std::uint32_t node_timeout_ms = 3000;
   std::string admin_host;  // empty: no admin listener
   unsigned admin_port = 0;
 };

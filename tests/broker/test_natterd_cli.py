@@ -101,14 +101,16 @@ class CheckConfigTest(unittest.TestCase):
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertIn("transport=mqtt", result.stdout)
 
-    def test_the_cluster_example_checks(self):
+    def test_the_cluster_examples_check(self):
         source = os.environ["NATTER_SOURCE_DIR"]
-        result = subprocess.run([NATTERD, "--check-config", "--config",
-                                 os.path.join(source, "config", "examples", "cluster-node.toml")],
-                                capture_output=True, text=True, timeout=30)
-        self.assertEqual(result.returncode, 0, result.stderr)
-        for plugin in ("storage=mariadb", "pubsub=redis", "transport=websocket"):
-            self.assertIn(plugin, result.stdout)
+        for example, bus in (("cluster-node.toml", "redis"), ("cluster-node-mqtt.toml", "mqtt")):
+            with self.subTest(example=example):
+                result = subprocess.run([NATTERD, "--check-config", "--config",
+                                         os.path.join(source, "config", "examples", example)],
+                                        capture_output=True, text=True, timeout=30)
+                self.assertEqual(result.returncode, 0, result.stderr)
+                for plugin in ("storage=mariadb", "pubsub=" + bus, "transport=websocket"):
+                    self.assertIn(plugin, result.stdout)
 
     def test_syntax_error_names_the_line(self):
         self.assert_refused("""

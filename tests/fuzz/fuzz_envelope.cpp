@@ -18,6 +18,7 @@ std::vector<std::byte> encode_again(const Envelope& e) {
     case BusKind::message: return natter::chat::encode_envelope(e, e.message.view());
     case BusKind::event: return natter::chat::encode_envelope(e, e.event);
     case BusKind::typing: return natter::chat::encode_envelope(e, e.typing);
+    case BusKind::presence: return natter::chat::encode_envelope(e, e.presence);
     case BusKind::state: {
       std::vector<natter::StateChange> views;
       for (const auto& c : e.changes) views.push_back(c.view());
@@ -37,7 +38,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!round_trip || round_trip->kind != decoded->kind || round_trip->origin_node != decoded->origin_node ||
       round_trip->message.id != decoded->message.id || round_trip->message.body != decoded->message.body ||
       round_trip->event.room != decoded->event.room || round_trip->typing.user != decoded->typing.user ||
-      round_trip->changes.size() != decoded->changes.size()) {
+      round_trip->changes.size() != decoded->changes.size() ||
+      round_trip->presence.users != decoded->presence.users) {
     __builtin_trap();
   }
   return 0;

@@ -61,6 +61,12 @@ TEST(BusCodec, EveryKindSurvivesTheRoundTrip) {
   ASSERT_EQ(e.changes.size(), 2u);
   EXPECT_EQ(e.changes[0].key, "member:a");
   EXPECT_EQ(e.changes[1].op, natter::StateOp::erase_room);
+
+  e = decoded(encode_envelope(head(1, 5), BusPresence{BusPresence::What::offline, {"ann", "bob"}, 1234}));
+  EXPECT_EQ(e.kind, BusKind::presence);
+  EXPECT_EQ(e.presence.what, BusPresence::What::offline);
+  EXPECT_EQ(e.presence.users, (std::vector<std::string>{"ann", "bob"}));
+  EXPECT_EQ(e.presence.last_seen_ms, 1234);
 }
 
 TEST(BusCodec, TruncatedNewerOrForeignPayloadsAreRefusedWithTheReason) {
