@@ -115,12 +115,16 @@ def missing(name, opts):
     return None
 
 
-def start_node_peer(folder, port):
-    """A peer in bench/peers/<folder>, its npm dependencies installed the first time."""
+def start_node_peer(folder, port, *extra):
+    """A peer in bench/peers/<folder>, its npm dependencies installed the
+    first time (or again when package.json changed since)."""
     peer = os.path.join(HERE, "peers", folder)
-    if not os.path.isdir(os.path.join(peer, "node_modules")):
+    modules = os.path.join(peer, "node_modules")
+    if (not os.path.isdir(modules) or
+            os.path.getmtime(os.path.join(peer, "package.json")) > os.path.getmtime(modules)):
         subprocess.run(["npm", "install", "--silent", "--no-audit", "--no-fund"], cwd=peer, check=True)
-    return subprocess.Popen(["node", os.path.join(peer, "server.js"), str(port)], stderr=subprocess.DEVNULL)
+        os.utime(modules)
+    return subprocess.Popen(["node", os.path.join(peer, "server.js"), str(port), *extra], stderr=subprocess.DEVNULL)
 
 
 def start_node_ws(work, port, opts):

@@ -18,7 +18,7 @@ case "${1:-}" in
   --bench)
     # Node.js runs the npm peers (bench/peers/node_*); a node already on
     # PATH is used as it is.
-    packages="$packages mariadb-server libwebsocketpp-dev"
+    packages="$packages mariadb-server redis-server libwebsocketpp-dev"
     command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || packages="$packages nodejs npm" ;;
   "") ;;
   *) echo "usage: $0 [--test | --bench]" >&2; exit 2 ;;

@@ -13,6 +13,11 @@
 //                  [--rooms 1] [--rate MSGS_PER_S] [--body-bytes 64] [--server-pid PID] [--sources 4]
 //                  [--protocol natter|socketio] [--join 1]
 //
+// Several nodes of one cluster: --url once per node (same path and
+// scheme). Subscriber i connects to node i % nodes and every publisher to
+// the first, so with 3 nodes two thirds of the deliveries cross between
+// nodes. --server-pid once per node process: CPU and memory are their sum.
+//
 // --messages 0 only opens the connections and measures the server's memory
 // per connection; with --join 1 every connection also joins its room first
 // (a joined idle member); --settle S waits S seconds (default 1) before
@@ -52,9 +57,16 @@ constexpr int kRoomsPerPublisher = 100;
 
 std::int64_t now_ns() { return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count(); }
 
+struct Endpoint {
+  std::string host = "127.0.0.1";
+  int port = 8080;
+};
+
 struct Options {
-  std::string host = "127.0.0.1", path = "/ws";
-  int port = 8080, subscribers = 200, rooms = 1, window = 32, body_bytes = 64, sources = 1, server_pid = 0;
+  std::vector<Endpoint> nodes;  // --url, in order; publishers use the first
+  std::string path = "/ws";
+  std::vector<int> server_pids;
+  int subscribers = 200, rooms = 1, window = 32, body_bytes = 64, sources = 1;
   long messages = 20000;  // per room
   double rate = 0;        // messages per second over all rooms; 0: closed loop on the window
   bool socketio = false;  // --protocol socketio
@@ -66,6 +78,7 @@ struct Options {
 struct Connection {
   int fd = -1;
   int room = 0;        // a subscriber's room
+  bool remote = false;  // a subscriber on another node than the publishers
   long messages = 0;   // messages a subscriber has received
   std::string pending;  // a partial frame carried to the next read
 };
@@ -96,15 +109,14 @@ Options parse(int argc, char** argv) {
       auto slash = rest.find('/');
       auto hostport = rest.substr(0, slash);
       o.path = slash == std::string::npos ? "/" : rest.substr(slash);
-      o.host = hostport.substr(0, hostport.rfind(':'));
-      o.port = std::stoi(hostport.substr(hostport.rfind(':') + 1));
+      o.nodes.push_back({hostport.substr(0, hostport.rfind(':')), std::stoi(hostport.substr(hostport.rfind(':') + 1))});
     } else if (flag == "--subscribers") o.subscribers = std::stoi(value);
     else if (flag == "--rooms") o.rooms = std::stoi(value);
     else if (flag == "--messages") o.messages = std::stol(value);
     else if (flag == "--window") o.window = std::stoi(value);
     else if (flag == "--rate") o.rate = std::stod(value);
     else if (flag == "--body-bytes") o.body_bytes = std::stoi(value);
-    else if (flag == "--server-pid") o.server_pid = std::stoi(value);
+    else if (flag == "--server-pid") o.server_pids.push_back(std::stoi(value));
     else if (flag == "--sources") o.sources = std::stoi(value);
     else if (flag == "--protocol" && (value == "natter" || value == "socketio")) o.socketio = value == "socketio";
     else if (flag == "--join") o.join_idle = value == "1";
@@ -112,6 +124,7 @@ Options parse(int argc, char** argv) {
     else throw std::runtime_error("unknown flag " + std::string(flag));
   }
   if (o.rooms < 1 || o.subscribers < o.rooms) throw std::runtime_error("need at least one subscriber per room");
+  if (o.nodes.empty()) o.nodes.emplace_back();
   return o;
 }
 
@@ -134,7 +147,9 @@ void open_subscribers(const Options& o, const Wire& wire, std::vector<Connection
     const std::string source = o.sources > 1 ? "127.0.0." + std::to_string(1 + i % o.sources) : "";
     auto& c = conns[static_cast<std::size_t>(i)];
     c.room = i % o.rooms;
-    c.fd = ws_open(o.host, o.port, wire.target("sub" + std::to_string(i)), source);
+    c.remote = i % static_cast<int>(o.nodes.size()) != 0;
+    const Endpoint& node = o.nodes[static_cast<std::size_t>(i) % o.nodes.size()];
+    c.fd = ws_open(node.host, node.port, wire.target("sub" + std::to_string(i)), source);
     if (i >= kInFlight) finish(i - kInFlight);
   }
   for (int i = std::max(0, o.subscribers - kInFlight); i < o.subscribers; ++i) finish(i);
@@ -200,7 +215,7 @@ int run_idle(const Options& o, const Wire& wire, long rss_before, Clock::time_po
   const double open_seconds = std::chrono::duration<double>(Clock::now() - opening).count();
   const auto settled = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.settle_s));
   while (Clock::now() < settled) read_ready(100);  // let the server settle
-  const long rss_after = rss_kib_of(o.server_pid);
+  const long rss_after = rss_kib_of(o.server_pids);
   const double per_connection = static_cast<double>(rss_after - rss_before) * 1024.0 / o.subscribers;
   std::printf("{\"scenario\":\"idle\",\"connections\":%d,\"joined\":%s,\"rooms\":%d,\"open_seconds\":%.3f,"
               "\"server_rss_before_kib\":%ld,\"server_rss_after_kib\":%ld,\"bytes_per_connection\":%.0f}\n",
@@ -218,7 +233,7 @@ int main(int argc, char** argv) try {
   // Wake for a scheduled send when it is due, not up to 50 us later (the
   // default timer slack): the lateness would count as every server's latency.
   prctl(PR_SET_TIMERSLACK, 1UL);
-  const long rss_before = rss_kib_of(o.server_pid);
+  const long rss_before = rss_kib_of(o.server_pids);
   const auto opening = Clock::now();
   const Wire wire{o.socketio, o.path};
   if (o.tls) ws_use_tls();
@@ -241,7 +256,7 @@ int main(int argc, char** argv) try {
     // natter answers a ref it has seen from the same user as a retry (the
     // first ack, no second delivery), so each run publishes as users of its
     // own: a second run against the same server is not taken for retries.
-    conns[i].fd = ws_connect(o.host, o.port,
+    conns[i].fd = ws_connect(o.nodes.front().host, o.nodes.front().port,
                              wire.target("publisher" + std::to_string(p) + "-" + std::to_string(getpid())));
     wire.say_hello(conns[i].fd, conns[i].pending);
     for (int r = p * kRoomsPerPublisher; r < std::min(o.rooms, (p + 1) * kRoomsPerPublisher); ++r) {
@@ -252,6 +267,7 @@ int main(int argc, char** argv) try {
   }
 
   LatencyHistogram latency, ack_latency;
+  LatencyHistogram remote_latency;  // deliveries that crossed to another node
   // Per message: when its first and its last recipient got it. The first
   // shows the way in (publisher, server, first write); the gap to the last
   // shows how long the server took to write to the whole room.
@@ -328,6 +344,7 @@ int main(int argc, char** argv) try {
       if (is_publisher) return;
       const std::int64_t took = received - stamped_ns(payload, pad.size());
       latency.record(took);
+      if (c.remote) remote_latency.record(took);
       ++delivered;
       auto& room = rooms[static_cast<std::size_t>(c.room)];
       int& reached = room.reached[static_cast<std::size_t>(c.messages)];
@@ -360,7 +377,7 @@ int main(int argc, char** argv) try {
       measuring = true;
       started = Clock::now();
       gen_cpu0 = cpu_seconds_self();
-      server_cpu0 = cpu_seconds_of(o.server_pid);
+      server_cpu0 = cpu_seconds_of(o.server_pids);
     }
     pump();
     // At a fixed rate, wake exactly when the next send is due: a late
@@ -403,7 +420,7 @@ int main(int argc, char** argv) try {
     if (measuring && seconds == 0 && subscribers_done == o.subscribers) {
       seconds = std::chrono::duration<double>(Clock::now() - started).count();
       gen_cpu = cpu_seconds_self() - gen_cpu0;
-      server_cpu = cpu_seconds_of(o.server_pid) - server_cpu0;
+      server_cpu = cpu_seconds_of(o.server_pids) - server_cpu0;
     }
   }
   if (seconds == 0) seconds = std::chrono::duration<double>(Clock::now() - started).count();
@@ -411,14 +428,16 @@ int main(int argc, char** argv) try {
   const double ns_per_delivery = delivered ? server_cpu * 1e9 / static_cast<double>(delivered) : 0;
   std::printf(
       "{\"scenario\":\"fanout\",\"subscribers\":%d,\"rooms\":%d,\"messages\":%ld,\"window\":%d,\"rate\":%.0f,"
-      "\"body_bytes\":%d,\"delivered\":%ld,\"expected\":%ld,\"seconds\":%.3f,\"deliveries_per_s\":%.0f,"
+      "\"body_bytes\":%d,\"nodes\":%zu,\"delivered\":%ld,\"expected\":%ld,\"seconds\":%.3f,\"deliveries_per_s\":%.0f,"
       "\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"p999_ms\":%.3f,\"generator_cpu_s\":%.2f,\"server_cpu_s\":%.2f,"
       "\"server_cpu_ns_per_delivery\":%.0f,\"acked\":%ld,\"ack_p50_ms\":%.3f,\"ack_p99_ms\":%.3f,"
-      "\"first_p50_ms\":%.3f,\"first_p99_ms\":%.3f,\"last_p50_ms\":%.3f,\"last_p99_ms\":%.3f}\n",
-      o.subscribers, o.rooms, o.messages, o.window, o.rate, o.body_bytes, delivered, expected, seconds, rate,
+      "\"first_p50_ms\":%.3f,\"first_p99_ms\":%.3f,\"last_p50_ms\":%.3f,\"last_p99_ms\":%.3f,"
+      "\"remote_p50_ms\":%.3f,\"remote_p99_ms\":%.3f}\n",
+      o.subscribers, o.rooms, o.messages, o.window, o.rate, o.body_bytes, o.nodes.size(), delivered, expected, seconds, rate,
       latency.percentile(0.5), latency.percentile(0.99), latency.percentile(0.999), gen_cpu, server_cpu,
       ns_per_delivery, acked, ack_latency.percentile(0.5), ack_latency.percentile(0.99), first_latency.percentile(0.5),
-      first_latency.percentile(0.99), last_latency.percentile(0.5), last_latency.percentile(0.99));
+      first_latency.percentile(0.99), last_latency.percentile(0.5), last_latency.percentile(0.99),
+      remote_latency.percentile(0.5), remote_latency.percentile(0.99));
   std::printf("\n%-6s %-6s %-8s %-6s %-11s %-13s %-8s %-8s %-8s %-9s %-9s %-8s\n", "subs", "rooms", "messages",
               "window", "delivered", "deliveries/s", "p50 ms", "p99 ms", "p99.9 ms", "gen cpu", "srv cpu", "ns/dlv");
   std::printf("%-6d %-6d %-8ld %-6d %-11ld %-13.0f %-8.3f %-8.3f %-8.3f %-9.2f %-9.2f %-8.0f\n", o.subscribers,

@@ -36,4 +36,16 @@ long rss_kib_of(int pid) {
   return 0;
 }
 
+double cpu_seconds_of(const std::vector<int>& pids) {
+  double sum = 0;
+  for (int pid : pids) sum += cpu_seconds_of(pid);
+  return sum;
+}
+
+long rss_kib_of(const std::vector<int>& pids) {
+  long sum = 0;
+  for (int pid : pids) sum += rss_kib_of(pid);
+  return sum;
+}
+
 }  // namespace natter::bench

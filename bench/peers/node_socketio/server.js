@@ -6,12 +6,18 @@
 // --protocol socketio reads the same fields. WebSocket transport only (no
 // long-polling), broadcast through socket.io's rooms. No storage.
 //
-//   node server.js PORT
+// With a Redis URL, the server is one node of a cluster: socket.io's own
+// Redis adapter (@socket.io/redis-adapter, on node-redis) publishes each
+// broadcast to Redis and delivers what the other nodes publish, as its
+// documentation sets it up.
+//
+//   node server.js PORT [redis://127.0.0.1:6379]
 'use strict';
 const http = require('http');
 const { Server } = require('socket.io');
 
 const port = Number(process.argv[2] || 9004);
+const redisUrl = process.argv[3];
 let nextId = 1;
 
 const io = new Server({ transports: ['websocket'], serveClient: false, perMessageDeflate: false });
@@ -29,6 +35,20 @@ io.on('connection', (socket) => {
     socket.emit('event', { type: 'ack', ref: command.ref, room: command.room, id });
   });
 });
-const server = http.createServer();
-io.attach(server);
-server.listen(port, '127.0.0.1', () => console.error('socket.io peer listening'));
+async function main() {
+  if (redisUrl) {
+    const { createAdapter } = require('@socket.io/redis-adapter');
+    const { createClient } = require('redis');
+    const pubClient = createClient({ url: redisUrl });
+    const subClient = pubClient.duplicate();
+    await Promise.all([pubClient.connect(), subClient.connect()]);
+    io.adapter(createAdapter(pubClient, subClient));
+  }
+  const server = http.createServer();
+  io.attach(server);
+  server.listen(port, '127.0.0.1', () => console.error('socket.io peer listening'));
+}
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
