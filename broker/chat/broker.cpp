@@ -50,7 +50,7 @@ Broker::Broker(const config::BrokerSettings& settings, BrokerParts parts, runtim
       edits_({catalog_, rooms_, sessions_, outbox_, ids_, sends_, cluster_, parts.revisions, loop}),
       sign_in_(settings_, {parts.auth, parts.auth_minor}, sessions_, outbox_, membership_, presence_, limits_, *this,
                metrics_, loop, timers),
-      remote_(settings_, {catalog_, rooms_, sessions_, outbox_, room_delivery_, typing_, membership_, room_admin_,
+      remote_(settings_, {catalog_, rooms_, sessions_, outbox_, room_delivery_, cluster_, typing_, membership_, room_admin_,
                           read_markers_, edits_, presence_}),
       recovery_(parts.storage, rooms_, room_delivery_, loop, timers, metrics),
       bus_inbox_(settings_.node_id, remote_, loop, metrics, [this] {

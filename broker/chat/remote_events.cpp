@@ -15,7 +15,15 @@ void RemoteEvents::apply(const Envelope& envelope) {
       // late by a backend that had kept it (MQTT's queued QoS 1).
       const Room* room = parts_.rooms.find(envelope.message.room);
       if (room && room->holds(envelope.message.id)) return;
-      parts_.delivery.deliver(envelope.message);
+      if (parts_.delivery.deliver(envelope.message)) {
+        // The sender's devices on other nodes hear that it arrived here.
+        const auto [a, b] = direct_members(envelope.message.room);
+        BusEvent receipt{natter::EventKind::delivered, envelope.message.room,
+                         std::string(a == envelope.message.sender ? b : a), {}, {}};
+        receipt.message.id = envelope.message.id;
+        receipt.message.sender = envelope.message.sender;
+        parts_.bus.event(receipt);
+      }
       return;
     }
     case BusKind::event: event(envelope.event); return;
@@ -48,6 +56,7 @@ void RemoteEvents::event(const BusEvent& e) {
     case EventKind::read: parts_.reads.heard(e.room, e.user, e.message.id); return;
     case EventKind::edited:
     case EventKind::deleted: parts_.edits.heard(e.message, e.by); return;
+    case EventKind::delivered: parts_.delivery.receipt_heard(e.room, e.user, e.message.sender, e.message.id); return;
     default: return;  // a kind a newer node tells of: nothing to do here
   }
 }

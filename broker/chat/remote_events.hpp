@@ -3,13 +3,15 @@
 // room's members on this node; a room event (joined, left, invited,
 // room_deleted, read, edited, deleted) does what it did on its own node to
 // the sessions here, without telling anyone else again; typing joins the
-// room's list; room state changes enter the catalog, and a direct room
+// room's list; a direct message that reached its recipient here is
+// receipted back to the sender's nodes; room state changes enter the catalog, and a direct room
 // made elsewhere takes in its users' sessions here; a node's presence
 // news goes to Presence. Loop thread only.
 
 #include <vector>
 
 #include "chat/bus_codec.hpp"
+#include "chat/cluster_bus.hpp"
 #include "chat/membership.hpp"
 #include "chat/message_edits.hpp"
 #include "chat/presence.hpp"
@@ -26,6 +28,7 @@ struct RemoteEventsParts {
   SessionTable& sessions;
   Outbox& outbox;
   RoomDelivery& delivery;
+  ClusterBus& bus;
   Typing& typing;
   Membership& membership;
   RoomAdmin& admin;

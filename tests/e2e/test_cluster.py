@@ -154,6 +154,10 @@ class ClusterChatTest(unittest.IsolatedAsyncioTestCase):
             got = await device.until("message", body="hello across")
             self.assertEqual(got["room"], ack["room"])
             self.assertEqual([m for m in await device.settle() if m["type"] == "message"], [])
+        # From a node bob is on; it may come before the ack, which waits for storage.
+        receipt = next((e for e in ann.passed if e["type"] == "delivered"), None)
+        receipt = receipt or await ann.until("delivered", room=ack["room"])
+        self.assertEqual((receipt["user"], receipt["id"]), ("d_bob", ack["id"]))
         await bob_laptop.send(op="send", to="d_ann", body="hello back", ref="dm2")
         self.assertEqual((await ann.until("message", body="hello back"))["from"], "d_bob")
         await bob_phone.until("message", body="hello back")  # the sender's other device
