@@ -13,7 +13,7 @@ case "${1:-}" in
   --test)
     # clang and libc++: a plugin author's other toolchains (tests/sdk).
     packages="$packages
-  mariadb-server redis-server redis-tools mosquitto mosquitto-clients nginx-light python3-prometheus-client python3-jwt python3-cryptography clang libc++-dev libc++abi-dev openssl
+  mariadb-server redis-server redis-tools mosquitto mosquitto-clients nginx-light chromium chromium-driver python3-selenium python3-prometheus-client python3-jwt python3-cryptography clang libc++-dev libc++abi-dev openssl
   debhelper dpkg-dev fakeroot lintian debootstrap systemd systemd-container" ;;
   --bench)
     # Node.js runs the npm peers (bench/peers/node_*); a node already on

@@ -4,7 +4,7 @@
 
 #include "http_answers.hpp"
 #include "tls_context.hpp"
-#include "upgrade_request.hpp"
+#include "http_front.hpp"
 #include "ws_server.hpp"
 
 namespace natter::ws {
@@ -92,8 +92,13 @@ bool TlsUpgrade::read_request(Status& status) {
 
 void TlsUpgrade::decide() {
   phase_ = Phase::answer;
-  UpgradeVerdict verdict = check_upgrade(parser_.get(), server_.settings().path);
-  if (verdict.status) return refuse(verdict.status, std::move(verdict.reason));
+  FrontAnswer front = route_request(parser_.get(), server_.settings(), server_.site());
+  if (!front.upgrade) {
+    refused_ = true;
+    answer_ = std::move(front.answer);
+    return;
+  }
+  UpgradeVerdict& verdict = front.verdict;
   answer_ = switching_protocols(parser_.get()[http::field::sec_websocket_key], verdict.speaks_ours);
   upgraded_.user = std::move(verdict.user);
   upgraded_.token = std::move(verdict.token);

@@ -43,7 +43,7 @@ bool valid_key(std::string_view key) {
 
 }  // namespace
 
-UpgradeVerdict check_upgrade(const UpgradeRequest& request, std::string_view path) {
+UpgradeVerdict check_upgrade(const UpgradeRequest& request, std::string_view path, const OriginPolicy& origins) {
   UpgradeVerdict verdict;
   const std::string_view target = request.target();
   const auto question = target.find('?');
@@ -67,6 +67,13 @@ UpgradeVerdict check_upgrade(const UpgradeRequest& request, std::string_view pat
   if (!valid_key(request[http::field::sec_websocket_key])) {
     verdict.status = 400;
     verdict.reason = "natter: Sec-WebSocket-Key must be 16 bytes in base64 (RFC 6455, 4.1)";
+    return verdict;
+  }
+  if (const std::string_view origin = request[http::field::origin];
+      !origins.allows(origin, request[http::field::host])) {
+    verdict.status = 403;
+    verdict.reason = "natter: a page from " + std::string(origin) +
+                     " may not open a WebSocket here (the transport's allowed_origins)";
     return verdict;
   }
   bool offered_any = false;

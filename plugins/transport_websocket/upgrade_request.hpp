@@ -1,8 +1,8 @@
 #pragma once
 // What natter decides about an HTTP request that asks for a WebSocket
 // upgrade, once Beast has parsed it: refused with a status and a reason
-// (wrong path, not an upgrade, a malformed key, a subprotocol we do not
-// speak), or accepted with who the client says it is. A plain function of
+// (wrong path, not an upgrade, a malformed key, a page of a site that may
+// not connect, a subprotocol we do not speak), or accepted with who the client says it is. A plain function of
 // the request, so it can be tested and fuzzed without a socket. Any
 // thread.
 
@@ -11,6 +11,8 @@
 
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/message.hpp>
+
+#include "origin_policy.hpp"
 
 namespace natter::ws {
 
@@ -23,7 +25,8 @@ struct UpgradeVerdict {
   std::string user, token;   // from ?user=, ?token= or Authorization: Bearer
 };
 
-// `path`: where the endpoint listens (the transport's `path`).
-UpgradeVerdict check_upgrade(const UpgradeRequest& request, std::string_view path);
+// `path`: where the endpoint listens (the transport's `path`); `origins`:
+// whose pages may connect.
+UpgradeVerdict check_upgrade(const UpgradeRequest& request, std::string_view path, const OriginPolicy& origins);
 
 }  // namespace natter::ws

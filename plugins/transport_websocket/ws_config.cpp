@@ -33,6 +33,12 @@ constexpr natter::ConfigKey kKeys[] = {
      "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
      "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305",
      "OpenSSL cipher list for TLS 1.2 (forward secret AEAD only by default); TLS 1.3 uses OpenSSL's suites"},
+    {"web", KeyType::boolean, "true", "Serve the chat page (web_root) at / beside the WebSocket endpoint"},
+    {"web_root", KeyType::string, "",
+     "Directory of the page served at /; empty: the page installed with natter (share/natter/web)"},
+    {"allowed_origins", KeyType::string_list, "",
+     "Origins (\"https://chat.example.org\") whose pages may open a WebSocket here, or \"*\" for any; empty: "
+     "pages of the host the client connected to only (natterd's own page)"},
     {"cpus", KeyType::string, "",
      "CPUs the I/O threads are pinned to, one each in turn (\"2,3\" or \"2-3\"); empty: wherever the kernel "
      "puts them"},
@@ -98,6 +104,17 @@ WsSettings read_ws_settings(const natter::PluginConfig& config) {
     throw natter::ConfigError(config, "cpus", e.what());
   }
   s.tls = read_tls_settings(config);
+  s.web = config.get_bool("web");
+  s.web_root = config.get_string("web_root");
+  std::vector<std::string> origins;
+  for (std::size_t i = 0; i < config.list_size("allowed_origins"); ++i) {
+    origins.emplace_back(config.list_item("allowed_origins", i));
+  }
+  try {
+    s.origins = OriginPolicy(origins);
+  } catch (const std::invalid_argument& e) {
+    throw natter::ConfigError(config, "allowed_origins", e.what());
+  }
   return s;
 }
 

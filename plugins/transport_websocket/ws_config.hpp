@@ -11,6 +11,7 @@
 
 #include <natter/plugin.hpp>
 
+#include "origin_policy.hpp"
 #include "tls_context.hpp"
 
 namespace natter::ws {
@@ -32,6 +33,9 @@ struct WsSettings {
   std::vector<int> cpus;
   // Set when the listener speaks TLS (wss://) only.
   std::optional<TlsSettings> tls;
+  bool web = true;       // serve a web page beside the endpoint
+  std::string web_root;  // its directory; empty: the installed one
+  OriginPolicy origins;  // whose pages may open a WebSocket
 };
 
 std::span<const natter::ConfigKey> ws_keys();

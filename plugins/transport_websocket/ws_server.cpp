@@ -1,8 +1,10 @@
 #include "ws_server.hpp"
 
+#include <dlfcn.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
 
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
@@ -27,12 +29,41 @@ std::unique_ptr<TlsContext> tls_context(const natter::PluginConfig& config, cons
   }
 }
 
+// Where the package (and the build tree) puts the chat page: share/natter/web
+// beside the lib/natter/plugins directory this plugin was loaded from.
+std::string installed_web_root() {
+  Dl_info info{};
+  if (!dladdr(reinterpret_cast<const void*>(&installed_web_root), &info) || !info.dli_fname) return {};
+  const std::filesystem::path plugin(info.dli_fname);
+  return (plugin.parent_path() / "../../../share/natter/web").lexically_normal().string();
+}
+
+std::unique_ptr<WebSite> web_site(natter::Host& host, const natter::PluginConfig& config, const WsSettings& settings) {
+  if (!settings.web) return nullptr;
+  if (!settings.web_root.empty()) {
+    try {
+      return std::make_unique<WebSite>(settings.web_root);
+    } catch (const std::runtime_error& e) {
+      throw natter::ConfigError(config, "web_root", e.what());
+    }
+  }
+  const std::string installed = installed_web_root();
+  try {
+    return std::make_unique<WebSite>(installed);
+  } catch (const std::runtime_error& e) {
+    host.log(natter::LogLevel::warn, "no chat page to serve at /: " + std::string(e.what()) +
+                                         " (set web_root, or web = false to say none is wanted)");
+    return nullptr;
+  }
+}
+
 }  // namespace
 
 WsServer::WsServer(natter::Host& host, const natter::PluginConfig& config)
     : host_(host),
       settings_(read_ws_settings(config)),
       tls_(tls_context(config, settings_)),
+      site_(web_site(host, config, settings_)),
       threads_([this] {
         std::vector<std::unique_ptr<IoThread>> threads;
         for (unsigned i = 0; i < settings_.threads; ++i) threads.push_back(std::make_unique<IoThread>(i));

@@ -19,6 +19,7 @@
 #include "io_thread.hpp"
 #include "tls_context.hpp"
 #include "upgraded.hpp"
+#include "web_site.hpp"
 #include "ws_config.hpp"
 
 namespace natter::ws {
@@ -46,6 +47,8 @@ class WsServer final : public natter::Transport,
   natter::BrokerEntry& broker() noexcept { return *broker_; }
   // The listener's TLS setup; null on a plain listener.
   const TlsContext* tls() const noexcept { return tls_.get(); }
+  // The page served beside the endpoint; null when none is.
+  const WebSite* site() const noexcept { return site_.get(); }
   // Upgrade thread: gives the upgraded socket to a new connection on the
   // next I/O thread.
   void adopt(boost::asio::ip::tcp::socket socket, Upgraded upgraded);
@@ -63,6 +66,7 @@ class WsServer final : public natter::Transport,
   natter::Host& host_;
   const WsSettings settings_;
   const std::unique_ptr<TlsContext> tls_;
+  const std::unique_ptr<WebSite> site_;
   natter::BrokerEntry* broker_ = nullptr;
   std::vector<std::unique_ptr<IoThread>> threads_;  // connections after their upgrade
   std::size_t next_thread_ = 0;                      // upgrade thread only

@@ -5,7 +5,7 @@
 
 #include "http_answers.hpp"
 #include "protocol_codec.hpp"
-#include "upgrade_request.hpp"
+#include "http_front.hpp"
 #include "ws_server.hpp"
 
 namespace natter::ws {
@@ -25,8 +25,8 @@ void WsUpgrade::start() {
                    [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_request(ec); });
 }
 
-void WsUpgrade::reject_http(unsigned status, std::string body) {
-  auto answer = std::make_shared<std::string>(http_refusal(status, body));
+void WsUpgrade::answer_http(std::string bytes) {
+  auto answer = std::make_shared<std::string>(std::move(bytes));
   asio::async_write(beast::get_lowest_layer(ws_).socket(), asio::buffer(*answer),
                     [self = shared_from_this(), answer](beast::error_code, std::size_t) {
                       beast::error_code ignored;
@@ -36,11 +36,12 @@ void WsUpgrade::reject_http(unsigned status, std::string body) {
 
 void WsUpgrade::on_request(beast::error_code ec) {
   if (ec == http::error::header_limit) {
-    return reject_http(431, "natter: the request's header fields are larger than this server reads");
+    return answer_http(http_refusal(431, "natter: the request's header fields are larger than this server reads"));
   }
   if (ec) return;  // the client went away or was too slow to ask
-  UpgradeVerdict verdict = check_upgrade(request_, settings_.path);
-  if (verdict.status) return reject_http(verdict.status, std::move(verdict.reason));
+  FrontAnswer front = route_request(request_, settings_, server_.site());
+  if (!front.upgrade) return answer_http(std::move(front.answer));
+  UpgradeVerdict& verdict = front.verdict;
   ws_.set_option(websocket::stream_base::decorator([ours = verdict.speaks_ours](websocket::response_type& response) {
     response.set(http::field::server, "natter");
     if (ours) response.set(http::field::sec_websocket_protocol, kSubprotocol);

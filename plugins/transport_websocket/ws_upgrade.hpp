@@ -1,7 +1,8 @@
 #pragma once
 // The HTTP side of a WebSocket connection, on the transport's upgrade
-// thread: reads the upgrade request within handshake_timeout_ms, refuses
-// what natter does not serve, lets Beast answer the rest, then hands the
+// thread: reads the upgrade request within handshake_timeout_ms, answers
+// a request for the web page, refuses what natter does not serve, lets
+// Beast answer the rest, then hands the
 // raw socket to the server, which gives it to a WsConnection on one of the
 // I/O threads. What the upgrade needed (Beast's stream, the request) is
 // freed by then, and lived on another thread's malloc arena than the
@@ -32,7 +33,8 @@ class WsUpgrade : public std::enable_shared_from_this<WsUpgrade> {
 
  private:
   void on_request(boost::beast::error_code ec);
-  void reject_http(unsigned status, std::string body);
+  // Writes a whole HTTP answer (a page, a refusal), then closes.
+  void answer_http(std::string bytes);
   void on_accept(boost::beast::error_code ec);
 
   WsServer& server_;

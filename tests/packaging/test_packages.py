@@ -15,6 +15,7 @@ import sys
 import tempfile
 import time
 import unittest
+import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
 from natter_harness import Client  # noqa: E402
@@ -137,6 +138,11 @@ class DebianPackagesTest(unittest.IsolatedAsyncioTestCase):
             await ann.close()
             await bob.close()
             self.assertTrue(os.path.exists(os.path.join(self.root, "var", "lib", "natter", "natter.db")))
+            # The chat page, from /usr/share/natter/web, at / beside the endpoint.
+            with urllib.request.urlopen("http://127.0.0.1:8080/") as page:
+                self.assertIn(b'src="/app.js"', page.read())
+            with urllib.request.urlopen("http://127.0.0.1:8080/natter-client.js") as script:
+                self.assertIn(b"export class NatterClient", script.read())
         finally:
             process.send_signal(signal.SIGTERM)
             code = process.wait(timeout=30)
