@@ -12,26 +12,14 @@ gap to report.) The kit's exit code is this script's.
 import os
 import subprocess
 import sys
-import threading
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "fixtures"))
 from mosquitto_server import NATTER_PASSWORD, Mosquitto  # noqa: E402
-
-
-def restart_when_stopped(broker, done):
-    while not done.is_set():
-        process = broker.process
-        if process is not None and process.poll() is not None:
-            broker.process = None
-            time.sleep(0.5)
-            broker.start()
-        time.sleep(0.05)
+from restarter import Restarter  # noqa: E402
 
 
 def main(conformance, plugin):
     broker = Mosquitto(users=())
-    done = threading.Event()
     watcher = None
     try:
         broker.start()
@@ -43,26 +31,15 @@ def main(conformance, plugin):
         outage = (f"kill -KILL $(cat {pid_file}); rm -f {broker.dir}/mosquitto.db; sleep 0.2; "
                   f"for i in $(seq 200); do (exec 3<>/dev/tcp/127.0.0.1/{broker.port}) 2>/dev/null && exit 0; "
                   f"sleep 0.1; done; exit 1")
-
-        def write_pid():
-            while not done.is_set():
-                if broker.process is not None:
-                    with open(pid_file, "w") as f:
-                        f.write(str(broker.process.pid))
-                time.sleep(0.05)
-
-        watcher = threading.Thread(target=restart_when_stopped, args=(broker, done), daemon=True)
-        watcher.start()
-        threading.Thread(target=write_pid, daemon=True).start()
+        watcher = Restarter(broker, pid_file=pid_file)
         print(f"== with mosquitto at {broker.address}", flush=True)
         code = subprocess.run([conformance, "pubsub", "--plugin", plugin, "--config", config,
                                "--outage", f"bash -c '{outage}'"]).returncode
         print(f"natter-conformance exited with {code}", flush=True)
         return code
     finally:
-        done.set()
         if watcher is not None:
-            watcher.join()
+            watcher.close()
         broker.close()
 
 

@@ -11,28 +11,14 @@ import os
 import shlex
 import subprocess
 import sys
-import threading
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "fixtures"))
 from redis_server import Redis  # noqa: E402
-
-
-def restart_when_stopped(redis, done):
-    """Starts Redis again whenever it exits, until `done` is set."""
-    while not done.is_set():
-        process = redis.process
-        if process is not None and process.poll() is not None:
-            redis.log.close()
-            redis.process = None
-            time.sleep(0.5)  # long enough for every client to notice
-            redis.start()
-        time.sleep(0.05)
+from restarter import Restarter  # noqa: E402
 
 
 def main(conformance, plugin):
     redis = Redis()
-    done = threading.Event()
     watcher = None
     try:
         redis.start()
@@ -43,17 +29,15 @@ def main(conformance, plugin):
         cli = f"redis-cli -p {redis.port} --no-auth-warning -a {shlex.quote(redis.password)}"
         outage = (f"{cli} SHUTDOWN NOSAVE >/dev/null 2>&1; sleep 0.2; "
                   f"for i in $(seq 200); do {cli} PING 2>/dev/null | grep -q PONG && exit 0; sleep 0.1; done; exit 1")
-        watcher = threading.Thread(target=restart_when_stopped, args=(redis, done), daemon=True)
-        watcher.start()
+        watcher = Restarter(redis)
         print(f"== with redis-server at {redis.address}", flush=True)
         code = subprocess.run([*os.environ.get("NATTER_KIT_WRAPPER", "").split(), conformance, "pubsub",
                                "--plugin", plugin, "--config", config, "--outage", outage]).returncode
         print(f"natter-conformance exited with {code}", flush=True)
         return code
     finally:
-        done.set()
         if watcher is not None:
-            watcher.join()
+            watcher.close()
         redis.close()
 
 
