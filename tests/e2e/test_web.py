@@ -6,6 +6,7 @@ counts move. Screenshots of each go to build/test-artifacts/web."""
 
 import os
 import sys
+import tempfile
 import time
 import unittest
 
@@ -216,6 +217,52 @@ class WebPageTest(unittest.TestCase):
         self.assertTrue(phone.el("composer-text").is_displayed())
         phone.say("from my phone")
         ann.wait_for_body("from my phone")
+
+
+class TokenSignInTest(unittest.TestCase):
+    """With the jwt auth plugin, the page signs in with a token, and says
+    why a bad one is refused."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.TemporaryDirectory(prefix="natter-web-jwt-")
+        cls.secret = os.urandom(32)
+        with open(os.path.join(cls.dir.name, "secret"), "wb") as f:
+            f.write(cls.secret)
+        cls.server = Natterd()
+        with open(cls.server.config_path) as f:
+            config = f.read().replace('[auth]\nplugin = "anonymous"', "")
+        config += f'\n[auth]\nplugin = "jwt"\nkeys = ["hs HS256 {cls.dir.name}/secret"]\n'
+        with open(cls.server.config_path, "w") as f:
+            f.write(config)
+        cls.server.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.close()
+        cls.dir.cleanup()
+
+    def test_a_token_signs_in_and_a_forged_one_is_refused_with_the_reason(self):
+        import jwt
+        now = int(time.time())
+        good = jwt.encode({"sub": "w_jill", "iat": now, "exp": now + 600}, self.secret, algorithm="HS256",
+                          headers={"kid": "hs"})
+        forged = jwt.encode({"sub": "w_jack", "iat": now, "exp": now + 600}, b"not the secret", algorithm="HS256",
+                            headers={"kid": "hs"})
+        browser = Browser()
+        try:
+            page = ChatPage(browser, f"http://127.0.0.1:{self.server.port}/")
+            page.el("signin-token").send_keys(forged + Keys.ENTER)
+            page.wait(lambda: page.el("signin-error").text.startswith("Signing in was refused: token refused"),
+                      "the refusal and its reason")
+            browser.screenshot("token-refused")
+            page.el("signin-token").clear()
+            page.el("signin-token").send_keys(good + Keys.ENTER)
+            page.wait(lambda: page.el("whoami").text == "Signed in as w_jill", "jill to be signed in")
+            page.join("w-tokens")
+            page.wait(lambda: page.current_room() == "w-tokens", "jill in w-tokens")
+        finally:
+            browser.close()
 
 
 class OriginTest(unittest.IsolatedAsyncioTestCase):

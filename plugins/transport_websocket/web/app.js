@@ -79,6 +79,7 @@ async function signIn(event) {
   const user = $("signin-name").value.trim();
   const token = $("signin-token").value.trim();
   showError("signin-error", null);
+  if (client) client.close(); // an earlier attempt still trying to connect
   client = new NatterClient(token ? { token } : { user });
   wire(client);
   try {
@@ -261,6 +262,10 @@ function wire(chat) {
     }[detail.state];
     $("status").textContent = text;
     document.body.classList.toggle("offline", detail.state === "reconnecting");
+    // Not signed in yet: say why nothing happens.
+    if (!$("signin-view").hidden && detail.state === "reconnecting") {
+      $("signin-error").textContent = `Cannot reach natter; trying again in ${Math.ceil(detail.retryInMs / 1000)} s…`;
+    }
   });
   chat.addEventListener("message", ({ detail: m }) => {
     const room = roomState(m.room);

@@ -22,7 +22,7 @@ const SENTENCES = {
 export function sentence(error) {
   const known = SENTENCES[error.code];
   if (!known) return error.message || String(error);
-  if (error.code === "rejected") return `${known}: ${error.message}`;
+  if (error.code === "rejected" || error.code === "unauthorized") return `${known.slice(0, -1)}: ${error.message}`;
   if (error.code === "rate_limited" && error.retryAfterMs) {
     return `${known.slice(0, -1)} (in ${Math.ceil(error.retryAfterMs / 1000)} s).`;
   }
