@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include <systemd/sd-daemon.h>
+#include <filesystem>
 #include <functional>
 #include <vector>
 
@@ -11,6 +12,7 @@
 #include "chat/broker.hpp"
 #include "chat/loop_completions.hpp"
 #include "chat/transport_entry.hpp"
+#include "operator_ops.hpp"
 #include "plugins/captured_text.hpp"
 #include "reload.hpp"
 #include "plugins/plugin_set.hpp"
@@ -47,6 +49,11 @@ struct Daemon::Parts {
   std::unique_ptr<plugins::PluginSet> plugins;
   std::unique_ptr<admin::AdminListener> admin;
   std::unique_ptr<chat::Broker> broker;
+  ReloadRequests reloads;
+  std::string admin_token;  // from admin_token_file; empty: none
+  // The operator's API; the listener stops serving it before these go.
+  std::unique_ptr<OperatorOps> operator_ops;
+  std::unique_ptr<admin::AdminApi> admin_api;
   std::vector<std::unique_ptr<chat::TransportEntry>> entries;  // one per transport
   std::unique_ptr<runtime::Executor> loop;
   // Stopped before the loop it posts to (see ~Daemon).
@@ -66,6 +73,8 @@ Daemon::Daemon(config::Settings settings) : parts_(std::make_unique<Parts>()) {
 
 Daemon::~Daemon() {
   if (!parts_) return;
+  if (parts_->admin) parts_->admin->serve(nullptr);
+  parts_->admin.reset();
   parts_->timers.reset();
   parts_->loop.reset();
   parts_->broker.reset();
@@ -83,8 +92,20 @@ int Daemon::run() {
       log.error("[broker] admin_listen: {}", e.what());
       return 1;
     }
-    log.info("admin endpoint on http://{}:{}/ (healthz, readyz, metrics)", p.settings.broker.admin_host,
-             p.admin->port());
+    log.info("admin endpoint on http://{}:{}/ (healthz, readyz, metrics, /v1 for natterctl)",
+             p.settings.broker.admin_host, p.admin->port());
+    const std::string& token_file = p.settings.broker.admin_token_file;
+    if (!token_file.empty() && !std::filesystem::exists(token_file)) {
+      // A checkout run with the shipped config: only the package makes it.
+      log.warn("[broker] admin_token_file {} does not exist: natterctl may read but not change anything",
+               token_file);
+    } else if (!token_file.empty()) {
+      std::string why;
+      if (!admin::read_token(token_file, p.admin_token, why)) {
+        log.error("[broker] admin_token_file: {}", why);
+        return 1;
+      }
+    }
   }
   p.loop = std::make_unique<runtime::Executor>();
   p.timers = std::make_unique<runtime::Timers>(*p.loop);
@@ -170,7 +191,13 @@ int Daemon::run() {
   }
   log.info("natterd {} ready: node {}, {} plugins", NATTER_VERSION, p.settings.broker.node_id,
            p.started.size());
-  if (p.admin) p.admin->set_ready(true);
+  if (p.admin) {
+    p.operator_ops = std::make_unique<OperatorOps>(p.settings, *p.plugins, *p.broker, p.reloads);
+    p.admin_api = std::make_unique<admin::AdminApi>(p.admin_token, admin::is_loopback(p.settings.broker.admin_host),
+                                                    *p.operator_ops);
+    p.admin->serve(p.admin_api.get());
+    p.admin->set_ready(true);
+  }
   // Type=notify: systemd considers the service started only now. Outside
   // systemd (no NOTIFY_SOCKET) these calls do nothing.
   sd_notify(0, "READY=1\nSTATUS=serving");
@@ -182,12 +209,15 @@ int Daemon::run() {
     if (signal != SIGHUP) break;
     sd_notify(0, "RELOADING=1");
     Running running{p.settings, *p.plugins, *p.broker, p.metrics, p.started};
-    reload(running);
+    p.reloads.finished(reload(running));
     sd_notify(0, "READY=1");
   }
 
   log.info("{} received: draining", strsignal(signal));
-  if (p.admin) p.admin->set_ready(false);
+  if (p.admin) {
+    p.admin->set_ready(false);
+    p.admin->serve(nullptr);  // the operator's API reaches into what stops now
+  }
   sd_notify(0, "STOPPING=1\nSTATUS=draining");
   // Sends already accepted finish first, while their clients are still
   // connected to hear the ack (new ones are refused meanwhile). Then the

@@ -1,5 +1,9 @@
 #include "reload.hpp"
 
+#include <unistd.h>
+
+#include <csignal>
+
 #include <algorithm>
 #include <memory>
 #include <string>
@@ -140,6 +144,23 @@ bool reload(Running& running) {
   }
   if (!changed) log.info("reload: nothing in the config that can change live has changed");
   return all_reloaded;
+}
+
+std::optional<bool> ReloadRequests::request(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  const std::uint64_t before = finished_;
+  ::kill(::getpid(), SIGHUP);
+  if (!done_.wait_for(lock, timeout, [&] { return finished_ > before; })) return std::nullopt;
+  return last_ok_;
+}
+
+void ReloadRequests::finished(bool ok) {
+  {
+    std::lock_guard lock(mutex_);
+    ++finished_;
+    last_ok_ = ok;
+  }
+  done_.notify_all();
 }
 
 }  // namespace natter

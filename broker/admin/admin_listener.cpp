@@ -22,19 +22,23 @@ using tcp = asio::ip::tcp;
 namespace {
 
 constexpr auto kRequestTimeout = std::chrono::seconds(10);
+constexpr std::uint64_t kBodyLimit = 64 * 1024;  // a broadcast's text and its JSON
 
 // One request, one response, then close: scrapers and probes open a
 // connection per request anyway, and this keeps the listener tiny.
 class Exchange : public std::enable_shared_from_this<Exchange> {
  public:
-  using Responder = std::function<http::response<http::string_body>(const http::request<http::empty_body>&)>;
-  Exchange(tcp::socket socket, const Responder& respond) : stream_(std::move(socket)), respond_(respond) {}
+  using Request = http::request<http::string_body>;
+  using Responder = std::function<http::response<http::string_body>(const Request&)>;
+  Exchange(tcp::socket socket, const Responder& respond) : stream_(std::move(socket)), respond_(respond) {
+    parser_.body_limit(kBodyLimit);
+  }
 
   void start() {
     stream_.expires_after(kRequestTimeout);
-    http::async_read(stream_, buffer_, request_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+    http::async_read(stream_, buffer_, parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
       if (ec) return;
-      self->response_ = self->respond_(self->request_);
+      self->response_ = self->respond_(self->parser_.get());
       self->response_.prepare_payload();
       http::async_write(self->stream_, self->response_, [self](beast::error_code, std::size_t) {
         beast::error_code ignored;
@@ -46,7 +50,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
  private:
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
-  http::request<http::empty_body> request_;
+  http::request_parser<http::string_body> parser_;
   http::response<http::string_body> response_;
   const Responder& respond_;
 };
@@ -70,13 +74,27 @@ struct AdminListener::Impl {
 
 AdminListener::AdminListener(const std::string& host, unsigned port, const runtime::MetricsRegistry& metrics)
     : impl_(std::make_unique<Impl>()) {
-  impl_->respond = [this, &metrics](const http::request<http::empty_body>& request) {
+  impl_->respond = [this, &metrics](const Exchange::Request& request) {
     http::response<http::string_body> response{http::status::ok, request.version()};
     response.set(http::field::server, "natter");
     response.set(http::field::content_type, "text/plain; charset=utf-8");
     response.keep_alive(false);
     const std::string_view target = request.target();
     const std::string_view path = target.substr(0, target.find('?'));
+    if (path.starts_with("/v1/")) {
+      response.set(http::field::content_type, "application/json");
+      AdminApi* api = api_.load();
+      if (!api) {
+        response.result(http::status::service_unavailable);
+        response.body() = json_error("natterd is starting") + "\n";
+        return response;
+      }
+      const AdminReply reply = api->handle(request.method_string(), target, request[http::field::authorization],
+                                           request.body());
+      response.result(static_cast<http::status>(reply.status));
+      response.body() = reply.json + "\n";
+      return response;
+    }
     if (request.method() != http::verb::get && request.method() != http::verb::head) {
       response.result(http::status::method_not_allowed);
       response.body() = "GET only\n";
@@ -94,7 +112,7 @@ AdminListener::AdminListener(const std::string& host, unsigned port, const runti
                         std::to_string(natter::kAbiMajor) + "." + std::to_string(natter::kAbiMinor) + "\"} 1\n" + metrics.render();
     } else {
       response.result(http::status::not_found);
-      response.body() = "natter admin: /healthz, /readyz, /metrics\n";
+      response.body() = "natter admin: /healthz, /readyz, /metrics, /v1 (natterctl)\n";
     }
     return response;
   };

@@ -56,7 +56,8 @@ Broker::Broker(const config::BrokerSettings& settings, BrokerParts parts, runtim
       bus_inbox_(settings_.node_id, remote_, loop, metrics, [this] {
         presence_.tell_cluster();
         recovery_.recover();
-      }) {}
+      }),
+      desk_({sessions_, catalog_, rooms_, presence_, ids_, parts.storage, cluster_, room_delivery_, loop}) {}
 
 natter::SessionPort* Broker::open_session(natter::ClientLink& link, const natter::ConnectInfo& info,
                                           TransportTraits transport) noexcept {

@@ -8,6 +8,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <future>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +26,7 @@
 #include "chat/history_service.hpp"
 #include "chat/membership.hpp"
 #include "chat/message_edits.hpp"
+#include "chat/operator_desk.hpp"
 #include "chat/outbox.hpp"
 #include "chat/passwords.hpp"
 #include "chat/presence.hpp"
@@ -74,6 +78,14 @@ class Broker final : public CommandSink {
   // heard of it are answered too), or `deadline` passes. Returns how many
   // were still in flight.
   std::size_t drain(std::chrono::milliseconds deadline);
+  // Any thread: runs `task` with the operator's desk on the loop and
+  // returns what it returned, or nullopt if the loop did not get to it
+  // within `timeout` (the task then still runs, and its result is dropped).
+  template <class Task>
+  auto operate(Task task, std::chrono::milliseconds timeout) -> std::optional<decltype(task(std::declval<OperatorDesk&>()))>;
+  // Sends between acceptance and their storage answer; loop thread.
+  std::size_t sends_in_flight() const noexcept { return sends_.in_flight(); }
+
   // Main thread: from the next message on, use these chains (a reload).
   // Returns once the loop uses them; the old plugins may then be stopped.
   void replace_chains(PolicyChains chains);
@@ -124,6 +136,18 @@ class Broker final : public CommandSink {
   RemoteEvents remote_;
   BusRecovery recovery_;
   BusInbox bus_inbox_;
+  OperatorDesk desk_;
 };
+
+template <class Task>
+auto Broker::operate(Task task, std::chrono::milliseconds timeout)
+    -> std::optional<decltype(task(std::declval<OperatorDesk&>()))> {
+  using Result = decltype(task(std::declval<OperatorDesk&>()));
+  auto answer = std::make_shared<std::promise<Result>>();
+  std::future<Result> ready = answer->get_future();
+  loop_.post([this, answer, task = std::move(task)]() mutable { answer->set_value(task(desk_)); });
+  if (ready.wait_for(timeout) != std::future_status::ready) return std::nullopt;
+  return ready.get();
+}
 
 }  // namespace natter::chat

@@ -54,6 +54,8 @@ class Presence {
   bool online(std::string_view user) const {
     return !sessions_.of_user(user).empty() || roster_.online_elsewhere(user);
   }
+  // Other nodes heard from within node_timeout_ms.
+  std::size_t cluster_nodes() const noexcept { return roster_.nodes(); }
   // When `user` was last online (Unix ms), or 0 if not known (never seen
   // since natterd started, or online now).
   std::int64_t last_seen_ms(const std::string& user) const;

@@ -227,6 +227,15 @@ std::vector<const std::string*> RoomCatalog::rooms_of(std::string_view user) con
   return {it->second.begin(), it->second.end()};
 }
 
+std::vector<std::pair<const std::string*, const RoomRecord*>> RoomCatalog::all() const {
+  std::vector<std::pair<const std::string*, const RoomRecord*>> rooms;
+  rooms.reserve(rooms_.size());
+  for (const auto& [name, loaded] : rooms_) {
+    if (loaded.has_record) rooms.emplace_back(&name, &loaded.record);
+  }
+  return rooms;
+}
+
 std::vector<std::pair<std::string, const RoomRecord*>> RoomCatalog::visible_to(std::string_view user,
                                                                                std::string_view after,
                                                                                std::size_t limit,

@@ -78,6 +78,8 @@ class RoomCatalog {
   // Every room `user` belongs to, as names owned by the catalog (valid
   // until that room is erased).
   std::vector<const std::string*> rooms_of(std::string_view user) const;
+  // Every room, by name (names valid until that room is erased).
+  std::vector<std::pair<const std::string*, const RoomRecord*>> all() const;
   // Rooms `user` may see in list_rooms, by name after `after`, at most
   // `limit` of them; `more` says whether others follow.
   std::vector<std::pair<std::string, const RoomRecord*>> visible_to(std::string_view user, std::string_view after,

@@ -51,6 +51,9 @@ constexpr natter::ConfigKey kBrokerKeys[] = {
      "Another node that has not been heard from this long counts as gone: its users show offline here (nodes say they live every node_timeout_ms / 3)"},
     {"admin_listen", KeyType::string, "127.0.0.1:9090",
      "Address of /healthz, /readyz and /metrics (\"\" turns it off); keep it off public networks"},
+    {"admin_token_file", KeyType::string, "",
+     "File holding the token natterctl must show for commands that change state (and, off loopback, for all); "
+     "empty: such commands are refused"},
 };
 
 // The roles a config fills: [storage] etc. hold one plugin, [[transport]]
@@ -125,6 +128,7 @@ BrokerSettings read_broker(const toml::value* table, std::vector<std::string>& p
   };
   positive("drain_timeout_ms", s.drain_timeout_ms, 3'600'000);
   read_admin_listen(t, s, problems);
+  s.admin_token_file = t.get_string("admin_token_file");
   positive("history_page_max", s.history_page_max, 10'000);
   positive("recovery_max", s.recovery_max, 100'000);
   positive("recent_per_room", s.recent_per_room, 100'000);

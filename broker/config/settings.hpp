@@ -51,6 +51,7 @@ struct BrokerSettings {
   std::uint32_t node_timeout_ms = 3000;
   std::string admin_host;  // empty: no admin listener
   unsigned admin_port = 0;
+  std::string admin_token_file;  // empty: no token, so the admin API changes nothing
 };
 
 // One plugin the config asks for, before it is loaded.

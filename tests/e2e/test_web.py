@@ -30,7 +30,7 @@ class ChatPage:
     def el(self, element_id):
         return self.d.find_element(By.ID, element_id)
 
-    def wait(self, condition, what, timeout=10.0):
+    def wait(self, condition, what, timeout=20.0):  # generous: CI machines run other tests alongside
         return self.browser.wait(lambda d: condition(), timeout=timeout, what=what)
 
     def sign_in(self, name):

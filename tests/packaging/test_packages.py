@@ -135,6 +135,16 @@ class DebianPackagesTest(unittest.IsolatedAsyncioTestCase):
             await bob.join("installed")
             await ann.say("installed", "hello from the .deb", ref="d1")
             await bob.expect("message", body="hello from the .deb")
+            # natterctl, as root, with the token the package made for it.
+            self.assertEqual(self.chroot("stat", "-c", "%a %U %G", "/etc/natter/admin.token").stdout.split(),
+                             ["640", "root", "natter"])
+            status = self.chroot("natterctl", "status").stdout
+            self.assertIn("plugin\ttransport\twebsocket", status)
+            self.assertIn("sessions\t2", status.splitlines())
+            self.assertIn("installed\tpublic\t2\t2\t-", self.chroot("natterctl", "rooms").stdout.splitlines())
+            self.chroot("natterctl", "broadcast", "installed", "from the operator")
+            system = await bob.expect("message", body="from the operator")
+            self.assertEqual(system["from"], "")
             await ann.close()
             await bob.close()
             self.assertTrue(os.path.exists(os.path.join(self.root, "var", "lib", "natter", "natter.db")))
@@ -189,6 +199,9 @@ class DebianPackagesTest(unittest.IsolatedAsyncioTestCase):
             lines = dict(line.rstrip("\n").split("=", 1) for line in f if "=" in line)
         self.assertEqual(lines.get("active"), "active", lines)
         self.assertEqual(lines.get("user"), "natter", lines)
+        self.assertEqual(lines.get("page"), "yes", lines)
+        self.assertEqual(lines.get("ctl_node"), "1", lines)
+        self.assertEqual(lines.get("ctl_reload"), "yes", lines)
         self.assertEqual(lines.get("reloaded"), "yes", lines)
         self.assertEqual(lines.get("restarted"), "yes", lines)
         self.assertEqual(lines.get("active_after_crash"), "active", lines)
@@ -214,6 +227,11 @@ wait_active() {
   echo "active=$(systemctl is-active natter)"
   pid=$(systemctl show -p MainPID --value natter)
   echo "user=$(getent passwd "$(uid_of "$pid")" | cut -d: -f1)"
+  # The service's own page and natterctl against the service.
+  if python3 -c 'import urllib.request as u; assert b"/app.js" in u.urlopen("http://127.0.0.1:8080/").read()'; then
+    echo page=yes; else echo page=no; fi
+  echo "ctl_node=$(natterctl status | awk -F'\t' '$1 == "node" {print $2}')"
+  if natterctl reload >/dev/null; then echo ctl_reload=yes; else echo ctl_reload=no; fi
   systemctl reload natter
   sleep 1
   if journalctl -u natter --no-pager | grep -q "reload:"; then echo reloaded=yes; else echo reloaded=no; fi

@@ -95,10 +95,11 @@ export function renderMessages(list, room, me, { editing, onEdit, onDelete, onSa
   const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
   list.replaceChildren();
   for (const m of room.messages) {
-    const item = element("li", m.from === me ? "message mine" : "message");
+    const system = m.from === ""; // sent by the operator (natterctl broadcast)
+    const item = element("li", system ? "message system" : m.from === me ? "message mine" : "message");
     item.dataset.id = m.id;
     const head = element("div", "meta");
-    head.append(element("span", "from", m.from), timeOf(m.ts));
+    head.append(element("span", "from", system ? "natter" : m.from), timeOf(m.ts));
     if (m.edited_ts && !m.deleted) head.append(element("span", "edited", "(edited)"));
     item.append(head);
     if (m.deleted) {
