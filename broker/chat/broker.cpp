@@ -54,7 +54,7 @@ Broker::Broker(const config::BrokerSettings& settings, BrokerParts parts, runtim
                           read_markers_, edits_, presence_}),
       recovery_(parts.storage, rooms_, room_delivery_, loop, timers, metrics),
       bus_inbox_(settings_.node_id, remote_, loop, metrics, [this] {
-        presence_.tell_cluster();
+        presence_.tell_cluster(/*after_gap=*/true);
         recovery_.recover();
       }),
       desk_({sessions_, catalog_, rooms_, presence_, ids_, parts.storage, cluster_, room_delivery_, loop}) {}
@@ -195,6 +195,9 @@ void Broker::join_cluster() {
         return catalog_.direct_rooms_of(user_of_topic(topic));
       });
     });
+    // Another node's gap: what it published meanwhile reached nobody, but
+    // storage has it.
+    presence_.on_peer_gap([this](std::uint32_t) { recovery_.recover(); });
     cluster_.join();
     presence_.start();
   });

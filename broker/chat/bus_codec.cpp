@@ -102,7 +102,7 @@ bool read_body(Reader& in, Envelope& e) {
       std::uint8_t what = 0;
       std::uint32_t count = 0;
       auto& p = e.presence;
-      if (!(in.get(what) && in.get(p.last_seen_ms) && in.get(count)) || what > 3) return false;
+      if (!(in.get(what) && in.get(p.last_seen_ms) && in.get(count)) || what > 4) return false;
       p.what = static_cast<BusPresence::What>(what);
       for (std::uint32_t i = 0; i < count; ++i) {
         std::string user;

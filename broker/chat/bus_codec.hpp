@@ -56,6 +56,9 @@ struct BusPresence {
     online = 1,     // `users` gained their first session on the node
     offline = 2,    // `users` lost their last one there, at last_seen_ms
     snapshot = 3,   // `users` are all who have sessions on the node
+    // The same, sent after the node's own bus gap: what it published
+    // meanwhile may have reached nobody, so the others read it back.
+    snapshot_after_gap = 4,
   };
   What what = What::heartbeat;
   std::vector<std::string> users;

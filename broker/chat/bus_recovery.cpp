@@ -38,6 +38,12 @@ BusRecovery::BusRecovery(natter::Storage& storage, RoomDirectory& rooms, RoomDel
                                  "Messages of other nodes read back from storage after a pub/sub gap")) {}
 
 void BusRecovery::recover() {
+  // One outage seen by every node (a Redis restart) asks each node to
+  // recover once for itself and once per other node: the passes already
+  // under way cover them.
+  const auto now = runtime::Timers::Clock::now();
+  if (now - last_recovery_ < kSecondPass + kSecondPass) return;
+  last_recovery_ = now;
   const std::int64_t since_ms = unix_ms_now() - std::chrono::milliseconds(kWindow).count();
   const std::vector<std::string> rooms = rooms_.names();
   runtime::log().info("reading back what {} rooms missed during the pub/sub gap", rooms.size());

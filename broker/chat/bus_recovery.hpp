@@ -31,7 +31,8 @@ class BusRecovery {
   BusRecovery(natter::Storage& storage, RoomDirectory& rooms, RoomDelivery& delivery, runtime::Executor& loop,
               runtime::Timers& timers, runtime::MetricsRegistry& metrics);
 
-  // The plugin is back after a gap.
+  // The plugin is back after a gap, or another node was cut off: reads
+  // back, unless a recovery began within the last 3 s.
   void recover();
   // A topic was just subscribed: a moment later, what was stored since now
   // in the rooms `rooms_then` names at that moment and not seen here is
@@ -49,6 +50,7 @@ class BusRecovery {
   runtime::Executor& loop_;
   runtime::Timers& timers_;
   runtime::CounterMetric& recovered_;
+  runtime::Timers::Clock::time_point last_recovery_{};
 };
 
 }  // namespace natter::chat

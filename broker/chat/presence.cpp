@@ -89,6 +89,10 @@ void Presence::heard(std::uint32_t node, const BusPresence& presence) {
         if (roster_.remove(node, user) && !here(user)) went_away(user, presence.last_seen_ms);
       }
       return;
+    case BusPresence::What::snapshot_after_gap:
+      runtime::log().info("node {} was cut off from the pub/sub backend: reading back what it published", node);
+      if (peer_gap_) peer_gap_(node);
+      [[fallthrough]];
     case BusPresence::What::snapshot:
       for (const auto& [user, on] : roster_.replace(node, presence.users)) {
         if (here(user)) continue;
@@ -102,7 +106,10 @@ void Presence::heard(std::uint32_t node, const BusPresence& presence) {
   }
 }
 
-void Presence::tell_cluster() { cluster_.presence({BusPresence::What::snapshot, sessions_.users(), 0}); }
+void Presence::tell_cluster(bool after_gap) {
+  cluster_.presence({after_gap ? BusPresence::What::snapshot_after_gap : BusPresence::What::snapshot,
+                     sessions_.users(), 0});
+}
 
 void Presence::beat() {
   cluster_.presence({BusPresence::What::heartbeat, {}, 0});

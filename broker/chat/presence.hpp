@@ -13,6 +13,7 @@
 // Last seen times live in memory. Loop thread only; its timers post back.
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <unordered_map>
 
@@ -43,11 +44,14 @@ class Presence {
   void session_ended(const std::string& user);
   // The `presence` op: answers `presence` for the users asked about.
   void ask(Session& session, const OwnedCommand& command);
-  // What node `node` said of itself.
+  // What node `node` said of itself. `peer_gap` (set once, may be empty)
+  // hears that a node lost the bus for a while.
   void heard(std::uint32_t node, const BusPresence& presence);
-  // Tells the other nodes every user with a session here (after a bus gap,
-  // when what they were told may be lost).
-  void tell_cluster();
+  void on_peer_gap(std::function<void(std::uint32_t node)> peer_gap) { peer_gap_ = std::move(peer_gap); }
+  // Tells the other nodes every user with a session here: to a node new
+  // to the cluster, and after this node's own bus gap (`after_gap`), when
+  // what they were told may be lost.
+  void tell_cluster(bool after_gap = false);
   // The pub/sub plugin started: the heartbeat begins.
   void start();
 
@@ -82,6 +86,7 @@ class Presence {
   ClusterBus& cluster_;
   runtime::Timers& timers_;
   NodeRoster roster_;
+  std::function<void(std::uint32_t)> peer_gap_;
   std::unordered_map<std::string, Away> away_;  // users whose last session ended
   std::uint64_t checks_ = 0;
   std::vector<Session*> audience_;  // reused between calls

@@ -67,6 +67,9 @@ TEST(BusCodec, EveryKindSurvivesTheRoundTrip) {
   EXPECT_EQ(e.presence.what, BusPresence::What::offline);
   EXPECT_EQ(e.presence.users, (std::vector<std::string>{"ann", "bob"}));
   EXPECT_EQ(e.presence.last_seen_ms, 1234);
+
+  e = decoded(encode_envelope(head(1, 6), BusPresence{BusPresence::What::snapshot_after_gap, {"cy"}, 0}));
+  EXPECT_EQ(e.presence.what, BusPresence::What::snapshot_after_gap);
 }
 
 TEST(BusCodec, TruncatedNewerOrForeignPayloadsAreRefusedWithTheReason) {
