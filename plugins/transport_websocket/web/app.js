@@ -114,7 +114,10 @@ async function loadRooms() {
 async function join(name, fields = {}, show = true) {
   try {
     const joined = await client.request("join", { room: name, ...fields });
-    roomState(name, { kind: joined.kind, member: true, unread: joined.unread >= 0 ? joined.unread : 0 });
+    // Storage counts what it has committed; a message that arrived live a
+    // moment ago may not be in its count yet, but is in ours.
+    const counted = rooms.has(name) ? rooms.get(name).unread : 0;
+    roomState(name, { kind: joined.kind, member: true, unread: Math.max(joined.unread >= 0 ? joined.unread : 0, counted) });
     if (joined.members) rooms.get(name).memberNames = joined.members;
     if (show) pick(name);
     renderSidebar();
