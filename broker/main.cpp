@@ -1,5 +1,7 @@
 // natterd: command line, then hand over to Daemon.
 
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -20,6 +22,11 @@
 namespace {
 
 constexpr const char* kDefaultConfig = "/etc/natter/natter.toml";
+
+// Exit statuses as sysexits(3) names them, so scripts and systemd
+// (RestartPreventExitStatus=) tell a mistake from a failure.
+constexpr int kExitUsage = 64;   // EX_USAGE: a bad command line
+constexpr int kExitConfig = 78;  // EX_CONFIG: the configuration is wrong
 
 void print_problems(const natter::config::ConfigError& e) {
   for (const auto& problem : e.problems()) std::cerr << problem << "\n";
@@ -79,7 +86,17 @@ int main(int argc, char** argv) {
   app.add_option("--reload", reload_pid,
                  "Ask the natterd with this PID to reload its config (SIGHUP), then exit")
       ->check(CLI::PositiveNumber);
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {
+    return app.exit(e);  // --help
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kExitUsage;
+  }
+  // What natterd creates (the SQLite file and its journals, sockets) is
+  // for it and its group only, whether or not systemd set a umask.
+  ::umask(027);
 
   if (reload_pid) {
     // systemd's ExecReload, without depending on /bin/kill.
@@ -121,6 +138,6 @@ int main(int argc, char** argv) {
   } catch (const natter::config::ConfigError& e) {
     print_problems(e);
     if (!check) std::cerr << "natterd: not started; fix the config above\n";
-    return 1;
+    return kExitConfig;
   }
 }

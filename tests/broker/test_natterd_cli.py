@@ -38,7 +38,7 @@ class CheckConfigTest(unittest.TestCase):
 
     def assert_refused(self, config, *expected_lines):
         result = self.check(config)
-        self.assertEqual(result.returncode, 1, result.stdout + result.stderr)
+        self.assertEqual(result.returncode, 78, result.stdout + result.stderr)  # EX_CONFIG
         for line in expected_lines:
             self.assertIn(line.replace("FILE", self.path), result.stderr)
         return result.stderr
@@ -130,7 +130,7 @@ class CheckConfigTest(unittest.TestCase):
     def test_a_missing_file_is_named(self):
         result = subprocess.run([NATTERD, "--check-config", "--config", self.path + ".nope"],
                                 capture_output=True, text=True, timeout=30)
-        self.assertEqual(result.returncode, 1)
+        self.assertEqual(result.returncode, 78)  # EX_CONFIG
         self.assertIn(self.path + ".nope: cannot read config file (no such file)", result.stderr)
 
     def test_unknown_broker_key_suggests_the_right_one(self):
@@ -322,7 +322,7 @@ class DropInTest(unittest.TestCase):
         self.drop_in("30-broker.toml", "[broker]\nnode_id = 3000\n")
         self.drop_in("README", "not toml, ignored")
         result = self.check()
-        self.assertEqual(result.returncode, 1)
+        self.assertEqual(result.returncode, 78)
         # 30-broker.toml came last and its value is the one checked.
         self.assertIn("30-broker.toml:2: [broker] key 'node_id': must be between 0 and 1023 (got 3000)",
                       result.stderr)
@@ -341,9 +341,35 @@ class DropInTest(unittest.TestCase):
     def test_an_error_in_a_drop_in_names_that_file(self):
         bad = self.drop_in("50-typo.toml", '[storage]\npathh = "/x"\n')
         result = self.check()
-        self.assertEqual(result.returncode, 1)
+        self.assertEqual(result.returncode, 78)
         self.assertIn(f"{bad}:2: [storage] unknown key 'pathh' for plugin 'sqlite'; did you mean 'path'?",
                       result.stderr)
+
+
+class ExitAndFileModeTest(unittest.TestCase):
+    def test_an_unknown_option_is_a_usage_error(self):
+        result = subprocess.run([NATTERD, "--no-such-option"], capture_output=True, text=True, timeout=30)
+        self.assertEqual(result.returncode, 64)  # EX_USAGE
+        self.assertIn("--no-such-option", result.stderr)
+
+    def test_the_database_is_not_world_readable_under_a_loose_umask(self):
+        with tempfile.TemporaryDirectory(prefix="natter-umask-") as d:
+            config = os.path.join(d, "natter.toml")
+            with open(config, "w") as f:
+                f.write(f'[broker]\nadmin_listen = ""\n[storage]\nplugin = "sqlite"\npath = "{d}/h.db"\n'
+                        '[[transport]]\nplugin = "websocket"\nlisten = "127.0.0.1:0"\n')
+            process = subprocess.Popen([NATTERD, "--config", config], stdout=subprocess.DEVNULL,
+                                       stderr=subprocess.PIPE, text=True, preexec_fn=lambda: os.umask(0o022))
+            try:
+                for _ in range(100):
+                    if os.path.exists(f"{d}/h.db"):
+                        break
+                    time.sleep(0.05)
+                self.assertEqual(os.stat(f"{d}/h.db").st_mode & 0o777 & ~0o640, 0,
+                                 oct(os.stat(f"{d}/h.db").st_mode & 0o777))
+            finally:
+                process.terminate()
+                process.communicate(timeout=30)
 
 
 class PluginRefusalTest(unittest.TestCase):
@@ -365,7 +391,7 @@ class PluginRefusalTest(unittest.TestCase):
                               timeout=30)
 
     def assert_refused(self, result, message):
-        self.assertEqual(result.returncode, 1, result.stderr)
+        self.assertEqual(result.returncode, 78, result.stderr)  # a plugin that cannot be loaded is a config error
         self.assertIn(message, result.stderr)
         self.assertNotIn("ready", result.stderr)
 
@@ -527,7 +553,9 @@ class PluginRefusalTest(unittest.TestCase):
     def test_start_failure_stops_what_started_and_exits_1(self):
         so = f"{FIXTURES}/fixture_failing_start.so"
         result = self.run_with_filter(so, 'reason = "disk on fire"')
-        self.assert_refused(result, f"[filter] plugin 'failing_start' ({so}): start failed: disk on fire")
+        # Not the config's fault: a failure (1), which systemd restarts.
+        self.assertEqual(result.returncode, 1, result.stderr)
+        self.assertIn(f"[filter] plugin 'failing_start' ({so}): start failed: disk on fire", result.stderr)
         self.assertIn("stopping sqlite", result.stderr)
 
 
