@@ -13,7 +13,7 @@ import unittest
 
 import websockets
 
-from natter_harness import Client, Natterd
+from natter_harness import Client, Natterd, ServerTest
 
 NATTERCTL = os.path.join(os.environ.get("NATTER_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", "..")),
                          "broker", "natterctl", "natterctl")
@@ -38,31 +38,17 @@ def token_file(directory):
     return path
 
 
-class NatterctlTest(unittest.IsolatedAsyncioTestCase):
+class NatterctlTest(ServerTest):
     @classmethod
     def setUpClass(cls):
         cls.dir = tempfile.TemporaryDirectory(prefix="natterctl-")
-        cls.server = Natterd(broker=f'admin_token_file = "{token_file(cls.dir.name)}"\noffline_after_ms = 200').start()
+        cls.broker = f'admin_token_file = "{token_file(cls.dir.name)}"\noffline_after_ms = 200'
+        super().setUpClass()
 
     @classmethod
     def tearDownClass(cls):
-        cls.server.close()
+        super().tearDownClass()
         cls.dir.cleanup()
-
-    async def asyncSetUp(self):
-        self.clients = []
-
-    async def asyncTearDown(self):
-        for client in self.clients:
-            try:
-                await client.close()
-            except Exception:
-                pass
-
-    async def connect(self, user):
-        client = await Client.connect(self.server, user)
-        self.clients.append(client)
-        return client
 
     async def ctl(self, *args, **kwargs):
         return await asyncio.to_thread(natterctl, self.server, *args, **kwargs)

@@ -102,11 +102,6 @@ export class NatterClient extends EventTarget {
     if (this.state === "online") this.write({ op, ...fields });
   }
 
-  lastIdOf(room) {
-    const known = this.joined.get(room);
-    return known ? known.lastId : undefined;
-  }
-
   // -- internals ------------------------------------------------------
 
   open() {
@@ -194,7 +189,8 @@ export class NatterClient extends EventTarget {
     for (const [room, known] of this.joined) {
       const fields = { room, since: known.lastId || "0" };
       if (known.password) fields.password = known.password;
-      this.request("join", fields).then((joined) => this.catchUp(room, joined), () => this.joined.delete(room));
+      // A refused rejoin (kicked meanwhile) drops the room in receive().
+      this.request("join", fields).then((joined) => this.catchUp(room, joined), () => {});
     }
   }
 
