@@ -67,10 +67,9 @@ void ClusterBus::message(const natter::MessageView& message, const TraceId& trac
 
 void ClusterBus::event(const BusEvent& event, Audience audience) {
   const auto payload = encode_envelope(head(new_trace()), event);
-  if (audience != Audience::user) to_room(event.room, payload);
-  if (audience == Audience::room) return;
+  to_room(event.room, payload);
   // A direct room's events reach the users' topics already.
-  if (audience == Audience::room_and_user && !direct_members(event.room).first.empty()) return;
+  if (audience == Audience::room || !direct_members(event.room).first.empty()) return;
   pubsub_.publish(user_topic(event.user), payload);
   published_.add(1);
 }

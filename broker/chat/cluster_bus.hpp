@@ -45,12 +45,12 @@ class ClusterBus {
 
   // Publications.
   void message(const natter::MessageView& message, const TraceId& trace);
-  // Who an event of `event.room` goes to: the room's topic; `event.user`'s
-  // topic (an invitation reaches someone not in the room); or both, one
-  // envelope that a node following both applies once (someone removed
-  // from a room they joined a moment ago, before that node's subscription
-  // to the room took effect, still hears it).
-  enum class Audience { room, user, room_and_user };
+  // Who an event of `event.room` goes to: the room's topic, or also
+  // `event.user`'s, one envelope that a node following both applies once
+  // (someone removed from a room they joined a moment ago, before that
+  // node's subscription to the room took effect, still hears it).
+  // Invitations need neither: other nodes tell them from the room state.
+  enum class Audience { room, room_and_user };
   void event(const BusEvent& event, Audience audience = Audience::room);
   void typing(const BusTyping& typing);
   void state(const StateChanges& changes);

@@ -6,6 +6,7 @@ namespace natter::chat {
 
 namespace {
 constexpr std::string_view kMemberPrefix = "member:";
+constexpr std::string_view kInvitePrefix = "invite:";
 }  // namespace
 
 void RemoteEvents::apply(const Envelope& envelope) {
@@ -47,12 +48,6 @@ void RemoteEvents::event(const BusEvent& e) {
     }
     case EventKind::left: parts_.membership.remove_here(e.room, e.user, e.by); return;
     case EventKind::room_deleted: parts_.admin.deleted_here(e.room, e.by); return;
-    case EventKind::invited: {
-      auto told = EventBuffer::make(EventKind::invited);
-      told->set_room(e.room).set_user(e.user).set_by(e.by);
-      for (Session* device : parts_.sessions.of_user(e.user)) parts_.outbox.send(*device, told);
-      return;
-    }
     case EventKind::read: parts_.reads.heard(e.room, e.user, e.message.id); return;
     case EventKind::edited:
     case EventKind::deleted: parts_.edits.heard(e.message, e.by); return;
@@ -64,11 +59,21 @@ void RemoteEvents::event(const BusEvent& e) {
 void RemoteEvents::state(const std::vector<BusStateChange>& changes) {
   for (const BusStateChange& change : changes) {
     parts_.catalog.apply(change.view());
-    // A direct room made elsewhere: its users' sessions here enter it, as
-    // they would have at sign-in had it existed.
-    if (change.op != natter::StateOp::put || !change.key.starts_with(kMemberPrefix) || !is_direct_name(change.room)) {
+    if (change.op != natter::StateOp::put) continue;
+    if (change.key.starts_with(kInvitePrefix)) {
+      // The invited user's devices here hear of it from the room state,
+      // which every node follows from the start: a user topic subscribed
+      // a moment ago could miss it.
+      auto told = EventBuffer::make(natter::EventKind::invited);
+      told->set_room(change.room).set_user(change.key.substr(kInvitePrefix.size())).set_by(change.value);
+      for (Session* device : parts_.sessions.of_user(change.key.substr(kInvitePrefix.size()))) {
+        parts_.outbox.send(*device, told);
+      }
       continue;
     }
+    // A direct room made elsewhere: its users' sessions here enter it, as
+    // they would have at sign-in had it existed.
+    if (!change.key.starts_with(kMemberPrefix) || !is_direct_name(change.room)) continue;
     const std::string user = change.key.substr(kMemberPrefix.size());
     const std::vector<Session*> devices(parts_.sessions.of_user(user).begin(), parts_.sessions.of_user(user).end());
     for (Session* device : devices) parts_.membership.attach(*device, change.room);

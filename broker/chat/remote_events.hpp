@@ -1,9 +1,10 @@
 #pragma once
 // What other nodes tell this one, applied here: a message reaches the
-// room's members on this node; a room event (joined, left, invited,
+// room's members on this node; a room event (joined, left,
 // room_deleted, read, edited, deleted) does what it did on its own node to
 // the sessions here, without telling anyone else again; typing joins the
-// room's list; a direct message that reached its recipient here is
+// room's list; an invitation in the room state reaches the invited
+// user's devices here; a direct message that reached its recipient here is
 // receipted back to the sender's nodes; room state changes enter the catalog, and a direct room
 // made elsewhere takes in its users' sessions here; a node's presence
 // news goes to Presence. Loop thread only.

@@ -104,7 +104,6 @@ void RoomAdmin::invite(Session& session, const OwnedCommand& command) {
     auto told = EventBuffer::make(natter::EventKind::invited);
     told->set_room(command.room).set_user(command.user).set_by(by);
     for (Session* device : parts_.sessions.of_user(command.user)) parts_.outbox.send(*device, told);
-    parts_.bus.event({natter::EventKind::invited, command.room, command.user, by, {}}, ClusterBus::Audience::user);
     if (!session) return;
     auto answer = EventBuffer::make(natter::EventKind::invited);
     answer->set_ref(command.ref).set_room(command.room).set_user(command.user).set_by(by);
