@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Delivery across nodes, side by side: natter nodes joined by pubsub_redis
 (one MariaDB for all, acks after the commit, as config/examples/
-cluster-node.toml sets a node up) and socket.io nodes joined by socket.io's
+50-cluster-redis.toml sets a node up) and socket.io nodes joined by socket.io's
 own Redis adapter, on the same redis-server, driven by the same
 natter_loadgen with the same arguments in the same run, for each node
 count. Subscriber i connects to node i % nodes and the publishers to the

@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 
 #include "config/config_error.hpp"
+#include "config/config_table.hpp"
 #include "config/settings.hpp"
 #include "daemon.hpp"
 #include "plugins/plugin_loader.hpp"
@@ -38,7 +39,7 @@ void print_keys(std::span<const natter::ConfigKey> keys) {
                                              "list of strings"};
     std::cout << "    " << key.name << " (" << kTypes[static_cast<int>(key.type)];
     if (key.default_value) {
-      std::cout << ", default \"" << key.default_value << "\"";
+      std::cout << ", default " << natter::config::default_as_toml(key);
     } else {
       std::cout << ", required";
     }

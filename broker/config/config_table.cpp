@@ -31,6 +31,15 @@ std::vector<std::string> split_list(std::string_view text) {
   return items;
 }
 
+std::string toml_string(std::string_view text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
 // Fills `entry` from the declared default. A default that does not parse
 // is the plugin author's bug, reported like a config problem.
 bool parse_default(const natter::ConfigKey& key, ConfigTable::Entry& entry) {
@@ -242,6 +251,20 @@ void ConfigTable::locate(std::string_view key, natter::Diagnostic& out) const no
     out.report(location_of(key));
   } catch (...) {
     out.report("");
+  }
+}
+
+std::string default_as_toml(const natter::ConfigKey& key) {
+  if (!key.default_value) return "";
+  const std::string_view text = key.default_value;
+  switch (key.type) {
+    case natter::KeyType::string: return toml_string(text);
+    case natter::KeyType::string_list: {
+      std::string out = "[";
+      for (const auto& item : split_list(text)) out += (out.size() > 1 ? ", " : "") + toml_string(item);
+      return out + "]";
+    }
+    default: return std::string(text);
   }
 }
 

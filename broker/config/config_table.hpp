@@ -62,6 +62,10 @@ class ConfigTable final : public natter::PluginConfig {
   std::map<std::string, Entry, std::less<>> entries_;
 };
 
+// A key's default as TOML spells it ("\"/ws\"", "8080", "true",
+// "[\"a\", \"b\"]"), for --list-plugins; "" for a required key.
+std::string default_as_toml(const natter::ConfigKey& key);
+
 // The declared key closest to `name` by edit distance, if it is close
 // enough to be a likely typo; empty otherwise.
 std::string closest_key(std::string_view name, std::span<const natter::ConfigKey> keys);

@@ -16,6 +16,18 @@ bool is_array_of_tables(const toml::value& v) {
          std::all_of(v.as_array().begin(), v.as_array().end(), [](const auto& e) { return e.is_table(); });
 }
 
+// A later table that names another plugin than the earlier one is for
+// that plugin alone: the earlier plugin's keys would be unknown to it, and
+// TOML has no way to unset them.
+bool names_another_plugin(const toml::value& earlier, const toml::value& later) {
+  const auto& later_table = later.as_table();
+  const auto plugin = later_table.find("plugin");
+  if (plugin == later_table.end()) return false;
+  const auto& earlier_table = earlier.as_table();
+  const auto earlier_plugin = earlier_table.find("plugin");
+  return earlier_plugin == earlier_table.end() || !(earlier_plugin->second == plugin->second);
+}
+
 void merge_into(toml::value& into, const toml::value& from) {
   for (const auto& [key, value] : from.as_table()) {
     auto& table = into.as_table();
@@ -23,7 +35,11 @@ void merge_into(toml::value& into, const toml::value& from) {
     if (existing == table.end()) {
       table.emplace(key, value);
     } else if (existing->second.is_table() && value.is_table()) {
-      merge_into(existing->second, value);
+      if (names_another_plugin(existing->second, value)) {
+        existing->second = value;
+      } else {
+        merge_into(existing->second, value);
+      }
     } else if (is_array_of_tables(existing->second) && is_array_of_tables(value)) {
       for (const auto& entry : value.as_array()) existing->second.as_array().push_back(entry);
     } else {

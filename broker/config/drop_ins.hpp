@@ -1,9 +1,11 @@
 #pragma once
 // natter.toml plus its drop-ins: every *.toml in conf.d/ beside the main
-// file, merged in name order, so packages can ship defaults (a plugin's
-// table, a filter) without editing the operator's file. Later files win
-// key by key; tables merge; arrays of tables ([[filter]]) are appended.
-// Every value keeps its own file and line for error messages.
+// file, merged in name order, so packages and operators can change the
+// setup (a plugin's table, another backend) without editing natter.toml,
+// a conffile. Later files win key by key and tables merge, except that a
+// table naming another `plugin` than the earlier one replaces it whole;
+// arrays of tables ([[filter]]) are appended. Every value keeps its own
+// file and line for error messages.
 
 #include <string>
 #include <vector>

@@ -12,7 +12,7 @@ namespace natter::ws {
 namespace {
 
 constexpr natter::ConfigKey kKeys[] = {
-    {"listen", KeyType::string, "0.0.0.0:8080", "Address and port to accept clients on (\"[::1]:8080\" for IPv6)"},
+    {"listen", KeyType::string, "127.0.0.1:8080", "Address and port to accept clients on (\"[::1]:8080\" for IPv6)"},
     {"path", KeyType::string, "/ws", "HTTP path clients upgrade on"},
     {"max_message_bytes", KeyType::integer, "65536", "Largest client frame; larger ones are closed with 1009"},
     {"handshake_timeout_ms", KeyType::integer, "10000", "Time allowed for the HTTP upgrade"},

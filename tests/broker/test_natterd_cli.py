@@ -101,16 +101,26 @@ class CheckConfigTest(unittest.TestCase):
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertIn("transport=mqtt", result.stdout)
 
-    def test_the_cluster_examples_check(self):
+    def test_the_storage_and_cluster_examples_are_drop_ins_over_the_shipped_config(self):
         source = os.environ["NATTER_SOURCE_DIR"]
-        for example, bus in (("cluster-node.toml", "redis"), ("cluster-node-mqtt.toml", "mqtt")):
+        with open(os.path.join(source, "config", "natter.toml")) as f:
+            main = f.read().replace("/var/lib/natter/natter.db", os.path.join(self.dir.name, "n.db"))
+        with open(self.path, "w") as f:
+            f.write(main)
+        conf_d = os.path.join(self.dir.name, "conf.d")
+        os.makedirs(conf_d)
+        for example, plugins in (("50-mariadb.toml", ("storage=mariadb", "pubsub=local")),
+                                 ("50-cluster-redis.toml", ("storage=mariadb", "pubsub=redis")),
+                                 ("50-cluster-mqtt.toml", ("storage=mariadb", "pubsub=mqtt"))):
             with self.subTest(example=example):
-                result = subprocess.run([NATTERD, "--check-config", "--config",
-                                         os.path.join(source, "config", "examples", example)],
+                shutil.copy(os.path.join(source, "config", "examples", example), conf_d)
+                result = subprocess.run([NATTERD, "--check-config", "--config", self.path],
                                         capture_output=True, text=True, timeout=30)
+                os.remove(os.path.join(conf_d, example))
                 self.assertEqual(result.returncode, 0, result.stderr)
-                for plugin in ("storage=mariadb", "pubsub=" + bus, "transport=websocket"):
+                for plugin in plugins:
                     self.assertIn(plugin, result.stdout)
+                self.assertEqual(result.stdout.count("transport=websocket"), 1)
 
     def test_syntax_error_names_the_line(self):
         self.assert_refused("""
@@ -337,6 +347,31 @@ class DropInTest(unittest.TestCase):
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertIn("filter=failing_start", result.stdout)
         self.assertIn("transport=websocket", result.stdout)
+
+    def test_a_drop_in_naming_another_plugin_replaces_the_table_and_removing_it_goes_back(self):
+        # natter.toml's [storage] has sqlite's `path`; mariadb knows no such key,
+        # so merging key by key would refuse this drop-in.
+        mariadb = self.drop_in("50-mariadb.toml", """
+            [storage]
+            plugin = "mariadb"
+            servers = ["127.0.0.1:3306"]
+            user = "natter"
+            database = "natter"
+            """)
+        result = self.check()
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("storage=mariadb", result.stdout)
+        os.remove(mariadb)
+        result = self.check()
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("storage=sqlite", result.stdout)
+
+    def test_a_drop_in_naming_the_same_plugin_merges_key_by_key(self):
+        self.drop_in("50-sqlite.toml", '[storage]\nplugin = "sqlite"\nbatch_max = "many"\n')
+        result = self.check()
+        self.assertEqual(result.returncode, 78)
+        # natter.toml's `path` stayed; the drop-in's key was checked beside it.
+        self.assertIn("50-sqlite.toml:3: [storage] key 'batch_max'", result.stderr)
 
     def test_an_error_in_a_drop_in_names_that_file(self):
         bad = self.drop_in("50-typo.toml", '[storage]\npathh = "/x"\n')
@@ -653,7 +688,13 @@ class OtherFlagsTest(unittest.TestCase):
         self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
         for header in ("websocket  transport", "sqlite  storage", "local  pubsub", "anonymous  auth"):
             self.assertIn(header, result.stdout)
-        self.assertIn("listen (string, default \"0.0.0.0:8080\"): Address and port", result.stdout)
+        self.assertIn("listen (string, default \"127.0.0.1:8080\"): Address and port", result.stdout)
+        # Defaults as TOML spells them, so they can be pasted into natter.toml.
+        self.assertIn("max_message_bytes (integer, default 65536):", result.stdout)
+        self.assertIn("web (boolean, default true):", result.stdout)
+        self.assertIn("allowed_origins (list of strings, default []):", result.stdout)
+        self.assertIn('servers (list of strings, default ["127.0.0.1:3306"]):', result.stdout)
+        self.assertIn("lists (list of strings, required):", result.stdout)
 
     def test_under_journald_lines_carry_a_syslog_priority_and_no_timestamp(self):
         with tempfile.TemporaryDirectory() as work:
