@@ -191,19 +191,27 @@ class LoadedPubSub final : public natter::conformance::PubSubUnderTest {
   std::vector<natter::Plugin*> instances_;
 };
 
+void print_usage(std::ostream& out) {
+  out << "usage: natter-conformance storage --plugin FILE.so --config FILE.toml [gtest flags]\n"
+      << "       natter-conformance filter --plugin FILE.so --config FILE.toml --examples FILE.toml [gtest flags]\n"
+      << "       natter-conformance ratelimit --plugin FILE.so --config FILE.toml [gtest flags]\n"
+      << "       natter-conformance auth --plugin FILE.so --config FILE.toml --examples FILE.toml [gtest flags]\n"
+      << "       natter-conformance pubsub --plugin FILE.so --config FILE.toml [--outage COMMAND] [gtest flags]\n";
+}
+
 int usage(const char* message) {
-  std::cerr << "natter-conformance: " << message << "\n"
-            << "usage: natter-conformance storage --plugin FILE.so --config FILE.toml [gtest flags]\n"
-            << "       natter-conformance filter --plugin FILE.so --config FILE.toml --examples FILE.toml [gtest flags]\n"
-            << "       natter-conformance ratelimit --plugin FILE.so --config FILE.toml [gtest flags]\n"
-            << "       natter-conformance auth --plugin FILE.so --config FILE.toml --examples FILE.toml [gtest flags]\n"
-            << "       natter-conformance pubsub --plugin FILE.so --config FILE.toml [--outage COMMAND] [gtest flags]\n";
+  std::cerr << "natter-conformance: " << message << "\n";
+  print_usage(std::cerr);
   return 2;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc == 2 && (std::string_view(argv[1]) == "--help" || std::string_view(argv[1]) == "-h")) {
+    print_usage(std::cout);
+    return 0;
+  }
   Options options;
   std::vector<char*> gtest_args = {argv[0]};
   for (int i = 1; i < argc; ++i) {
