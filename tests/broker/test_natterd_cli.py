@@ -58,14 +58,22 @@ class CheckConfigTest(unittest.TestCase):
                                 capture_output=True, text=True, timeout=30)
         self.assertEqual(result.returncode, 0, result.stderr)
 
-    def test_the_public_example_is_a_drop_in_that_checks(self):
-        # config/examples/60-public.toml over the shipped natter.toml, with
-        # its files where this test can make them.
+    def shipped_config_with_conf_d(self):
+        """config/natter.toml at self.path (its database in the temp dir) and
+        an empty conf.d beside it; returns (source dir, conf.d)."""
         source = os.environ["NATTER_SOURCE_DIR"]
         with open(os.path.join(source, "config", "natter.toml")) as f:
             main = f.read().replace("/var/lib/natter/natter.db", os.path.join(self.dir.name, "n.db"))
         with open(self.path, "w") as f:
             f.write(main)
+        conf_d = os.path.join(self.dir.name, "conf.d")
+        os.makedirs(conf_d)
+        return source, conf_d
+
+    def test_the_public_example_is_a_drop_in_that_checks(self):
+        # config/examples/60-public.toml over the shipped natter.toml, with
+        # its files where this test can make them.
+        source, conf_d = self.shipped_config_with_conf_d()
         tls = os.path.join(self.dir.name, "tls")
         os.makedirs(tls)
         subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
@@ -78,8 +86,7 @@ class CheckConfigTest(unittest.TestCase):
         with open(os.path.join(source, "config", "examples", "60-public.toml")) as f:
             public = f.read().replace("/etc/natter/tls", tls).replace("/etc/natter/jwt", tls).replace(
                 "/etc/natter/words.txt", os.path.join(source, "config", "examples", "words.txt"))
-        os.makedirs(os.path.join(self.dir.name, "conf.d"))
-        with open(os.path.join(self.dir.name, "conf.d", "60-public.toml"), "w") as f:
+        with open(os.path.join(conf_d, "60-public.toml"), "w") as f:
             f.write(public)
         result = subprocess.run([NATTERD, "--check-config", "--config", self.path],
                                 capture_output=True, text=True, timeout=30)
@@ -89,26 +96,15 @@ class CheckConfigTest(unittest.TestCase):
         self.assertEqual(result.stdout.count("transport=websocket"), 2)
 
     def test_the_mqtt_example_is_a_drop_in_that_checks(self):
-        source = os.environ["NATTER_SOURCE_DIR"]
-        with open(os.path.join(source, "config", "natter.toml")) as f:
-            main = f.read().replace("/var/lib/natter/natter.db", os.path.join(self.dir.name, "n.db"))
-        with open(self.path, "w") as f:
-            f.write(main)
-        os.makedirs(os.path.join(self.dir.name, "conf.d"))
-        shutil.copy(os.path.join(source, "config", "examples", "70-mqtt.toml"), os.path.join(self.dir.name, "conf.d"))
+        source, conf_d = self.shipped_config_with_conf_d()
+        shutil.copy(os.path.join(source, "config", "examples", "70-mqtt.toml"), conf_d)
         result = subprocess.run([NATTERD, "--check-config", "--config", self.path],
                                 capture_output=True, text=True, timeout=30)
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertIn("transport=mqtt", result.stdout)
 
     def test_the_storage_and_cluster_examples_are_drop_ins_over_the_shipped_config(self):
-        source = os.environ["NATTER_SOURCE_DIR"]
-        with open(os.path.join(source, "config", "natter.toml")) as f:
-            main = f.read().replace("/var/lib/natter/natter.db", os.path.join(self.dir.name, "n.db"))
-        with open(self.path, "w") as f:
-            f.write(main)
-        conf_d = os.path.join(self.dir.name, "conf.d")
-        os.makedirs(conf_d)
+        source, conf_d = self.shipped_config_with_conf_d()
         for example, plugins in (("50-mariadb.toml", ("storage=mariadb", "pubsub=local")),
                                  ("50-cluster-redis.toml", ("storage=mariadb", "pubsub=redis")),
                                  ("50-cluster-mqtt.toml", ("storage=mariadb", "pubsub=mqtt"))):
