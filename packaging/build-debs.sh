@@ -1,6 +1,6 @@
 #!/bin/sh
 # Builds natter's .deb packages with debhelper from the working tree and
-# checks them with lintian (errors and warnings fail). The packages land in
+# checks them with lintian (--pedantic; errors and warnings fail). The packages land in
 # OUT (default build/debs).
 #   packaging/build-debs.sh [OUT]
 set -eu
@@ -17,5 +17,5 @@ cp -r "$src/packaging/debian" "$out/natter-$version/debian"
 cd "$out/natter-$version"
 dpkg-buildpackage -b -us -uc
 cd "$out"
-lintian --fail-on error,warning --info --display-info ./*.changes
+lintian --pedantic --fail-on error,warning --info --display-info ./*.changes
 ls -1 "$out"/*.deb

@@ -14,7 +14,7 @@ case "${1:-}" in
     # clang and libc++: a plugin author's other toolchains (tests/sdk).
     packages="$packages
   mariadb-server redis-server redis-tools mosquitto mosquitto-clients nginx-light chromium chromium-driver python3-selenium python3-prometheus-client python3-jwt python3-cryptography clang libc++-dev libc++abi-dev openssl
-  debhelper dpkg-dev fakeroot lintian debootstrap systemd systemd-container" ;;
+  debhelper dpkg-dev fakeroot lintian debootstrap systemd systemd-container iproute2" ;;
   --bench)
     # Node.js runs the npm peers (bench/peers/node_*); a node already on
     # PATH is used as it is.

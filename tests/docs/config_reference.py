@@ -113,8 +113,8 @@ def man_page(sections, version):
         "Below, every key of the broker and of the plugins natter ships, with",
         "its type and default as TOML spells it, as",
         ".B natterd \\-\\-list\\-plugins",
-        "prints them; the configuration guide in",
-        ".I /usr/share/doc/natterd",
+        "prints them; the configuration guide",
+        ".I /usr/share/doc/natterd/docs/configuration.md",
         "explains them at length.",
     ]
     for index, section in enumerate(sections):
