@@ -202,15 +202,4 @@ std::string_view user_of_topic(std::string_view topic) {
   return topic.starts_with(kUserTopics) ? topic.substr(kUserTopics.size()) : std::string_view{};
 }
 
-std::string trace_text(const TraceId& trace) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string text;
-  text.reserve(32);
-  for (std::uint8_t b : trace) {
-    text.push_back(kHex[b >> 4]);
-    text.push_back(kHex[b & 15]);
-  }
-  return text;
-}
-
 }  // namespace natter::chat

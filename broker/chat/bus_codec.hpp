@@ -19,6 +19,7 @@
 #include <natter/storage.hpp>
 
 #include "chat/stored_message.hpp"
+#include "chat/trace_context.hpp"
 
 namespace natter::chat {
 
@@ -29,8 +30,6 @@ enum class BusKind : std::uint8_t {
   state = 4,    // changes to room state (the catalog), as storage keeps them
   presence = 5, // a node lives, and which users have sessions on it
 };
-
-using TraceId = std::array<std::uint8_t, 16>;
 
 // The room event of BusKind::event, owning its text.
 struct BusEvent {
@@ -98,8 +97,5 @@ std::string_view room_of_topic(std::string_view topic);
 std::string_view user_of_topic(std::string_view topic);
 inline constexpr std::string_view kStateTopic = "natter/state";
 inline constexpr std::string_view kPresenceTopic = "natter/presence";
-
-// "00-<trace>-<span>-01" style text of a trace id, for logs.
-std::string trace_text(const TraceId& trace);
 
 }  // namespace natter::chat

@@ -1,6 +1,8 @@
 #include "chat/remote_events.hpp"
 
 #include "chat/direct_name.hpp"
+#include "chat/trace_context.hpp"
+#include "runtime/logging.hpp"
 
 namespace natter::chat {
 
@@ -16,6 +18,11 @@ void RemoteEvents::apply(const Envelope& envelope) {
       // late by a backend that had kept it (MQTT's queued QoS 1).
       const Room* room = parts_.rooms.find(envelope.message.room);
       if (room && room->holds(envelope.message.id)) return;
+      if (runtime::log().should_log(spdlog::level::debug)) {
+        runtime::log().debug("message {} in '{}' from {} arrived from node {}, trace {}", envelope.message.id,
+                             envelope.message.room, envelope.message.sender, envelope.origin_node,
+                             trace_text(envelope.trace));
+      }
       if (parts_.delivery.deliver(envelope.message)) {
         // The sender's devices on other nodes hear that it arrived here.
         const auto [a, b] = direct_members(envelope.message.room);

@@ -2,8 +2,10 @@
 
 #include <atomic>
 #include <chrono>
+#include <optional>
 
 #include "chat/action_limits.hpp"
+#include "chat/trace_context.hpp"
 #include "runtime/logging.hpp"
 
 namespace natter::chat {
@@ -17,6 +19,7 @@ struct PendingSend final : natter::AdmitDone, natter::AppendDone {
   std::uint64_t session_id = 0;
   std::string user, remote_address, ref;
   StoredMessage message;  // room and body first; id and time once accepted
+  TraceId trace{};        // the client's (traceparent) or a new one; in the log lines about it
   std::size_t next_limiter = 0;
   std::uint64_t chain_generation = 0;  // of the limiter chain next_limiter counts in
   // Sessions that sent the same ref again while this was in flight: they
@@ -174,6 +177,11 @@ void SendPipeline::send(Session& session, OwnedCommand command) {
       refs_.forget(session.user, command.ref);
     }
   }
+  std::optional<TraceId> trace;
+  if (!command.traceparent.empty() && !(trace = trace_of_traceparent(command.traceparent))) {
+    outbox_.send_error(session, command.ref, natter::ErrorCode::bad_request, std::string(kTraceparentForm));
+    return;
+  }
   received_.add(1);
   auto owned = std::make_unique<PendingSend>();
   PendingSend& p = *owned;
@@ -188,6 +196,7 @@ void SendPipeline::send(Session& session, OwnedCommand command) {
   p.message.room = std::move(command.room);
   p.message.sender = session.user;
   p.message.body = std::move(command.body);
+  p.trace = trace ? *trace : targets_.bus.new_trace();
   p.chain_generation = chain_generation_;
   pending_.emplace(p.key, std::move(owned));
   admit_next(p);
@@ -265,7 +274,11 @@ void SendPipeline::filter_and_store(PendingSend& p) {
   if (p.append_settled.load(std::memory_order_acquire) && p.append_code != natter::ErrorCode::none) {
     return;
   }
-  targets_.bus.message(p.message.view(), targets_.bus.new_trace());
+  if (runtime::log().should_log(spdlog::level::debug)) {
+    runtime::log().debug("message {} in '{}' from {} accepted, trace {}", p.message.id, p.message.room,
+                         p.message.sender, trace_text(p.trace));
+  }
+  targets_.bus.message(p.message.view(), p.trace);
   targets_.rooms.deliver(p.message);
   p.delivered = true;
   if (settings_.ack_after == config::AckAfter::accepted) acknowledge(p);
@@ -276,6 +289,9 @@ void SendPipeline::appended(PendingSend& p) {
     stored_.add(1);
     broker_metrics_.append.observe(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - p.appended_at).count());
+    if (runtime::log().should_log(spdlog::level::debug)) {
+      runtime::log().debug("message {} stored, trace {}", p.message.id, trace_text(p.trace));
+    }
     if (!p.acked) acknowledge(p);
     finish(p);
     return;
@@ -283,8 +299,8 @@ void SendPipeline::appended(PendingSend& p) {
   store_failures_.add(1);
   if (p.acked) {
     // Only possible with ack_after = "accepted": the documented risk.
-    runtime::log().error("message {} in room '{}' was acked but could not be stored: {}",
-                         p.message.id, p.message.room, p.append_detail);
+    runtime::log().error("message {} in room '{}' was acked but could not be stored: {} (trace {})",
+                         p.message.id, p.message.room, p.append_detail, trace_text(p.trace));
     finish(p);
     return;
   }
@@ -296,6 +312,7 @@ void SendPipeline::acknowledge(PendingSend& p) {
   auto ack = EventBuffer::make(natter::EventKind::ack);
   ack->set_ref(p.ref).set_room(p.message.room);
   ack->set_message({p.message.id, p.message.ts_ms, p.message.room, p.message.sender, {}});
+  ack->set_trace_id(trace_text(p.trace));
   reply(p.session_id, ack);
   for (std::uint64_t waiting : std::exchange(p.waiting_sessions, {})) reply(waiting, ack);
   if (RefLedger::Entry* entry = own_ref(p)) {

@@ -30,6 +30,7 @@ OwnedCommand OwnedCommand::copy_of(const natter::Command& c, std::uint32_t abi_m
     copy.users.assign(c.users.begin(), c.users.end());
     copy.id = c.id;
   }
+  if (abi_minor >= 10) copy.traceparent = c.traceparent;
   return copy;
 }
 

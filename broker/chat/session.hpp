@@ -49,6 +49,7 @@ struct OwnedCommand {
   bool members_invite = false;
   std::vector<std::string> users;
   std::uint64_t id = 0;
+  std::string traceparent;
 
   // Reads only the fields a transport built against `abi_minor` fills in:
   // an older transport's Command ends before the newer fields.

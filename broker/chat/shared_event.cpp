@@ -122,6 +122,12 @@ EventBuffer& EventBuffer::set_by(std::string_view by) {
   return *this;
 }
 
+EventBuffer& EventBuffer::set_trace_id(std::string trace_id) {
+  extras().trace_id = std::move(trace_id);
+  event_.trace_id = extras_->trace_id;
+  return *this;
+}
+
 EventBuffer& EventBuffer::set_room_kind(std::string_view kind) {
   extras().room_kind = kind;
   event_.room_kind = extras_->room_kind;

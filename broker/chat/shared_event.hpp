@@ -71,6 +71,7 @@ class EventBuffer final : public natter::SharedEvent {
   EventBuffer& set_ttl_ms(std::uint32_t ttl_ms);
   EventBuffer& set_by(std::string_view by);
   EventBuffer& set_room_kind(std::string_view kind);
+  EventBuffer& set_trace_id(std::string trace_id);
   EventBuffer& set_rooms(std::vector<RoomSummary> rooms, bool more);
   EventBuffer& set_member_list(std::vector<MemberSummary> members);
   EventBuffer& set_error(natter::ErrorCode code, std::string_view message,
@@ -100,7 +101,7 @@ class EventBuffer final : public natter::SharedEvent {
   // What only room management events carry, kept apart so the events every
   // message makes stay small.
   struct Extras {
-    std::string by, room_kind;
+    std::string by, room_kind, trace_id;
     std::vector<RoomSummary> rooms;
     std::vector<natter::RoomEntry> room_views;
     std::vector<MemberSummary> members;

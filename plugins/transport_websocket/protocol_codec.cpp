@@ -217,6 +217,7 @@ void decode_command(std::string_view text, DecodedCommand& out) {
       c.room = read.text("room", c.to.empty());
       c.body = read.text("body", true);
       if (out.error.empty() && c.body.empty()) read.fail("field 'body' must not be empty");
+      c.traceparent = read.text("traceparent", false);
       break;
     case natter::Op::history: {
       c.room = read.text("room", true);
@@ -314,6 +315,7 @@ void write_event(const natter::Event& e, std::string& text) {
       w.member("room", e.room);
       write_id(w, e.message.id);
       w.member("ts", e.message.ts_ms);
+      if (!e.trace_id.empty()) w.member("trace_id", e.trace_id);
       break;
     case natter::EventKind::history:
       w.member("room", e.room).key("messages").begin_array();

@@ -441,7 +441,7 @@ class PluginRefusalTest(unittest.TestCase):
     def test_abi_it_does_not_speak(self):
         so = f"{FIXTURES}/fixture_wrong_abi.so"
         self.assert_refused(self.run_with_filter(so),
-                            f"{so}: plugin 'from_the_future' speaks plugin ABI 99.0, this broker speaks 1.9")
+                            f"{so}: plugin 'from_the_future' speaks plugin ABI 99.0, this broker speaks 1.10")
 
     def test_a_plugin_built_for_abi_1_0_still_loads(self):
         result = self.run_with_filter(f"{FIXTURES}/fixture_abi_1_0_filter.so", "", "--check-config")
@@ -530,20 +530,19 @@ class PluginRefusalTest(unittest.TestCase):
                                             (6, "h", 1, 0), (7, "d", 0, 8), (8, "p", 0, 0)], log)
         self.assertIn("transport: ABI 1.4", log)
 
-    def test_a_transport_built_for_abi_1_5_never_gets_the_events_1_6_added(self):
-        # alice15 writes bob15 directly: a 1.6 client would hear `delivered`
-        # (kind 18), which a 1.5 transport cannot encode.
+    def run_old_transport(self, minor, expected):
+        """natterd with the fixture transport of ABI 1.`minor`
+        (abi_1_5_or_1_9_transport.cpp); the events its sessions received,
+        once `expected` are among them: (user, event kind, ref, messages,
+        error code)."""
         events = os.path.join(self.dir.name, "events.txt")
         with open(self.path, "w") as f:
             f.write(f'[broker]\nadmin_listen = ""\nlog_level = "debug"\n'
                     f'[storage]\nplugin = "sqlite"\npath = "{self.dir.name}/h.db"\n'
-                    f'[[transport]]\nplugin = "{FIXTURES}/fixture_abi_1_5_transport.so"\nevents = "{events}"\n')
+                    f'[[transport]]\nplugin = "{FIXTURES}/fixture_abi_1_{minor}_transport.so"\nevents = "{events}"\n')
         natterd = subprocess.Popen([NATTERD, "--config", self.path], stderr=subprocess.PIPE, text=True)
-        expected = [("alice15", 1, "", 0, 0), ("alice15", 4, "", 0, 0), ("alice15", 5, "s", 0, 0),
-                    ("alice15", 6, "h", 1, 0), ("alice15", 8, "p", 0, 0),
-                    ("bob15", 1, "", 0, 0), ("bob15", 4, "", 0, 0)]
 
-        def received():  # (user, event kind, ref, messages, error code)
+        def received():
             if not os.path.exists(events):
                 return []
             with open(events) as f:
@@ -559,9 +558,29 @@ class PluginRefusalTest(unittest.TestCase):
             natterd.terminate()
             _, log = natterd.communicate(timeout=20)
         self.assertEqual(natterd.returncode, 0, log)
+        self.assertIn(f"transport: ABI 1.{minor}", log)
+        return got, log
+
+    def test_a_transport_built_for_abi_1_5_never_gets_the_events_1_6_added(self):
+        # alice15 writes bob15 directly: a 1.6 client would hear `delivered`
+        # (kind 18), which a 1.5 transport cannot encode.
         # alice15: welcome, the message, its ack, a history of it, pong; bob15: welcome, the message
+        expected = [("alice15", 1, "", 0, 0), ("alice15", 4, "", 0, 0), ("alice15", 5, "s", 0, 0),
+                    ("alice15", 6, "h", 1, 0), ("alice15", 8, "p", 0, 0),
+                    ("bob15", 1, "", 0, 0), ("bob15", 4, "", 0, 0)]
+        got, log = self.run_old_transport(5, expected)
         self.assertEqual(got, expected, log)
-        self.assertIn("transport: ABI 1.5", log)
+
+    def test_a_transport_built_for_abi_1_9_is_not_read_for_a_traceparent(self):
+        # Its Commands end where 1.9's did, before an unreadable page: a broker
+        # that looked for 1.10's traceparent there would crash. Its sends get a
+        # trace of the broker's own, in the log.
+        expected = [("alice15", 1, "", 0, 0), ("alice15", 4, "", 0, 0), ("alice15", 5, "s", 0, 0),
+                    ("alice15", 6, "h", 1, 0), ("alice15", 8, "p", 0, 0), ("alice15", 18, "", 0, 0),
+                    ("bob15", 1, "", 0, 0), ("bob15", 4, "", 0, 0)]
+        got, log = self.run_old_transport(9, expected)
+        self.assertEqual(got, expected, log)
+        self.assertRegex(log, r"message \d+ in 'dm:alice15:bob15' from alice15 accepted, trace [0-9a-f]{32}")
 
     def test_unknown_kind(self):
         so = f"{FIXTURES}/fixture_unknown_kind.so"
@@ -669,7 +688,7 @@ class OtherFlagsTest(unittest.TestCase):
     def test_version_names_the_plugin_abi(self):
         result = subprocess.run([NATTERD, "--version"], capture_output=True, text=True, timeout=10)
         self.assertEqual(result.returncode, 0)
-        self.assertRegex(result.stdout, r"^natterd \d+\.\d+\.\d+ \(plugin ABI 1\.9\)")
+        self.assertRegex(result.stdout, r"^natterd \d+\.\d+\.\d+ \(plugin ABI 1\.10\)")
 
     def test_version_names_the_malloc_the_build_chose(self):
         result = subprocess.run([NATTERD, "--version"], capture_output=True, text=True, timeout=10)

@@ -199,6 +199,40 @@ class ClusterChatTest(unittest.IsolatedAsyncioTestCase):
         left = await guest.until("left", room="p-secret")
         self.assertEqual(left["by"], "p_owner")
 
+    async def test_one_trace_id_follows_a_message_through_the_logs_of_both_nodes(self):
+        ann = await self.connect(0, "t_ann")
+        await ann.join("t-trace")
+        bob = await self.connect(1, "t_bob")
+        await until_known(bob, "t-trace")
+        await bob.join("t-trace")
+        await ann.until("joined", user="t_bob")
+        trace = "4bf92f3577b34da6a3ce929d0e0e4736"
+        await ann.send(op="send", room="t-trace", body="traced", ref="t1",
+                       traceparent=f"00-{trace}-00f067aa0ba902b7-01")
+        ack = await ann.until("ack", ref="t1")
+        self.assertEqual(ack["trace_id"], trace)
+        await bob.until("message", body="traced")
+        # Without one, the node starts a trace of its own, and it crosses too.
+        await ann.say("t-trace", "traced by natter", ref="t2")
+        own = (await ann.until("ack", ref="t2"))["trace_id"]
+        self.assertRegex(own, r"^[0-9a-f]{32}$")
+        self.assertNotEqual(own, trace)
+        await bob.until("message", body="traced by natter")
+        origin = ann.welcome["node"]
+        await bob.settle()  # node 1 has logged both arrivals by now
+        self.assertIn(f"message {ack['id']} in 't-trace' from t_ann accepted, trace {trace}", self.nodes[0].log())
+        self.assertIn(f"message {ack['id']} stored, trace {trace}", self.nodes[0].log())
+        self.assertIn(f"message {ack['id']} in 't-trace' from t_ann arrived from node {origin}, trace {trace}",
+                      self.nodes[1].log())
+        self.assertIn(f"arrived from node {origin}, trace {own}", self.nodes[1].log())
+        # A traceparent that is not one is refused, and nothing is sent.
+        await ann.send(op="send", room="t-trace", body="untraceable", ref="t3",
+                       traceparent=f"00-{trace.upper()}-00f067aa0ba902b7-01")
+        refused = await ann.until("error", ref="t3")
+        self.assertEqual(refused["code"], "bad_request")
+        self.assertIn("W3C trace context", refused["message"])
+        self.assertNotIn("untraceable", [event.get("body") for event in await bob.settle()])
+
     async def test_clients_through_nginx_from_the_shipped_config_reach_every_node_and_chat(self):
         site = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "config", "examples",
                             "nginx-natter.conf")

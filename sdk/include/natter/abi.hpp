@@ -40,7 +40,9 @@ inline constexpr std::uint32_t kAbiMajor = 1;
 //      (ConnectInfo's authenticated).
 // 1.9: a pub/sub plugin reports publications it may have missed
 //      (BusListener::gap) and never hands a node its own publications.
-inline constexpr std::uint32_t kAbiMinor = 9;
+// 1.10: a send's W3C trace context (Command's traceparent) and the trace
+//      id its ack carries back (Event's trace_id).
+inline constexpr std::uint32_t kAbiMinor = 10;
 
 // The C++ standard library this side of the boundary is built against.
 // std::string_view and std::span cross the boundary, and libstdc++ and

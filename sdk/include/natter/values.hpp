@@ -149,6 +149,8 @@ struct Command {
   std::string_view after_room;  // list_rooms: the page starts after this room name
   std::span<const std::string_view> users;  // presence: whose
   std::uint64_t id = 0;                     // read: the newest message read; edit, delete_message: which
+  // ABI 1.10
+  std::string_view traceparent;  // send: the client's W3C trace context, as sent; empty: none
 };
 
 // Server events. Numbers are ABI and never reused.
@@ -230,6 +232,8 @@ struct Event {
   bool recovery = false;
   bool recovered = false;
   std::uint64_t recovered_up_to = 0;
+  // ABI 1.10
+  std::string_view trace_id;  // ack: the 32 hex digits of the trace the message's log lines carry
 };
 
 }  // namespace natter
