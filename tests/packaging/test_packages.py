@@ -36,7 +36,10 @@ def run(*command, check=True, timeout=900, **kwargs):
 
 
 def port_is_free(port):
+    # As natterd binds (SO_REUSEADDR): the last run's connections in
+    # TIME_WAIT do not make the port taken.
     with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
             return True
