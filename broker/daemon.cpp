@@ -114,18 +114,27 @@ int Daemon::run() {
   natter::MessageRevisions* revisions = nullptr;
   natter::UnreadCounts* unread = nullptr;
   natter::SentRefs* refs = nullptr;
+  natter::MessageExtras* extras = nullptr;
   for (const auto& instance : set.all()) {
     if (instance->kind() != PluginKind::storage) continue;
     room_state = instance->query<natter::RoomState>();
     revisions = instance->query<natter::MessageRevisions>();
     unread = instance->query<natter::UnreadCounts>();
     refs = instance->query<natter::SentRefs>();
+    extras = instance->query<natter::MessageExtras>();
+    if (set.attachments() && !extras) {
+      log.warn("[storage] {} keeps no attachments with messages (ABI 1.{}): history shows files only while "
+               "natterd still holds the message in memory",
+               instance->name(), instance->abi_minor());
+    }
   }
   chat::BrokerParts wiring{set.storage(),
                            room_state,
                            revisions,
                            unread,
                            refs,
+                           extras,
+                           set.attachments(),
                            set.pubsub(),
                            set.auth(),
                            set.names(PluginKind::storage).front(),
@@ -170,6 +179,7 @@ int Daemon::run() {
       case PluginKind::auth: ok = instance->as<natter::Authenticator>().start(why); break;
       case PluginKind::ratelimit: ok = instance->as<natter::RateLimiter>().start(why); break;
       case PluginKind::filter: ok = instance->as<natter::Filter>().start(why); break;
+      case PluginKind::attachments: ok = instance->as<natter::Attachments>().start(why); break;
       case PluginKind::transport:
       {
         const chat::TransportTraits traits{instance->query<natter::Fanout>(),

@@ -14,7 +14,11 @@ case "${1:-}" in
     # clang and libc++: a plugin author's other toolchains (tests/sdk).
     packages="$packages
   mariadb-server redis-server redis-tools mosquitto mosquitto-clients nginx-light chromium chromium-driver python3-selenium python3-prometheus-client python3-jwt python3-cryptography clang libc++-dev libc++abi-dev openssl
-  debhelper dpkg-dev fakeroot lintian debootstrap systemd systemd-container iproute2" ;;
+  debhelper dpkg-dev fakeroot lintian debootstrap systemd systemd-container iproute2
+  python3-botocore curl"
+    # Node.js runs s3rver (tests/fixtures/s3rver), the object store the
+    # attachments tests put files in; a node already on PATH is used.
+    command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || packages="$packages nodejs npm" ;;
   --bench)
     # Node.js runs the npm peers (bench/peers/node_*); a node already on
     # PATH is used as it is.

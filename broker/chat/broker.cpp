@@ -26,7 +26,8 @@ Broker::Broker(const config::BrokerSettings& settings, BrokerParts parts, runtim
       passwords_(loop),
       outbox_(loop, metrics_),
       room_delivery_(rooms_, outbox_, metrics),
-      history_(settings_, parts.storage, parts.revisions, sessions_, rooms_, outbox_, metrics_, loop),
+      history_(settings_, {parts.storage, parts.revisions, parts.attachments ? parts.extras : nullptr}, sessions_,
+               rooms_, outbox_, metrics_, loop),
       typing_(settings_, rooms_, outbox_, cluster_, timers, metrics),
       presence_(settings_, catalog_, rooms_, sessions_, outbox_, cluster_, timers, metrics),
       unread_(parts.unread, loop),
@@ -45,7 +46,9 @@ Broker::Broker(const config::BrokerSettings& settings, BrokerParts parts, runtim
       read_markers_(settings_, {catalog_, rooms_, sessions_, outbox_, cluster_, state_, passwords_, typing_}),
       ids_(settings_.node_id),
       limits_(settings_, parts.chains, sessions_, outbox_, loop),
-      sends_(settings_, std::move(parts.chains), {parts.storage, parts.refs, cluster_, room_delivery_}, ids_, sessions_,
+      files_(parts.attachments, sessions_, outbox_, loop),
+      sends_(settings_, std::move(parts.chains), {parts.storage, parts.refs, parts.extras, cluster_, room_delivery_},
+             ids_, sessions_,
              outbox_, metrics_, loop, metrics),
       edits_({catalog_, rooms_, sessions_, outbox_, ids_, sends_, cluster_, parts.revisions, loop}),
       sign_in_(settings_, {parts.auth, parts.auth_minor}, sessions_, outbox_, membership_, presence_, limits_, *this,
@@ -97,8 +100,14 @@ void Broker::run(Session& session, OwnedCommand command) {
     return;
   }
   if (command.op == natter::Op::send && !command.to.empty()) {
-    if (direct_.address(session, command)) sends_.send(session, std::move(command));
+    if (direct_.address(session, command) && files_.send_admissible(session, command)) {
+      sends_.send(session, std::move(command));
+    }
     return;
+  }
+  if ((command.op == natter::Op::upload || command.op == natter::Op::download) && !command.to.empty()) {
+    // As a direct message would: the direct room with `to`, made if need be.
+    if (!direct_.address(session, command)) return;
   }
   if ((command.op == natter::Op::edit || command.op == natter::Op::delete_message) && !command.to.empty()) {
     // The direct room with `to`; if there is none, there is nothing in it to change.
@@ -131,7 +140,11 @@ void Broker::execute(Session& session, OwnedCommand command) {
   switch (command.op) {
     case natter::Op::join: return membership_.join(session, command);
     case natter::Op::leave: return membership_.leave(session, command);
-    case natter::Op::send: return sends_.send(session, std::move(command));
+    case natter::Op::send:
+      if (files_.send_admissible(session, command)) sends_.send(session, std::move(command));
+      return;
+    case natter::Op::upload: return files_.upload(session, command);
+    case natter::Op::download: return files_.download(session, command);
     case natter::Op::create_room: return room_admin_.create(session, command);
     case natter::Op::invite: return room_admin_.invite(session, command);
     case natter::Op::kick: return room_admin_.kick(session, command);

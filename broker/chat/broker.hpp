@@ -23,6 +23,7 @@
 #include "chat/bus_recovery.hpp"
 #include "chat/cluster_bus.hpp"
 #include "chat/direct_messages.hpp"
+#include "chat/attachment_desk.hpp"
 #include "chat/history_service.hpp"
 #include "chat/membership.hpp"
 #include "chat/message_edits.hpp"
@@ -130,6 +131,7 @@ class Broker final : public CommandSink {
   ReadMarkers read_markers_;
   SnowflakeGenerator ids_;  // message ids and revision ids: one sequence
   ActionLimits limits_;
+  AttachmentDesk files_;
   SendPipeline sends_;
   MessageEdits edits_;
   SignIn sign_in_;

@@ -27,6 +27,8 @@ struct BrokerParts {
   natter::MessageRevisions* revisions;  // the storage's, or nullptr if it keeps no edits
   natter::UnreadCounts* unread;         // the storage's, or nullptr if it counts nothing
   natter::SentRefs* refs;               // the storage's, or nullptr if it keeps no refs
+  natter::MessageExtras* extras;        // the storage's, or nullptr if it keeps no attachments
+  natter::Attachments* attachments;     // the [attachments] plugin, or nullptr if none is configured
   natter::PubSub& pubsub;
   natter::Authenticator& auth;
   std::string storage_name, auth_name;  // for metrics

@@ -6,7 +6,10 @@ namespace natter::chat {
 
 namespace {
 
-constexpr std::uint8_t kVersion1 = 1, kVersion = 2;
+// Version 3 is version 2 with a message's attachments after it; a node
+// writes it only for a message that has some, so a cluster whose older
+// nodes read 2 keeps working until files are shared.
+constexpr std::uint8_t kVersion1 = 1, kVersion2 = 2, kVersion = 3;
 
 class Writer {
  public:
@@ -25,8 +28,8 @@ class Writer {
     out_.insert(out_.end(), bytes, bytes + text.size());
     return *this;
   }
-  Writer& head(const Envelope& e, BusKind kind) {
-    put<std::uint8_t>(kVersion).put(static_cast<std::uint8_t>(kind)).put(e.origin_node).put(e.sequence);
+  Writer& head(const Envelope& e, BusKind kind, std::uint8_t version = kVersion2) {
+    put<std::uint8_t>(version).put(static_cast<std::uint8_t>(kind)).put(e.origin_node).put(e.sequence);
     for (std::uint8_t b : e.trace) put(b);
     return *this;
   }
@@ -117,8 +120,11 @@ bool read_body(Reader& in, Envelope& e) {
 
 }  // namespace
 
-std::vector<std::byte> encode_envelope(const Envelope& head, const natter::MessageView& m) {
-  return Writer(48 + m.room.size() + m.sender.size() + m.body.size()).head(head, BusKind::message).message(m).done();
+std::vector<std::byte> encode_envelope(const Envelope& head, const natter::MessageView& m,
+                                       const AttachmentList& attachments) {
+  Writer out(48 + m.room.size() + m.sender.size() + m.body.size());
+  if (attachments.empty()) return out.head(head, BusKind::message).message(m).done();
+  return out.head(head, BusKind::message, kVersion).message(m).text(encode_attachments(attachments)).done();
 }
 
 std::vector<std::byte> encode_envelope(const Envelope& head, const BusEvent& ev) {
@@ -178,11 +184,18 @@ std::optional<Envelope> decode_envelope(std::span<const std::byte> payload, Deco
     error = DecodeError::newer_version;
     return std::nullopt;
   }
-  if (version != kVersion || kind < 1 || kind > 5 || !in.get(e.origin_node) || !in.get(e.sequence)) return std::nullopt;
+  if (version < kVersion2 || kind < 1 || kind > 5 || !in.get(e.origin_node) || !in.get(e.sequence)) return std::nullopt;
   for (std::uint8_t& b : e.trace) {
     if (!in.get(b)) return std::nullopt;
   }
-  if (!read_body(in, e) || !in.done()) return std::nullopt;
+  if (!read_body(in, e)) return std::nullopt;
+  if (version == kVersion && e.kind == BusKind::message) {
+    std::string text;
+    auto attachments = in.text(text) ? decode_attachments(text) : std::nullopt;
+    if (!attachments) return std::nullopt;
+    e.message.attachments = std::move(*attachments);
+  }
+  if (!in.done()) return std::nullopt;
   error = DecodeError::none;
   return e;
 }

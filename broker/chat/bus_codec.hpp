@@ -1,7 +1,7 @@
 #pragma once
 // What one node tells the others over the pub/sub plugin: an envelope. The
 // format is the broker's own (plugins carry opaque bytes), little-endian:
-// a version byte, the kind, the origin node, the origin's sequence number
+// a version byte (3 for a message with attachments, else 2), the kind, the origin node, the origin's sequence number
 // (which tells a publication that arrived twice, on two topics, from two)
 // and a W3C trace id, then the kind's fields. A node drops, and counts, an
 // envelope of a newer version or one it cannot parse; it still reads
@@ -77,7 +77,8 @@ struct Envelope {
 };
 
 // Encoders: `head` gives kind, origin, sequence and trace.
-std::vector<std::byte> encode_envelope(const Envelope& head, const natter::MessageView& message);
+std::vector<std::byte> encode_envelope(const Envelope& head, const natter::MessageView& message,
+                                       const AttachmentList& attachments = {});
 std::vector<std::byte> encode_envelope(const Envelope& head, const BusEvent& event);
 std::vector<std::byte> encode_envelope(const Envelope& head, const BusTyping& typing);
 std::vector<std::byte> encode_envelope(const Envelope& head, std::span<const natter::StateChange> changes);

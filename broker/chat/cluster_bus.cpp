@@ -61,8 +61,8 @@ void ClusterBus::to_room(std::string_view room, const std::vector<std::byte>& pa
   published_.add(1);
 }
 
-void ClusterBus::message(const natter::MessageView& message, const TraceId& trace) {
-  to_room(message.room, encode_envelope(head(trace), message));
+void ClusterBus::message(const StoredMessage& message, const TraceId& trace) {
+  to_room(message.room, encode_envelope(head(trace), message.view(), message.attachments));
 }
 
 void ClusterBus::event(const BusEvent& event, Audience audience) {

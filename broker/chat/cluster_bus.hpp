@@ -44,7 +44,7 @@ class ClusterBus {
   void unfollow(const std::string& topic);
 
   // Publications.
-  void message(const natter::MessageView& message, const TraceId& trace);
+  void message(const StoredMessage& message, const TraceId& trace);
   // Who an event of `event.room` goes to: the room's topic, or also
   // `event.user`'s, one envelope that a node following both applies once
   // (someone removed from a room they joined a moment ago, before that

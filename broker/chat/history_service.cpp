@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "chat/attachment_completions.hpp"
 #include "chat/history_merge.hpp"
 #include "chat/loop_completions.hpp"
 
@@ -21,12 +22,11 @@ std::uint64_t after_id_for(std::uint64_t id) { return id == 0 ? 1 : id; }
 
 }  // namespace
 
-HistoryService::HistoryService(const config::BrokerSettings& settings, natter::Storage& storage,
-                               natter::MessageRevisions* revisions, SessionTable& sessions, RoomDirectory& rooms,
+HistoryService::HistoryService(const config::BrokerSettings& settings, HistoryStorage parts, SessionTable& sessions,
+                               RoomDirectory& rooms,
                                Outbox& outbox, BrokerMetrics& metrics, runtime::Executor& loop)
     : settings_(settings),
-      storage_(storage),
-      revisions_(revisions),
+      parts_(parts),
       sessions_(sessions),
       rooms_(rooms),
       outbox_(outbox),
@@ -90,7 +90,7 @@ void HistoryService::replay(Session& session, const OwnedCommand& command, Event
            replay.complete = false;
          }
          replay.missed = std::move(missed);
-         if (revisions_ && replay.since != 0) return read_revisions(s, std::move(replay));
+         if (parts_.revisions && replay.since != 0) return read_revisions(s, std::move(replay));
          finish(s, std::move(replay));
        });
 }
@@ -112,7 +112,7 @@ void HistoryService::read_revisions(Session& session, Replay replay) {
     replay.changed = std::move(changed);
     finish(*s, std::move(replay));
   });
-  revisions_->revised_since(room, since, settings_.recovery_max + 1, *read);
+  parts_.revisions->revised_since(room, since, settings_.recovery_max + 1, *read);
 }
 
 void HistoryService::finish(Session& session, Replay replay) {
@@ -125,7 +125,7 @@ void HistoryService::finish(Session& session, Replay replay) {
   }
   for (const auto& m : replay.missed) {
     auto event = EventBuffer::make(natter::EventKind::message);
-    event->set_message(m.view(), m.mark);
+    event->set_stored(m);
     outbox_.send(session, event);
   }
   for (const auto& m : replay.changed) {
@@ -163,13 +163,38 @@ void HistoryService::read(const Session& session, const natter::HistoryQuery& qu
     // The captured query's room view pointed into a string that has moved.
     query.room = room;
     Room* recent = rooms_.find(room);
-    then(*s, code, detail, merge_history_page(query, stored, recent ? &recent->recent : nullptr));
+    auto page = merge_history_page(query, stored, recent ? &recent->recent : nullptr);
+    if (code != natter::ErrorCode::none) return then(*s, code, detail, std::move(page));
+    add_attachments(*s, room, std::move(page), std::move(then));
   };
-  if (revisions_) {
-    revisions_->marked_history(query, *new PageRead(loop_, std::move(next)));
+  if (parts_.revisions) {
+    parts_.revisions->marked_history(query, *new PageRead(loop_, std::move(next)));
   } else {
-    storage_.history(query, *new PageRead(loop_, std::move(next)));
+    parts_.storage.history(query, *new PageRead(loop_, std::move(next)));
   }
+}
+
+void HistoryService::add_attachments(Session& session, const std::string& room, std::vector<StoredMessage> page,
+                                     PageHandler then) {
+  // Messages still in memory carry theirs; storage has the others'.
+  std::vector<std::uint64_t> ids;
+  for (const auto& m : page) {
+    if (m.attachments.empty() && !m.mark.deleted) ids.push_back(m.id);
+  }
+  if (!parts_.extras || ids.empty()) return then(session, natter::ErrorCode::none, {}, std::move(page));
+  parts_.extras->extras_of(
+      room, ids,
+      *new ExtrasRead(loop_, [this, id = session.id(), page = std::move(page),
+                              then = std::move(then)](ExtrasRead::Found found) mutable {
+        Session* s = sessions_.find(id);
+        if (!s) return;
+        for (auto& [message_id, list] : found) {
+          for (auto& m : page) {
+            if (m.id == message_id && m.attachments.empty()) m.attachments = std::move(list);
+          }
+        }
+        then(*s, natter::ErrorCode::none, {}, std::move(page));
+      }));
 }
 
 }  // namespace natter::chat

@@ -26,13 +26,18 @@
 
 namespace natter::chat {
 
+// What history is read from; borrowed.
+struct HistoryStorage {
+  natter::Storage& storage;
+  natter::MessageRevisions* revisions;  // null: storage keeps no edits
+  natter::MessageExtras* extras;        // null: no attachments to read back
+};
+
 class HistoryService {
  public:
   // Borrows everything; all of it outlives the service.
-  // `revisions` may be null (storage keeps no edits).
-  HistoryService(const config::BrokerSettings& settings, natter::Storage& storage,
-                 natter::MessageRevisions* revisions, SessionTable& sessions, RoomDirectory& rooms, Outbox& outbox,
-                 BrokerMetrics& metrics, runtime::Executor& loop);
+  HistoryService(const config::BrokerSettings& settings, HistoryStorage parts, SessionTable& sessions,
+                 RoomDirectory& rooms, Outbox& outbox, BrokerMetrics& metrics, runtime::Executor& loop);
 
   // Answers a `history` command with a page, or an error.
   void page(Session& session, const OwnedCommand& command);
@@ -54,6 +59,9 @@ class HistoryService {
       std::function<void(Session& session, natter::ErrorCode code, const std::string& detail,
                           std::vector<StoredMessage> page)>;
   void read(const Session& session, const natter::HistoryQuery& query, PageHandler then);
+  // Hands `page` on once the attachments storage keeps are in it.
+  void add_attachments(Session& session, const std::string& room, std::vector<StoredMessage> page,
+                       PageHandler then);
   // The replay's second part: what changed up to `since`, then the live
   // events held back meanwhile.
   // What a replay read, on its way to the client.
@@ -69,8 +77,7 @@ class HistoryService {
   void finish(Session& session, Replay replay);
 
   const config::BrokerSettings& settings_;
-  natter::Storage& storage_;
-  natter::MessageRevisions* revisions_;
+  HistoryStorage parts_;
   SessionTable& sessions_;
   RoomDirectory& rooms_;
   Outbox& outbox_;

@@ -78,7 +78,7 @@ void MessageEdits::revised(Session* asker, const std::string& ref, const StoredM
   parts_.bus.event({told.mark.deleted ? natter::EventKind::deleted : natter::EventKind::edited, told.room, {}, by, told});
   if (!asker) return;
   auto answer = EventBuffer::make(told.mark.deleted ? natter::EventKind::deleted : natter::EventKind::edited);
-  answer->set_ref(ref).set_message(told.view(), told.mark).set_by(by);
+  answer->set_ref(ref).set_stored(told).set_by(by);
   parts_.outbox.send(*asker, answer, revision.room);
 }
 
@@ -90,12 +90,15 @@ StoredMessage MessageEdits::tell_here(Session* asker, const StoredMessage& revis
       if (recent.id != revision.id) continue;
       recent.body = revision.body;
       recent.mark = revision.mark;
+      // A deletion takes the files with the text; an edit keeps them.
+      if (revision.mark.deleted) recent.attachments.clear();
       told.ts_ms = recent.ts_ms;
       told.sender = recent.sender;
+      told.attachments = recent.attachments;
     }
   }
   auto event = EventBuffer::make(revision.mark.deleted ? natter::EventKind::deleted : natter::EventKind::edited);
-  event->set_message(told.view(), told.mark).set_by(by);
+  event->set_stored(told).set_by(by);
   if (room) {
     std::vector<Session*> others;
     others.reserve(room->members.size());

@@ -92,7 +92,7 @@ void OperatorDesk::broadcast(const std::string& room, const std::string& text, S
   // restart would lose.
   parts_.storage.append(message->view(), *new SystemAppend(parts_.loop, [this, message, done](natter::Status status) {
     if (status.code != natter::ErrorCode::none) return done(status.code, std::string(status.detail), 0);
-    parts_.bus.message(message->view(), parts_.bus.new_trace());
+    parts_.bus.message(*message, parts_.bus.new_trace());
     parts_.delivery.deliver(*message);
     done(natter::ErrorCode::none, {}, message->id);
   }));

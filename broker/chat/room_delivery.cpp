@@ -15,7 +15,7 @@ bool RoomDelivery::deliver(const StoredMessage& message) {
   Room* room = rooms_.find(message.room);
   if (!room) return false;
   auto event = EventBuffer::make(natter::EventKind::message);
-  event->set_message(message.view());
+  event->set_stored(message);
   outbox_.deliver(room->members, event, message.room);
   deliveries_.add(room->members.size());
   return is_direct_name(message.room) && tell_delivered(*room, message);

@@ -196,6 +196,7 @@ void SendPipeline::send(Session& session, OwnedCommand command) {
   p.message.room = std::move(command.room);
   p.message.sender = session.user;
   p.message.body = std::move(command.body);
+  p.message.attachments = std::move(command.attachments);
   p.trace = trace ? *trace : targets_.bus.new_trace();
   p.chain_generation = chain_generation_;
   pending_.emplace(p.key, std::move(owned));
@@ -263,7 +264,10 @@ void SendPipeline::filter_and_store(PendingSend& p) {
   p.message.id = id.id;
   p.message.ts_ms = id.unix_ms;
   p.appended_at = std::chrono::steady_clock::now();
-  if (targets_.refs && !p.ref.empty()) {
+  if (targets_.extras && !p.message.attachments.empty()) {
+    targets_.extras->append_with_extras(p.message.view(), targets_.refs ? p.ref : std::string(),
+                                        encode_attachments(p.message.attachments), p);
+  } else if (targets_.refs && !p.ref.empty()) {
     targets_.refs->append_with_ref(p.message.view(), p.ref, p);
   } else {
     targets_.storage.append(p.message.view(), p);
@@ -278,7 +282,7 @@ void SendPipeline::filter_and_store(PendingSend& p) {
     runtime::log().debug("message {} in '{}' from {} accepted, trace {}", p.message.id, p.message.room,
                          p.message.sender, trace_text(p.trace));
   }
-  targets_.bus.message(p.message.view(), p.trace);
+  targets_.bus.message(p.message, p.trace);
   targets_.rooms.deliver(p.message);
   p.delivered = true;
   if (settings_.ack_after == config::AckAfter::accepted) acknowledge(p);

@@ -34,6 +34,7 @@ struct PendingSend;
 struct SendTargets {
   natter::Storage& storage;
   natter::SentRefs* refs;  // the storage's, or nullptr: refs are then remembered in memory only
+  natter::MessageExtras* extras;  // the storage's, or nullptr: attachments then last only in memory
   ClusterBus& bus;
   RoomDelivery& rooms;
 };

@@ -31,6 +31,9 @@ OwnedCommand OwnedCommand::copy_of(const natter::Command& c, std::uint32_t abi_m
     copy.id = c.id;
   }
   if (abi_minor >= 10) copy.traceparent = c.traceparent;
+  if (abi_minor >= 11) {
+    for (const auto& a : c.attachments) copy.attachments.push_back(OwnedAttachment::copy_of(a));
+  }
   return copy;
 }
 

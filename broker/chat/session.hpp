@@ -50,6 +50,7 @@ struct OwnedCommand {
   std::vector<std::string> users;
   std::uint64_t id = 0;
   std::string traceparent;
+  AttachmentList attachments;
 
   // Reads only the fields a transport built against `abi_minor` fills in:
   // an older transport's Command ends before the newer fields.

@@ -71,6 +71,42 @@ EventBuffer& EventBuffer::set_message(const natter::MessageView& message, natter
   return *this;
 }
 
+EventBuffer& EventBuffer::set_stored(const StoredMessage& message) {
+  set_message(message.view(), message.mark);
+  if (!message.attachments.empty()) {
+    message_.attachments = message.attachments;
+    point_attachments({&message_.attachments});
+  }
+  return *this;
+}
+
+void EventBuffer::point_attachments(const std::vector<const AttachmentList*>& lists) {
+  Extras& x = extras();
+  x.attachment_views.clear();
+  x.attachment_lists.clear();
+  for (const AttachmentList* list : lists) x.attachment_views.push_back(views_of(*list));
+  for (const auto& views : x.attachment_views) x.attachment_lists.emplace_back(views);
+  event_.attachments = x.attachment_lists;
+}
+
+EventBuffer& EventBuffer::set_presigned(std::string_view method, std::string_view url, std::int64_t expires_at_ms,
+                                        std::vector<std::pair<std::string, std::string>> headers,
+                                        OwnedAttachment file) {
+  Extras& x = extras();
+  x.method = method;
+  x.url = url;
+  x.headers = std::move(headers);
+  x.header_views.clear();
+  for (const auto& [name, value] : x.headers) x.header_views.push_back({name, value});
+  x.file = {std::move(file)};
+  event_.method = x.method;
+  event_.url = x.url;
+  event_.expires_at_ms = expires_at_ms;
+  event_.headers = x.header_views;
+  point_attachments({&x.file});
+  return *this;
+}
+
 EventBuffer& EventBuffer::set_messages(std::vector<StoredMessage> messages, bool more) {
   event_.more = more;
   messages_ = std::move(messages);
@@ -83,6 +119,11 @@ EventBuffer& EventBuffer::set_messages(std::vector<StoredMessage> messages, bool
     x.marks.clear();
     for (const auto& m : messages_) x.marks.push_back(m.mark);
     event_.marks = x.marks;
+  }
+  if (std::any_of(messages_.begin(), messages_.end(), [](const auto& m) { return !m.attachments.empty(); })) {
+    std::vector<const AttachmentList*> lists;
+    for (const auto& m : messages_) lists.push_back(&m.attachments);
+    point_attachments(lists);
   }
   return *this;
 }

@@ -61,6 +61,8 @@ class EventBuffer final : public natter::SharedEvent {
   EventBuffer& set_node(std::uint32_t node_id);
   // `mark`: what became of it since, if anything.
   EventBuffer& set_message(const natter::MessageView& message, natter::MessageMark mark = {});
+  // The whole message: its mark and its attachments too.
+  EventBuffer& set_stored(const StoredMessage& message);
   // A history page, oldest first, with each message's mark; `more`:
   // messages exist beyond it.
   EventBuffer& set_messages(std::vector<StoredMessage> messages, bool more = false);
@@ -72,6 +74,9 @@ class EventBuffer final : public natter::SharedEvent {
   EventBuffer& set_by(std::string_view by);
   EventBuffer& set_room_kind(std::string_view kind);
   EventBuffer& set_trace_id(std::string trace_id);
+  // upload, download: the presigned request, about `file`.
+  EventBuffer& set_presigned(std::string_view method, std::string_view url, std::int64_t expires_at_ms,
+                             std::vector<std::pair<std::string, std::string>> headers, OwnedAttachment file);
   EventBuffer& set_rooms(std::vector<RoomSummary> rooms, bool more);
   EventBuffer& set_member_list(std::vector<MemberSummary> members);
   EventBuffer& set_error(natter::ErrorCode code, std::string_view message,
@@ -107,7 +112,17 @@ class EventBuffer final : public natter::SharedEvent {
     std::vector<MemberSummary> members;
     std::vector<natter::MemberEntry> member_views;
     std::vector<natter::MessageMark> marks;  // a history page's
+    // Attachments: one list per message (or the one file of upload and
+    // download), and the views the event's spans point to.
+    AttachmentList file;
+    std::vector<std::vector<natter::Attachment>> attachment_views;
+    std::vector<std::span<const natter::Attachment>> attachment_lists;
+    std::string method, url;
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::vector<natter::HttpHeader> header_views;
   };
+  // Points the event's attachments at `lists` (one per message).
+  void point_attachments(const std::vector<const AttachmentList*>& lists);
   Extras& extras();
   std::unique_ptr<Extras> extras_;
 

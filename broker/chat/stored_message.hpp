@@ -7,6 +7,8 @@
 
 #include <natter/values.hpp>
 
+#include "chat/attachment_list.hpp"
+
 namespace natter::chat {
 
 struct StoredMessage {
@@ -16,6 +18,7 @@ struct StoredMessage {
   std::string sender;
   std::string body;
   natter::MessageMark mark{};  // edited or deleted since it was sent
+  AttachmentList attachments{};  // the files it carries (gone with a deletion)
 
   static StoredMessage copy_of(const natter::MessageView& m, natter::MessageMark mark = {}) {
     return {m.id, m.ts_ms, std::string(m.room), std::string(m.sender), std::string(m.body), mark};

@@ -71,6 +71,7 @@ constexpr std::array kRoles = {
     Role{"auth", PluginKind::auth, false, "anonymous"},
     Role{"ratelimit", PluginKind::ratelimit, true, nullptr},
     Role{"filter", PluginKind::filter, true, nullptr},
+    Role{"attachments", PluginKind::attachments, false, nullptr},
     Role{"transport", PluginKind::transport, true, nullptr},
 };
 
@@ -186,6 +187,7 @@ std::string_view kind_name(natter::PluginKind kind) {
     case PluginKind::filter: return "filter";
     case PluginKind::ratelimit: return "ratelimit";
     case PluginKind::auth: return "auth";
+    case PluginKind::attachments: return "attachments";
   }
   return "unknown";
 }
@@ -246,7 +248,7 @@ Settings load_settings(const std::string& path) {
       unknown.emplace_back(value.location().line(),
                            where(value) + ": unknown section '" + name +
                                "' (known: broker, storage, pubsub, auth, ratelimit, filter, "
-                               "transport)");
+                               "attachments, transport)");
     }
   }
   std::sort(unknown.begin(), unknown.end());

@@ -150,6 +150,13 @@ natter::PubSub& PluginSet::pubsub() const {
 natter::Authenticator& PluginSet::auth() const {
   return single(natter::PluginKind::auth).as<natter::Authenticator>();
 }
+
+natter::Attachments* PluginSet::attachments() const {
+  for (const auto& p : plugins_) {
+    if (p->kind() == natter::PluginKind::attachments) return &p->as<natter::Attachments>();
+  }
+  return nullptr;
+}
 std::vector<natter::RateLimiter*> PluginSet::limiters() const {
   return every<natter::RateLimiter>(natter::PluginKind::ratelimit);
 }

@@ -75,6 +75,8 @@ class PluginSet {
   natter::Authenticator& auth() const;
   std::vector<natter::RateLimiter*> limiters() const;
   std::vector<natter::Filter*> filters() const;
+  // The [attachments] plugin, or nullptr if none is configured.
+  natter::Attachments* attachments() const;
   // Names of the plugins of `kind`, in config order.
   std::vector<std::string> names(natter::PluginKind kind) const;
   // The SDK minor each plugin of `kind` was built against, in config order.

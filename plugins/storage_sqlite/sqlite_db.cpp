@@ -9,7 +9,7 @@ namespace natter::sqlite {
 
 namespace {
 
-constexpr int kSchemaVersion = 3;
+constexpr int kSchemaVersion = 4;
 
 // Statement reset on every exit path, so a failed step leaves it reusable.
 class Reset {
@@ -90,8 +90,15 @@ SqliteDb::SqliteDb(const std::string& path, bool synchronous_full, int busy_time
     exec("UPDATE natter_schema SET version = 3");
     exec("COMMIT");
   }
+  if (version < 4) {
+    // What the broker keeps with a message (natter::MessageExtras): its attachments.
+    exec("BEGIN");
+    exec("ALTER TABLE messages ADD COLUMN extras TEXT NOT NULL DEFAULT ''");
+    exec("UPDATE natter_schema SET version = 4");
+    exec("COMMIT");
+  }
   insert_ = prepare(
-      "INSERT OR IGNORE INTO messages (id, room, sender, body, ts_ms, ref) VALUES (?, ?, ?, ?, ?, ?)");
+      "INSERT OR IGNORE INTO messages (id, room, sender, body, ts_ms, ref, extras) VALUES (?, ?, ?, ?, ?, ?, ?)");
   newest_before_ = prepare(
       "SELECT id, ts_ms, room, sender, body, revision, revised_ms, deleted FROM messages"
       " WHERE room = ? AND id < ? AND id > ? ORDER BY id DESC LIMIT ?");
@@ -99,7 +106,11 @@ SqliteDb::SqliteDb(const std::string& path, bool synchronous_full, int busy_time
       "SELECT id, ts_ms, room, sender, body, revision, revised_ms, deleted FROM messages"
       " WHERE room = ? AND id < ? AND id > ? ORDER BY id ASC LIMIT ?");
   find_message_ = prepare("SELECT sender, deleted FROM messages WHERE room = ? AND id = ?");
-  revise_ = prepare("UPDATE messages SET body = ?, revision = ?, revised_ms = ?, deleted = ? WHERE id = ?");
+  // A deletion takes the message's extras (its attachments) with its text.
+  revise_ = prepare(
+      "UPDATE messages SET body = ?, revision = ?, revised_ms = ?, deleted = ?,"
+      " extras = CASE WHEN ? THEN '' ELSE extras END WHERE id = ?");
+  extras_of_ = prepare("SELECT extras FROM messages WHERE room = ? AND id = ? AND extras <> ''");
   // `revision > 0` lets SQLite use the partial index.
   revised_since_ = prepare(
       "SELECT id, ts_ms, room, sender, body, revision, revised_ms, deleted FROM messages"
@@ -123,6 +134,7 @@ SqliteDb::~SqliteDb() {
   sqlite3_finalize(erase_room_messages_);
   sqlite3_finalize(find_message_);
   sqlite3_finalize(revise_);
+  sqlite3_finalize(extras_of_);
   sqlite3_finalize(revised_since_);
   sqlite3_finalize(count_unread_);
   sqlite3_close(db_);
@@ -158,6 +170,7 @@ void SqliteDb::append_batch(const std::vector<Row>& rows) {
       sqlite3_bind_text(insert_, 4, r.body.data(), static_cast<int>(r.body.size()), SQLITE_STATIC);
       sqlite3_bind_int64(insert_, 5, r.ts_ms);
       sqlite3_bind_text(insert_, 6, r.ref.data(), static_cast<int>(r.ref.size()), SQLITE_STATIC);
+      sqlite3_bind_text(insert_, 7, r.extras.data(), static_cast<int>(r.extras.size()), SQLITE_STATIC);
       if (sqlite3_step(insert_) != SQLITE_DONE) fail("insert");
     }
     exec("COMMIT");
@@ -276,7 +289,8 @@ void SqliteDb::revise_batch(const std::vector<RevisionRow>& revisions, std::vect
       sqlite3_bind_int64(revise_, 2, static_cast<sqlite3_int64>(r.mark.revision));
       sqlite3_bind_int64(revise_, 3, r.mark.revised_ms);
       sqlite3_bind_int(revise_, 4, r.mark.deleted ? 1 : 0);
-      sqlite3_bind_int64(revise_, 5, static_cast<sqlite3_int64>(r.id));
+      sqlite3_bind_int(revise_, 5, r.mark.deleted ? 1 : 0);
+      sqlite3_bind_int64(revise_, 6, static_cast<sqlite3_int64>(r.id));
       if (sqlite3_step(revise_) != SQLITE_DONE) fail("revise");
     }
     exec("COMMIT");
@@ -317,6 +331,23 @@ void SqliteDb::load_refs(std::uint32_t limit, const std::function<void(const nat
   }
   sqlite3_finalize(s);
   if (rc != SQLITE_DONE) fail("load refs");
+}
+
+std::vector<std::pair<std::uint64_t, std::string>> SqliteDb::extras_of(const std::string& room,
+                                                                     const std::vector<std::uint64_t>& ids) {
+  std::vector<std::pair<std::uint64_t, std::string>> found;
+  for (std::uint64_t id : ids) {
+    Reset reset(extras_of_);
+    bind(extras_of_, 1, room);
+    sqlite3_bind_int64(extras_of_, 2, static_cast<sqlite3_int64>(id));
+    const int rc = sqlite3_step(extras_of_);
+    if (rc == SQLITE_ROW) {
+      found.emplace_back(id, column_text(extras_of_, 0));
+    } else if (rc != SQLITE_DONE) {
+      fail("extras");
+    }
+  }
+  return found;
 }
 
 }  // namespace natter::sqlite

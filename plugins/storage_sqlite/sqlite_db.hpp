@@ -27,6 +27,7 @@ struct Row {
   std::string room, sender, body;
   natter::MessageMark mark{};
   std::string ref;  // the client's, if it gave one (natter::SentRefs)
+  std::string extras{};  // natter::MessageExtras
   natter::MessageView view() const noexcept { return {id, ts_ms, room, sender, body}; }
 };
 
@@ -71,6 +72,9 @@ class SqliteDb {
   // See natter::UnreadCounts::count.
   std::uint32_t count_unread(const std::string& room, std::uint64_t after_id, const std::string& reader,
                              std::uint32_t cap);
+  // See natter::MessageExtras::extras_of: (id, extras) of those that have some.
+  std::vector<std::pair<std::uint64_t, std::string>> extras_of(const std::string& room,
+                                                               const std::vector<std::uint64_t>& ids);
 
  private:
   std::vector<Row> read_rows(sqlite3_stmt* s);
@@ -90,6 +94,7 @@ class SqliteDb {
   sqlite3_stmt* revise_ = nullptr;
   sqlite3_stmt* revised_since_ = nullptr;
   sqlite3_stmt* count_unread_ = nullptr;
+  sqlite3_stmt* extras_of_ = nullptr;
 };
 
 }  // namespace natter::sqlite

@@ -85,9 +85,15 @@ void SqliteStore::append(const natter::MessageView& m, natter::AppendDone& done)
 
 void SqliteStore::append_with_ref(const natter::MessageView& m, std::string_view ref,
                                   natter::AppendDone& done) noexcept {
+  append_with_extras(m, ref, {}, done);
+}
+
+void SqliteStore::append_with_extras(const natter::MessageView& m, std::string_view ref, std::string_view extras,
+                                     natter::AppendDone& done) noexcept {
   Write w;
   try {
-    w.row = {m.id, m.ts_ms, std::string(m.room), std::string(m.sender), std::string(m.body), {}, std::string(ref)};
+    w.row = {m.id,          m.ts_ms, std::string(m.room), std::string(m.sender), std::string(m.body), {},
+             std::string(ref), std::string(extras)};
   } catch (...) {
     done.appended({natter::ErrorCode::unavailable, "out of memory"});
     return;
@@ -112,6 +118,19 @@ void SqliteStore::marked_history(const natter::HistoryQuery& q, natter::MarkedPa
   read.after_id = q.after_id;
   read.limit = q.limit;
   enqueue(std::move(read), q.room);
+}
+
+void SqliteStore::extras_of(std::string_view room, std::span<const std::uint64_t> ids,
+                            natter::ExtrasFound& done) noexcept {
+  Read read;
+  read.extras_found = &done;
+  try {
+    read.extras_ids.assign(ids.begin(), ids.end());
+  } catch (...) {
+    done.found({natter::ErrorCode::unavailable, "out of memory"}, {}, {});
+    return;
+  }
+  enqueue(std::move(read), room);
 }
 
 void SqliteStore::revised_since(std::string_view room, std::uint64_t up_to, std::uint32_t limit,
@@ -204,6 +223,7 @@ void SqliteStore::refuse(Read& read, natter::Status status) noexcept {
   if (read.done) read.done->page(status, {});
   if (read.marked) read.marked->page(status, {}, {});
   if (read.counted) read.counted->counted(status, {});
+  if (read.extras_found) read.extras_found->found(status, {}, {});
 }
 
 void SqliteStore::run() {
@@ -361,6 +381,17 @@ void SqliteStore::answer(Read& read) {
       std::vector<std::uint32_t> counts;
       for (const auto& q : read.unread) counts.push_back(db_->count_unread(q.room, q.after_id, q.reader, q.cap));
       read.counted->counted({}, counts);
+      return;
+    }
+    if (read.extras_found) {
+      const auto found = db_->extras_of(read.room, read.extras_ids);
+      std::vector<std::uint64_t> ids;
+      std::vector<std::string_view> extras;
+      for (const auto& [id, text] : found) {
+        ids.push_back(id);
+        extras.push_back(text);
+      }
+      read.extras_found->found({}, ids, extras);
       return;
     }
     auto rows = read.revised_since ? db_->revised_since(read.room, read.after_id, read.limit)

@@ -21,7 +21,8 @@ class SqliteStore final : public natter::Storage,
                           public natter::RoomState,
                           public natter::MessageRevisions,
                           public natter::UnreadCounts,
-                          public natter::SentRefs {
+                          public natter::SentRefs,
+                          public natter::MessageExtras {
  public:
   SqliteStore(natter::Host& host, const natter::PluginConfig& config);
   ~SqliteStore();
@@ -41,6 +42,10 @@ class SqliteStore final : public natter::Storage,
   void append_with_ref(const natter::MessageView& message, std::string_view ref,
                        natter::AppendDone& done) noexcept override;
   bool load_refs(std::uint32_t limit, natter::RefVisitor& each, natter::Diagnostic& error) noexcept override;
+  void append_with_extras(const natter::MessageView& message, std::string_view ref, std::string_view extras,
+                          natter::AppendDone& done) noexcept override;
+  void extras_of(std::string_view room, std::span<const std::uint64_t> ids,
+                 natter::ExtrasFound& done) noexcept override;
 
   static std::span<const natter::ConfigKey> keys();
 
@@ -77,6 +82,8 @@ class SqliteStore final : public natter::Storage,
     bool revised_since = false;
     std::vector<UnreadRow> unread;
     natter::UnreadCounted* counted = nullptr;
+    std::vector<std::uint64_t> extras_ids;
+    natter::ExtrasFound* extras_found = nullptr;
   };
 
   void run();

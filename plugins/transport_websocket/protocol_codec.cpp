@@ -67,6 +67,40 @@ class FieldReader {
     fail("field '" + std::string(name) + "' must be an array of strings");
   }
 
+  // A byte count: a non-negative integer.
+  std::uint64_t size(std::string_view name, bool required) {
+    const json::value* v = object_.if_contains(name);
+    if (!v) {
+      if (required) fail("missing field '" + std::string(name) + "'");
+      return 0;
+    }
+    if (v->is_uint64()) return v->get_uint64();
+    if (v->is_int64() && v->get_int64() >= 0) return static_cast<std::uint64_t>(v->get_int64());
+    fail("field '" + std::string(name) + "' must be a size in bytes, a non-negative integer");
+    return 0;
+  }
+
+  // An array of attachment objects ({"key", "name", "type", "size"}), into `out`.
+  void attachments(std::string_view name, std::vector<natter::Attachment>& out) {
+    const json::value* v = object_.if_contains(name);
+    if (!v) return;
+    if (!v->is_array()) return fail("field '" + std::string(name) + "' must be an array of attachments");
+    for (const auto& item : v->get_array()) {
+      if (!item.is_object()) return fail("each attachment must be an object with key, name, type and size");
+      FieldReader read(item.get_object(), error_);
+      natter::Attachment a;
+      a.key = read.text("key", true);
+      a.name = read.text("name", true);
+      a.type = read.text("type", true);
+      a.size = read.size("size", true);
+      if (!error_.empty()) {
+        error_ = "in '" + std::string(name) + "': " + error_;
+        return;
+      }
+      out.push_back(a);
+    }
+  }
+
   bool boolean(std::string_view name, bool absent) {
     const json::value* v = object_.if_contains(name);
     if (!v) return absent;
@@ -114,6 +148,8 @@ bool op_from(std::string_view name, natter::Op& op) {
   else if (name == "read") op = natter::Op::read;
   else if (name == "edit") op = natter::Op::edit;
   else if (name == "delete") op = natter::Op::delete_message;
+  else if (name == "upload") op = natter::Op::upload;
+  else if (name == "download") op = natter::Op::download;
   else return false;
   return true;
 }
@@ -138,6 +174,8 @@ std::string_view event_type(natter::EventKind kind) {
     case natter::EventKind::edited: return "edited";
     case natter::EventKind::deleted: return "deleted";
     case natter::EventKind::delivered: return "delivered";
+    case natter::EventKind::upload: return "upload";
+    case natter::EventKind::download: return "download";
   }
   return "unknown";
 }
@@ -168,6 +206,18 @@ void write_mark(JsonWriter& w, const natter::MessageMark& mark) {
 }
 
 const natter::MessageMark* only_mark(const natter::Event& e) { return e.marks.empty() ? nullptr : &e.marks[0]; }
+
+void write_attachment(JsonWriter& w, const natter::Attachment& a) {
+  w.begin_object().member("key", a.key).member("name", a.name).member("type", a.type).member("size", a.size).end_object();
+}
+
+// The files of message `index` of the event, if it has any.
+void write_attachments(JsonWriter& w, const natter::Event& e, std::size_t index) {
+  if (index >= e.attachments.size() || e.attachments[index].empty()) return;
+  w.key("attachments").begin_array();
+  for (const auto& a : e.attachments[index]) write_attachment(w, a);
+  w.end_array();
+}
 
 }  // namespace
 
@@ -200,7 +250,7 @@ void decode_command(std::string_view text, DecodedCommand& out) {
   if (!op_from(op, c.op)) {
     out.error = "unknown op '" + std::string(op) +
                 "' (known: join, leave, send, history, typing, ping, create_room, invite, kick, delete_room,"
-                " list_rooms, members, presence, read, edit, delete)";
+                " list_rooms, members, presence, read, edit, delete, upload, download)";
     return;
   }
   switch (c.op) {
@@ -218,7 +268,25 @@ void decode_command(std::string_view text, DecodedCommand& out) {
       c.body = read.text("body", true);
       if (out.error.empty() && c.body.empty()) read.fail("field 'body' must not be empty");
       c.traceparent = read.text("traceparent", false);
+      read.attachments("attachments", out.attachments);
+      c.attachments = out.attachments;
       break;
+    case natter::Op::upload:
+    case natter::Op::download: {
+      c.to = read.text("to", false);
+      c.room = read.text("room", c.to.empty());
+      natter::Attachment file;
+      if (c.op == natter::Op::upload) {
+        file.name = read.text("name", true);
+        file.type = read.text("type", true);
+        file.size = read.size("size", true);
+      } else {
+        file.key = read.text("key", true);
+      }
+      out.attachments.push_back(file);
+      c.attachments = out.attachments;
+      break;
+    }
     case natter::Op::history: {
       c.room = read.text("room", true);
       bool present = false;
@@ -310,6 +378,25 @@ void write_event(const natter::Event& e, std::string& text) {
     case natter::EventKind::message:
       write_message_members(w, e.message, true);
       if (const auto* mark = only_mark(e)) write_mark(w, *mark);
+      write_attachments(w, e, 0);
+      break;
+    case natter::EventKind::upload:
+    case natter::EventKind::download:
+      w.member("room", e.room);
+      if (!e.attachments.empty() && !e.attachments[0].empty()) {
+        // upload: the attachment as a send names it, once the file is put.
+        const natter::Attachment& file = e.attachments[0][0];
+        if (e.kind == natter::EventKind::upload) {
+          w.key("attachment");
+          write_attachment(w, file);
+        } else {
+          w.member("key", file.key);
+        }
+      }
+      w.member("method", e.method).member("url", e.url).member("expires_at", e.expires_at_ms);
+      w.key("headers").begin_object();
+      for (const auto& h : e.headers) w.member(h.name, h.value);
+      w.end_object();
       break;
     case natter::EventKind::ack:
       w.member("room", e.room);
@@ -323,6 +410,7 @@ void write_event(const natter::Event& e, std::string& text) {
         w.begin_object();
         write_message_members(w, e.messages[i], false);
         if (i < e.marks.size()) write_mark(w, e.marks[i]);
+        write_attachments(w, e, i);
         w.end_object();
       }
       w.end_array();
@@ -353,6 +441,7 @@ void write_event(const natter::Event& e, std::string& text) {
       if (e.message.ts_ms) w.member("ts", e.message.ts_ms);
       w.member("from", e.message.sender).member("body", e.message.body);
       if (const auto* mark = only_mark(e)) write_mark(w, *mark);
+      write_attachments(w, e, 0);
       if (!e.by.empty()) w.member("by", e.by);
       break;
     case natter::EventKind::deleted:

@@ -25,6 +25,7 @@ struct DecodedCommand {
   boost::json::value document;
   natter::Command command;
   std::vector<std::string_view> users;  // what command.users views
+  std::vector<natter::Attachment> attachments;  // what command.attachments views
   std::string error;  // non-empty: the frame is a bad request, this says why
   std::string ref;    // the ref, if it could be read, for the error reply
 };

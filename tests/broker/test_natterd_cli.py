@@ -3,6 +3,7 @@ file, line and key for every kind of config mistake, and the broker
 refuses bad plugins with one clear line and a non-zero exit."""
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -13,6 +14,8 @@ import time
 import unittest
 
 NATTERD = os.environ["NATTERD"]
+with open(os.path.join(os.environ["NATTER_SOURCE_DIR"], "sdk", "include", "natter", "abi.hpp")) as _abi:
+    ABI_MINOR = int(re.search(r"kAbiMinor = (\d+);", _abi.read()).group(1))
 FIXTURES = os.environ["NATTER_FIXTURE_DIR"]
 
 GOOD_TRANSPORT = """
@@ -441,7 +444,7 @@ class PluginRefusalTest(unittest.TestCase):
     def test_abi_it_does_not_speak(self):
         so = f"{FIXTURES}/fixture_wrong_abi.so"
         self.assert_refused(self.run_with_filter(so),
-                            f"{so}: plugin 'from_the_future' speaks plugin ABI 99.0, this broker speaks 1.10")
+                            f"{so}: plugin 'from_the_future' speaks plugin ABI 99.0, this broker speaks 1.{ABI_MINOR}")
 
     def test_a_plugin_built_for_abi_1_0_still_loads(self):
         result = self.run_with_filter(f"{FIXTURES}/fixture_abi_1_0_filter.so", "", "--check-config")
@@ -532,7 +535,7 @@ class PluginRefusalTest(unittest.TestCase):
 
     def run_old_transport(self, minor, expected):
         """natterd with the fixture transport of ABI 1.`minor`
-        (abi_1_5_or_1_9_transport.cpp); the events its sessions received,
+        (older_abi_transport.cpp); the events its sessions received,
         once `expected` are among them: (user, event kind, ref, messages,
         error code)."""
         events = os.path.join(self.dir.name, "events.txt")
@@ -581,6 +584,15 @@ class PluginRefusalTest(unittest.TestCase):
         got, log = self.run_old_transport(9, expected)
         self.assertEqual(got, expected, log)
         self.assertRegex(log, r"message \d+ in 'dm:alice15:bob15' from alice15 accepted, trace [0-9a-f]{32}")
+
+    def test_a_transport_built_for_abi_1_10_is_not_read_for_attachments(self):
+        # Its Commands end where 1.10's did: a broker that looked for 1.11's
+        # attachments there would crash. Its messages carry none.
+        expected = [("alice15", 1, "", 0, 0), ("alice15", 4, "", 0, 0), ("alice15", 5, "s", 0, 0),
+                    ("alice15", 6, "h", 1, 0), ("alice15", 8, "p", 0, 0), ("alice15", 18, "", 0, 0),
+                    ("bob15", 1, "", 0, 0), ("bob15", 4, "", 0, 0)]
+        got, log = self.run_old_transport(10, expected)
+        self.assertEqual(got, expected, log)
 
     def test_unknown_kind(self):
         so = f"{FIXTURES}/fixture_unknown_kind.so"
@@ -688,7 +700,7 @@ class OtherFlagsTest(unittest.TestCase):
     def test_version_names_the_plugin_abi(self):
         result = subprocess.run([NATTERD, "--version"], capture_output=True, text=True, timeout=10)
         self.assertEqual(result.returncode, 0)
-        self.assertRegex(result.stdout, r"^natterd \d+\.\d+\.\d+ \(plugin ABI 1\.10\)")
+        self.assertRegex(result.stdout, rf"^natterd \d+\.\d+\.\d+ \(plugin ABI 1\.{ABI_MINOR}\)")
 
     def test_version_names_the_malloc_the_build_chose(self):
         result = subprocess.run([NATTERD, "--version"], capture_output=True, text=True, timeout=10)

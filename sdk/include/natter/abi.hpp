@@ -42,7 +42,11 @@ inline constexpr std::uint32_t kAbiMajor = 1;
 //      (BusListener::gap) and never hands a node its own publications.
 // 1.10: a send's W3C trace context (Command's traceparent) and the trace
 //      id its ack carries back (Event's trace_id).
-inline constexpr std::uint32_t kAbiMinor = 10;
+// 1.11: files shared through an object store: the attachments plugin kind
+//      (natter/attachments.hpp), Op::upload and Op::download and their
+//      answers, Command's and Event's attachments, and the MessageExtras
+//      storage interface that keeps them with messages.
+inline constexpr std::uint32_t kAbiMinor = 11;
 
 // The C++ standard library this side of the boundary is built against.
 // std::string_view and std::span cross the boundary, and libstdc++ and
@@ -61,6 +65,7 @@ inline constexpr const char* kStandardLibrary =
 // Numbers are ABI and never reused.
 enum class PluginKind : std::uint32_t {
   transport = 1, storage = 2, pubsub = 3, filter = 4, ratelimit = 5, auth = 6,
+  attachments = 7,  // 1.11
 };
 
 enum class KeyType : std::uint32_t {

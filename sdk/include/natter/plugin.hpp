@@ -18,6 +18,7 @@
 #include <type_traits>
 
 #include "natter/abi.hpp"
+#include "natter/attachments.hpp"
 #include "natter/auth.hpp"
 #include "natter/filter.hpp"
 #include "natter/host.hpp"
@@ -104,6 +105,9 @@ void* query_plugin(Plugin* instance, const char* name) {
   if constexpr (std::is_base_of_v<SentRefs, Impl>) {
     if (std::string_view(name) == SentRefs::kInterface) return static_cast<SentRefs*>(impl);
   }
+  if constexpr (std::is_base_of_v<MessageExtras, Impl>) {
+    if (std::string_view(name) == MessageExtras::kInterface) return static_cast<MessageExtras*>(impl);
+  }
   if constexpr (std::is_base_of_v<Reloadable, Impl>) {
     if (std::string_view(name) == Reloadable::kInterface) return static_cast<Reloadable*>(impl);
   }
@@ -114,7 +118,7 @@ void* query_plugin(Plugin* instance, const char* name) {
 }  // namespace natter
 
 // Exports the descriptor for CLASS. KIND is one of transport, storage,
-// pubsub, filter, ratelimit, auth; KEYS a constexpr array of ConfigKey (or
+// pubsub, filter, ratelimit, auth, attachments (1.11); KEYS a constexpr array of ConfigKey (or
 // natter::kNoKeys).
 #define NATTER_PLUGIN(KIND, CLASS, NAME, VERSION, SUMMARY, KEYS)                          \
   extern "C" NATTER_EXPORT const natter_plugin_descriptor natter_plugin = {                \

@@ -257,6 +257,40 @@ class SentRefs {
   ~SentRefs() = default;
 };
 
+// Broker-owned completion of one extras_of(); called exactly once, from any
+// thread. `ids` and `extras` are parallel: one entry per asked message that
+// has extras, in no particular order; valid only during the call.
+class ExtrasFound {
+ public:
+  virtual void found(Status status, std::span<const std::uint64_t> ids,
+                     std::span<const std::string_view> extras) noexcept = 0;
+
+ protected:
+  ~ExtrasFound() = default;
+};
+
+// ABI 1.11, optional: a storage plugin that also derives from MessageExtras
+// keeps with a message a short text the broker defines (its attachments,
+// as JSON) and hands it back by id. Like room state, the text means
+// nothing to storage. A deletion (MessageRevisions) forgets it with the
+// body; erase_room forgets it with the room. Without it, messages keep
+// their attachments only while natterd holds them in memory.
+class MessageExtras {
+ public:
+  static constexpr const char* kInterface = "natter.message_extras.1";
+  // Storage::append (or SentRefs::append_with_ref, when `ref` is not empty),
+  // keeping `extras` with the message in the same commit. Copies all.
+  // Any thread.
+  virtual void append_with_extras(const MessageView& message, std::string_view ref, std::string_view extras,
+                                  AppendDone& done) noexcept = 0;
+  // The extras of those of `ids` (messages of `room`) that have some. Sees
+  // every append that has completed ok. Copies `ids`. Any thread.
+  virtual void extras_of(std::string_view room, std::span<const std::uint64_t> ids, ExtrasFound& done) noexcept = 0;
+
+ protected:
+  ~MessageExtras() = default;
+};
+
 class Storage : public Plugin {
  public:
   // Open, create or migrate the schema. Main thread.

@@ -83,6 +83,21 @@ struct MessageView {
   std::string_view body;     // UTF-8 text
 };
 
+// ABI 1.11: a file a message carries, stored outside natter (see
+// natter/attachments.hpp). Never grows (see RoomEntry).
+struct Attachment {
+  std::string_view key;   // the object's key, as the attachments plugin issued it
+  std::string_view name;  // the file's name, for people
+  std::string_view type;  // its media type
+  std::uint64_t size = 0; // in bytes
+};
+
+// ABI 1.11: one HTTP header a client must send, as given, with a
+// presigned request. Never grows (see RoomEntry).
+struct HttpHeader {
+  std::string_view name, value;
+};
+
 // Who a session belongs to, as decided by the auth plugin.
 struct Identity {
   std::string_view user;
@@ -120,6 +135,7 @@ enum class Op : std::uint32_t {
   create_room = 7, invite = 8, kick = 9, delete_room = 10, list_rooms = 11, members = 12, presence = 13,
   read = 14,
   edit = 15, delete_message = 16,  // 1.6
+  upload = 17, download = 18,      // 1.11
 };
 
 // One decoded client command, filled in by a transport. Fields an op does
@@ -151,6 +167,10 @@ struct Command {
   std::uint64_t id = 0;                     // read: the newest message read; edit, delete_message: which
   // ABI 1.10
   std::string_view traceparent;  // send: the client's W3C trace context, as sent; empty: none
+  // ABI 1.11
+  // send: the files the message carries; upload: the one file to be put
+  // (its key empty); download: the one file to fetch (only its key).
+  std::span<const Attachment> attachments;
 };
 
 // Server events. Numbers are ABI and never reused.
@@ -159,12 +179,14 @@ enum class EventKind : std::uint32_t {
   typing = 9,  // 1.4
   invited = 10, room_deleted = 11, rooms = 12, member_list = 13, presence = 14, read = 15,  // 1.5
   edited = 16, deleted = 17, delivered = 18,  // 1.6
+  upload = 19, download = 20,                 // 1.11: the answers to those ops
 };
 
 // The minor version that introduced `kind`: the broker never hands an event
 // to a transport built against an older one, which could not encode it.
 constexpr std::uint32_t minor_introducing(EventKind kind) noexcept {
   if (kind == EventKind::typing) return 4;
+  if (static_cast<std::uint32_t>(kind) >= 19) return 11;
   if (static_cast<std::uint32_t>(kind) >= 16) return 6;
   return static_cast<std::uint32_t>(kind) >= 10 ? 5 : 0;
 }
@@ -234,6 +256,16 @@ struct Event {
   std::uint64_t recovered_up_to = 0;
   // ABI 1.10
   std::string_view trace_id;  // ack: the 32 hex digits of the trace the message's log lines carry
+  // ABI 1.11
+  // message, edited: one list, the message's files; history: one list per
+  // message of `messages`, in the same order, or empty when no message of
+  // the page carries any; upload, download: one list of the one file.
+  std::span<const std::span<const Attachment>> attachments;
+  // upload, download: the presigned request the client makes.
+  std::string_view method;   // "PUT" or "GET"
+  std::string_view url;
+  std::int64_t expires_at_ms = 0;
+  std::span<const HttpHeader> headers;  // upload: send these, as given
 };
 
 }  // namespace natter

@@ -38,6 +38,19 @@ TEST(BusCodec, AMessageSurvivesTheRoundTripWithOriginSequenceAndTrace) {
   EXPECT_EQ(e.message.body, m.body);
 }
 
+TEST(BusCodec, AMessagesAttachmentsTravelInVersionThreeOnly) {
+  const natter::MessageView m{42, 1000, "lobby", "ann", "look"};
+  const AttachmentList files = {{"natter/ab/cd/cat.png", "cat.png", "image/png", 48213},
+                                {"natter/ab/ef/notes.txt", "notes \"final\".txt", "text/plain", 12}};
+  const auto with = encode_envelope(head(3, 1), m, files);
+  EXPECT_EQ(with[0], std::byte{3});
+  EXPECT_EQ(decoded(with).message.attachments, files);
+  // Without files, what a node that reads version 2 only still takes.
+  const auto without = encode_envelope(head(3, 2), m);
+  EXPECT_EQ(without[0], std::byte{2});
+  EXPECT_TRUE(decoded(without).message.attachments.empty());
+}
+
 TEST(BusCodec, EveryKindSurvivesTheRoundTrip) {
   BusEvent edit{natter::EventKind::deleted, "lobby", "", "ann", {}};
   edit.message = {9, 10, "lobby", "bob", "", {11, 12, true}};
@@ -82,7 +95,7 @@ TEST(BusCodec, TruncatedNewerOrForeignPayloadsAreRefusedWithTheReason) {
   bytes.push_back(std::byte{0});
   EXPECT_FALSE(decode_envelope(bytes, error)) << "trailing bytes";
   bytes.pop_back();
-  bytes[0] = std::byte{3};  // a newer format
+  bytes[0] = std::byte{4};  // a newer format
   EXPECT_FALSE(decode_envelope(bytes, error));
   EXPECT_EQ(error, DecodeError::newer_version);
   bytes[0] = std::byte{2};

@@ -376,3 +376,82 @@ TEST(ProtocolCodec, AFrameIsTheJsonBehindAServerHeaderOfTheRightLength) {
 }
 
 }  // namespace natter::ws
+
+namespace natter::ws {
+
+TEST(ProtocolCodec, FilesAreAskedForAndNamedByTheirAttachments) {
+  DecodedCommand up;
+  decode_command(R"({"op":"upload","room":"r","name":"cat.png","type":"image/png","size":48213,"ref":"u"})", up);
+  ASSERT_EQ(up.error, "");
+  EXPECT_EQ(up.command.op, natter::Op::upload);
+  ASSERT_EQ(up.command.attachments.size(), 1u);
+  EXPECT_EQ(up.command.attachments[0].name, "cat.png");
+  EXPECT_EQ(up.command.attachments[0].type, "image/png");
+  EXPECT_EQ(up.command.attachments[0].size, 48213u);
+
+  DecodedCommand down;
+  decode_command(R"({"op":"download","to":"bob","key":"natter/x/y/cat.png"})", down);
+  ASSERT_EQ(down.error, "");
+  EXPECT_EQ(down.command.to, "bob");
+  ASSERT_EQ(down.command.attachments.size(), 1u);
+  EXPECT_EQ(down.command.attachments[0].key, "natter/x/y/cat.png");
+
+  DecodedCommand send;
+  decode_command(R"({"op":"send","room":"r","body":"look","attachments":[)"
+                 R"({"key":"k1","name":"a.png","type":"image/png","size":1},)"
+                 R"({"key":"k2","name":"b.txt","type":"text/plain","size":2}]})",
+                 send);
+  ASSERT_EQ(send.error, "");
+  ASSERT_EQ(send.command.attachments.size(), 2u);
+  EXPECT_EQ(send.command.attachments[1].key, "k2");
+
+  DecodedCommand bad;
+  decode_command(R"({"op":"send","room":"r","body":"x","attachments":[{"key":"k","name":"n","type":"t","size":-1}]})",
+                 bad);
+  EXPECT_EQ(bad.error, "in 'attachments': field 'size' must be a size in bytes, a non-negative integer");
+  DecodedCommand no_size;
+  decode_command(R"({"op":"upload","room":"r","name":"n","type":"t"})", no_size);
+  EXPECT_EQ(no_size.error, "missing field 'size'");
+}
+
+TEST(ProtocolCodec, AttachmentsAndPresignedRequestsHaveTheirDocumentedShape) {
+  const natter::Attachment files[] = {{"natter/x/y/cat.png", "cat.png", "image/png", 48213}};
+  const std::span<const natter::Attachment> lists[] = {files, {}};
+  natter::Event message;
+  message.kind = natter::EventKind::message;
+  message.message = {1, 10, "r", "ann", "look"};
+  message.attachments = std::span(lists, 1);
+  EXPECT_EQ(encoded(message), R"({"type":"message","room":"r","id":"1","ts":10,"from":"ann","body":"look",)"
+                              R"("attachments":[{"key":"natter/x/y/cat.png","name":"cat.png","type":"image/png",)"
+                              R"("size":48213}]})");
+  const natter::MessageView page[] = {{1, 10, "r", "ann", "look"}, {2, 20, "r", "bob", "nice"}};
+  natter::Event history;
+  history.kind = natter::EventKind::history;
+  history.room = "r";
+  history.messages = page;
+  history.attachments = lists;
+  EXPECT_EQ(encoded(history), R"({"type":"history","room":"r","messages":[{"id":"1","ts":10,"from":"ann","body":"look",)"
+                              R"("attachments":[{"key":"natter/x/y/cat.png","name":"cat.png","type":"image/png",)"
+                              R"("size":48213}]},{"id":"2","ts":20,"from":"bob","body":"nice"}],"more":false})");
+  const natter::HttpHeader headers[] = {{"Content-Type", "image/png"}, {"Content-Length", "48213"}};
+  natter::Event upload;
+  upload.kind = natter::EventKind::upload;
+  upload.ref = "u";
+  upload.room = "r";
+  upload.attachments = std::span(lists, 1);
+  upload.method = "PUT";
+  upload.url = "https://s3/x";
+  upload.expires_at_ms = 1795781234567;
+  upload.headers = headers;
+  EXPECT_EQ(encoded(upload), R"({"type":"upload","ref":"u","room":"r","attachment":{"key":"natter/x/y/cat.png",)"
+                             R"("name":"cat.png","type":"image/png","size":48213},"method":"PUT","url":"https://s3/x",)"
+                             R"("expires_at":1795781234567,"headers":{"Content-Type":"image/png","Content-Length":"48213"}})");
+  natter::Event download = upload;
+  download.kind = natter::EventKind::download;
+  download.headers = {};
+  download.method = "GET";
+  EXPECT_EQ(encoded(download), R"({"type":"download","ref":"u","room":"r","key":"natter/x/y/cat.png","method":"GET",)"
+                               R"("url":"https://s3/x","expires_at":1795781234567,"headers":{}})");
+}
+
+}  // namespace natter::ws
