@@ -110,6 +110,9 @@ class LoadedStorage final : public LoadedPlugin<natter::Storage, natter::conform
   natter::SentRefs* sent_refs() override {
     return static_cast<natter::SentRefs*>(query(natter::SentRefs::kInterface));
   }
+  natter::MessageExtras* message_extras() override {
+    return static_cast<natter::MessageExtras*>(query(natter::MessageExtras::kInterface));
+  }
 };
 
 class LoadedAuth final : public LoadedPlugin<natter::Authenticator, natter::conformance::AuthUnderTest> {
@@ -262,7 +265,7 @@ int main(int argc, char** argv) {
     using namespace natter::conformance;
     if (kind == natter::PluginKind::storage) {
       set_storage_under_test([] { return std::make_unique<LoadedStorage>(library, config); });
-      testing::GTEST_FLAG(filter) = "StorageConformance.*:RoomStateConformance.*:RevisionConformance.*:UnreadConformance.*:RefConformance.*";
+      testing::GTEST_FLAG(filter) = "StorageConformance.*:RoomStateConformance.*:RevisionConformance.*:UnreadConformance.*:RefConformance.*:ExtrasConformance.*";
     } else if (kind == natter::PluginKind::auth) {
       static const auto examples = read_auth_examples(options.examples);
       set_auth_under_test([] { return std::make_unique<LoadedAuth>(library, config, examples); });

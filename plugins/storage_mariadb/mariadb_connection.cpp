@@ -13,7 +13,7 @@ namespace natter::mariadb {
 
 namespace {
 
-constexpr int kSchemaVersion = 3;
+constexpr int kSchemaVersion = 4;
 // Batches are inserted in chunks of these sizes, so at most this many
 // statements are prepared per connection whatever the batch size.
 constexpr std::array<std::size_t, 5> kChunkSizes = {256, 64, 16, 4, 1};
@@ -135,6 +135,12 @@ void Connection::migrate() {
       query("DELETE FROM natter_schema");
       query("INSERT INTO natter_schema (version) VALUES (3)");
     }
+    if (version < 4) {
+      // What the broker keeps with a message (natter::MessageExtras): its attachments.
+      query("ALTER TABLE messages ADD COLUMN IF NOT EXISTS extras BLOB NOT NULL DEFAULT ''");
+      query("DELETE FROM natter_schema");
+      query("INSERT INTO natter_schema (version) VALUES (4)");
+    }
   } catch (...) {
     mysql_query(db_, "SELECT RELEASE_LOCK('natter_schema_migration')");
     if (MYSQL_RES* result = mysql_store_result(db_)) mysql_free_result(result);
@@ -145,8 +151,8 @@ void Connection::migrate() {
 
 st_mysql_stmt* Connection::insert_statement(std::size_t rows) {
   if (auto it = inserts_.find(rows); it != inserts_.end()) return it->second;
-  std::string sql = "INSERT INTO messages (id, room, sender, body, ts_ms, ref) VALUES ";
-  for (std::size_t i = 0; i < rows; ++i) sql += i ? ",(?,?,?,?,?,?)" : "(?,?,?,?,?,?)";
+  std::string sql = "INSERT INTO messages (id, room, sender, body, ts_ms, ref, extras) VALUES ";
+  for (std::size_t i = 0; i < rows; ++i) sql += i ? ",(?,?,?,?,?,?,?)" : "(?,?,?,?,?,?,?)";
   sql += " ON DUPLICATE KEY UPDATE id = id";
   MYSQL_STMT* statement = mysql_stmt_init(db_);
   if (!statement) fail("mysql_stmt_init");
@@ -164,13 +170,13 @@ st_mysql_stmt* Connection::insert_statement(std::size_t rows) {
 
 void Connection::insert_chunk(const Row* rows, std::size_t count) {
   MYSQL_STMT* statement = insert_statement(count);
-  constexpr std::size_t kColumns = 6;
+  constexpr std::size_t kColumns = 7;
   std::vector<MYSQL_BIND> binds(count * kColumns);
-  std::vector<unsigned long> lengths(count * 4);
+  std::vector<unsigned long> lengths(count * 5);
   for (std::size_t i = 0; i < count; ++i) {
     const Row& r = rows[i];
     MYSQL_BIND* b = &binds[i * kColumns];
-    unsigned long* len = &lengths[i * 4];
+    unsigned long* len = &lengths[i * 5];
     b[0].buffer_type = MYSQL_TYPE_LONGLONG;
     b[0].buffer = const_cast<std::uint64_t*>(&r.id);
     b[0].is_unsigned = 1;
@@ -189,6 +195,11 @@ void Connection::insert_chunk(const Row* rows, std::size_t count) {
     b[5].buffer = const_cast<char*>(r.ref.data());
     b[5].buffer_length = len[3];
     b[5].length = &len[3];
+    len[4] = r.extras.size();
+    b[6].buffer_type = MYSQL_TYPE_BLOB;
+    b[6].buffer = const_cast<char*>(r.extras.data());
+    b[6].buffer_length = len[4];
+    b[6].length = &len[4];
   }
   if (mysql_stmt_bind_param(statement, binds.data()) != 0) fail_statement(statement, "bind insert");
   if (mysql_stmt_execute(statement) != 0) fail_statement(statement, "insert");
@@ -264,7 +275,8 @@ void Connection::revise(const std::vector<RevisionRow>& revisions, std::vector<n
       } else {
         query("UPDATE messages SET body = " + hex(r.body) + ", revision = " + std::to_string(r.mark.revision) +
               ", revised_ms = " + std::to_string(r.mark.revised_ms) + ", deleted = " + (r.mark.deleted ? "1" : "0") +
-              where);
+              // A deletion takes the message's extras (its attachments) with its text.
+              (r.mark.deleted ? ", extras = ''" : "") + where);
       }
     }
     query("COMMIT");
@@ -358,6 +370,24 @@ void Connection::load_state(const std::function<void(const natter::StateEntry&)>
   const bool failed = mysql_errno(db_) != 0;
   mysql_free_result(result);
   if (failed) fail("load room state");
+}
+
+std::vector<std::pair<std::uint64_t, std::string>> Connection::extras_of(const std::string& room,
+                                                                       const std::vector<std::uint64_t>& ids) {
+  std::vector<std::pair<std::uint64_t, std::string>> found;
+  if (ids.empty()) return found;
+  std::string sql = "SELECT id, extras FROM messages WHERE room = " + hex(room) + " AND extras <> '' AND id IN (";
+  for (std::size_t i = 0; i < ids.size(); ++i) sql += (i ? "," : "") + std::to_string(ids[i]);
+  sql += ")";
+  if (mysql_real_query(db_, sql.data(), sql.size()) != 0) fail("read extras");
+  MYSQL_RES* result = mysql_store_result(db_);
+  if (!result) fail("read extras");
+  while (MYSQL_ROW row = mysql_fetch_row(result)) {
+    unsigned long* len = mysql_fetch_lengths(result);
+    found.emplace_back(std::stoull(row[0]), std::string(row[1], len[1]));
+  }
+  mysql_free_result(result);
+  return found;
 }
 
 }  // namespace natter::mariadb

@@ -41,6 +41,7 @@ struct Row {
   std::string room, sender, body;
   natter::MessageMark mark{};
   std::string ref;  // the client's, if it gave one (natter::SentRefs)
+  std::string extras{};  // natter::MessageExtras
   natter::MessageView view() const noexcept { return {id, ts_ms, room, sender, body}; }
 };
 
@@ -87,6 +88,9 @@ class Connection {
   // first, to `each`. Throws DbError.
   void load_refs(std::uint32_t limit, const std::function<void(const natter::StoredRef&)>& each);
   // See natter::UnreadCounts::count. Throws DbError.
+  // See natter::MessageExtras::extras_of: (id, extras) of those that have some.
+  std::vector<std::pair<std::uint64_t, std::string>> extras_of(const std::string& room,
+                                                               const std::vector<std::uint64_t>& ids);
   std::uint32_t count_unread(const std::string& room, std::uint64_t after_id, const std::string& reader,
                              std::uint32_t cap);
 

@@ -263,6 +263,17 @@ void Shard::answer(Connection& connection, const HistoryRead& read) {
     read.counted({}, connection.count_unread(read.room, read.after_id, read.reader, read.limit));
     return;
   }
+  if (read.extras_found) {
+    const auto found = connection.extras_of(read.room, read.extras_ids);
+    std::vector<std::uint64_t> ids;
+    std::vector<std::string_view> extras;
+    for (const auto& [id, text] : found) {
+      ids.push_back(id);
+      extras.push_back(text);
+    }
+    read.extras_found->found({}, ids, extras);
+    return;
+  }
   const std::vector<Row> rows = read.revised_since
                                     ? connection.revised_since(read.room, read.after_id, read.limit)
                                     : connection.page(read.room, read.before_id, read.after_id, read.limit);
@@ -285,6 +296,7 @@ void HistoryRead::refuse(natter::Status status) const noexcept {
   if (done) done->page(status, {});
   if (marked) marked->page(status, {}, {});
   if (counted) counted(status, 0);
+  if (extras_found) extras_found->found(status, {}, {});
 }
 
 void Shard::stop() {

@@ -47,6 +47,9 @@ struct HistoryRead {
   // An unread count: of room after after_id, not by `reader`, to `limit`.
   std::string reader;
   std::function<void(natter::Status, std::uint32_t)> counted;
+  // The extras of these messages of room (natter::MessageExtras).
+  std::vector<std::uint64_t> extras_ids;
+  natter::ExtrasFound* extras_found = nullptr;
 
   // Answers the read with `status` and nothing found.
   void refuse(natter::Status status) const noexcept;

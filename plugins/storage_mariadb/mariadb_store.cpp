@@ -50,10 +50,29 @@ void MariadbStore::append(const natter::MessageView& m, natter::AppendDone& done
 
 void MariadbStore::append_with_ref(const natter::MessageView& m, std::string_view ref,
                                    natter::AppendDone& done) noexcept {
+  append_with_extras(m, ref, {}, done);
+}
+
+void MariadbStore::extras_of(std::string_view room, std::span<const std::uint64_t> ids,
+                             natter::ExtrasFound& done) noexcept {
+  HistoryRead r;
+  r.extras_found = &done;
+  try {
+    r.extras_ids.assign(ids.begin(), ids.end());
+  } catch (...) {
+    done.found({natter::ErrorCode::unavailable, "out of memory"}, {}, {});
+    return;
+  }
+  read(std::move(r), room);
+}
+
+void MariadbStore::append_with_extras(const natter::MessageView& m, std::string_view ref, std::string_view extras,
+                                      natter::AppendDone& done) noexcept {
   bool queued = false;
   try {
-    queued = shard_for(m.room).append(
-        {m.id, m.ts_ms, std::string(m.room), std::string(m.sender), std::string(m.body), {}, std::string(ref)}, done);
+    queued = shard_for(m.room).append({m.id, m.ts_ms, std::string(m.room), std::string(m.sender), std::string(m.body),
+                                       {}, std::string(ref), std::string(extras)},
+                                      done);
   } catch (...) {
     done.appended({natter::ErrorCode::unavailable, "out of memory"});
     return;

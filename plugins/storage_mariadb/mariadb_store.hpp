@@ -18,7 +18,8 @@ class MariadbStore final : public natter::Storage,
                            public natter::RoomState,
                            public natter::MessageRevisions,
                            public natter::UnreadCounts,
-                           public natter::SentRefs {
+                           public natter::SentRefs,
+                           public natter::MessageExtras {
  public:
   MariadbStore(natter::Host& host, const natter::PluginConfig& config);
   ~MariadbStore();
@@ -43,6 +44,11 @@ class MariadbStore final : public natter::Storage,
                        natter::AppendDone& done) noexcept override;
   // The newest `limit` over all shards.
   bool load_refs(std::uint32_t limit, natter::RefVisitor& each, natter::Diagnostic& error) noexcept override;
+  // Goes to the shard of the message's room, as append() does.
+  void append_with_extras(const natter::MessageView& message, std::string_view ref, std::string_view extras,
+                          natter::AppendDone& done) noexcept override;
+  void extras_of(std::string_view room, std::span<const std::uint64_t> ids,
+                 natter::ExtrasFound& done) noexcept override;
 
  private:
   Shard& shard_for(std::string_view room);

@@ -33,6 +33,8 @@ class StorageUnderTest {
   virtual natter::UnreadCounts* unread_counts() { return nullptr; }
   // The open instance's natter::SentRefs (ABI 1.6), or nullptr.
   virtual natter::SentRefs* sent_refs() { return nullptr; }
+  // The open instance's natter::MessageExtras (ABI 1.11), or nullptr.
+  virtual natter::MessageExtras* message_extras() { return nullptr; }
 };
 
 // Called once per test case for a fresh StorageUnderTest.

@@ -3,7 +3,8 @@ upload URL, PUTs the file with curl straight to a real S3-compatible store
 (s3rver), sends a message naming it, and everyone in the room sees the
 attachment, in history too (after a restart as well), and fetches the
 bytes through a download URL. Outsiders get neither URL; URLs run out;
-what config does not allow is refused before anything is signed."""
+what config does not allow is refused before anything is signed.
+Runs on SQLite, and on MariaDB with NATTER_TEST_STORAGE=mariadb."""
 
 import os
 import subprocess

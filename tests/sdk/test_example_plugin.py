@@ -158,7 +158,7 @@ class ExamplePluginTest(unittest.IsolatedAsyncioTestCase):
             f.write(f'path = "{self.dir}/conformance.db"\n')
         result = run(os.path.join(self.stage, "bin", "natter-conformance"), "storage",
                      "--plugin", plugin, "--config", config)
-        self.assertIn("[  PASSED  ] 28 tests.", result.stdout)
+        self.assertIn("[  PASSED  ] 31 tests.", result.stdout)
 
     async def test_the_plugin_tags_what_members_receive(self):
         server = Natterd(extra=f'\n[[filter]]\nplugin = "{self.plugin}"\ntag = "[ex]"\nreject_word = "spam"\n')
