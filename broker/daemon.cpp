@@ -135,6 +135,7 @@ int Daemon::run() {
                            refs,
                            extras,
                            set.attachments(),
+                           set.hooks(),
                            set.pubsub(),
                            set.auth(),
                            set.names(PluginKind::storage).front(),
@@ -180,6 +181,7 @@ int Daemon::run() {
       case PluginKind::ratelimit: ok = instance->as<natter::RateLimiter>().start(why); break;
       case PluginKind::filter: ok = instance->as<natter::Filter>().start(why); break;
       case PluginKind::attachments: ok = instance->as<natter::Attachments>().start(why); break;
+      case PluginKind::hook: ok = instance->as<natter::Hook>().start(why); break;
       case PluginKind::transport:
       {
         const chat::TransportTraits traits{instance->query<natter::Fanout>(),

@@ -25,6 +25,7 @@
 #include "chat/direct_messages.hpp"
 #include "chat/attachment_desk.hpp"
 #include "chat/history_service.hpp"
+#include "chat/offline_notices.hpp"
 #include "chat/membership.hpp"
 #include "chat/message_edits.hpp"
 #include "chat/operator_desk.hpp"
@@ -132,6 +133,7 @@ class Broker final : public CommandSink {
   SnowflakeGenerator ids_;  // message ids and revision ids: one sequence
   ActionLimits limits_;
   AttachmentDesk files_;
+  OfflineNotices offline_;
   SendPipeline sends_;
   MessageEdits edits_;
   SignIn sign_in_;

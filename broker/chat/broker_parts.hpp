@@ -29,6 +29,7 @@ struct BrokerParts {
   natter::SentRefs* refs;               // the storage's, or nullptr if it keeps no refs
   natter::MessageExtras* extras;        // the storage's, or nullptr if it keeps no attachments
   natter::Attachments* attachments;     // the [attachments] plugin, or nullptr if none is configured
+  std::vector<natter::Hook*> hooks;     // the [[hook]] plugins, in config order
   natter::PubSub& pubsub;
   natter::Authenticator& auth;
   std::string storage_name, auth_name;  // for metrics

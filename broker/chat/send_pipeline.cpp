@@ -284,6 +284,7 @@ void SendPipeline::filter_and_store(PendingSend& p) {
   }
   targets_.bus.message(p.message, p.trace);
   targets_.rooms.deliver(p.message);
+  targets_.offline.accepted(p.message);
   p.delivered = true;
   if (settings_.ack_after == config::AckAfter::accepted) acknowledge(p);
 }

@@ -15,6 +15,7 @@
 #include "chat/broker_metrics.hpp"
 #include "chat/broker_parts.hpp"
 #include "chat/cluster_bus.hpp"
+#include "chat/offline_notices.hpp"
 #include "chat/outbox.hpp"
 #include "chat/ref_ledger.hpp"
 #include "chat/room_delivery.hpp"
@@ -37,6 +38,7 @@ struct SendTargets {
   natter::MessageExtras* extras;  // the storage's, or nullptr: attachments then last only in memory
   ClusterBus& bus;
   RoomDelivery& rooms;
+  OfflineNotices& offline;  // tells the hooks of users the message concerns who are offline
 };
 
 class SendPipeline {

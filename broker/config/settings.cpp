@@ -72,6 +72,7 @@ constexpr std::array kRoles = {
     Role{"ratelimit", PluginKind::ratelimit, true, nullptr},
     Role{"filter", PluginKind::filter, true, nullptr},
     Role{"attachments", PluginKind::attachments, false, nullptr},
+    Role{"hook", PluginKind::hook, true, nullptr},
     Role{"transport", PluginKind::transport, true, nullptr},
 };
 
@@ -188,6 +189,7 @@ std::string_view kind_name(natter::PluginKind kind) {
     case PluginKind::ratelimit: return "ratelimit";
     case PluginKind::auth: return "auth";
     case PluginKind::attachments: return "attachments";
+    case PluginKind::hook: return "hook";
   }
   return "unknown";
 }
@@ -248,7 +250,7 @@ Settings load_settings(const std::string& path) {
       unknown.emplace_back(value.location().line(),
                            where(value) + ": unknown section '" + name +
                                "' (known: broker, storage, pubsub, auth, ratelimit, filter, "
-                               "attachments, transport)");
+                               "attachments, hook, transport)");
     }
   }
   std::sort(unknown.begin(), unknown.end());

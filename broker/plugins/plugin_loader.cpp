@@ -21,7 +21,7 @@ std::vector<boost::dll::shared_library>& resident_libraries() {
   return *libraries;
 }
 
-bool known_kind(std::uint32_t kind) { return kind >= 1 && kind <= 7; }
+bool known_kind(std::uint32_t kind) { return kind >= 1 && kind <= 8; }
 
 // The smallest descriptor a v1 plugin can have: everything up to destroy.
 constexpr std::uint32_t kMinDescriptorSize =

@@ -151,6 +151,8 @@ natter::Authenticator& PluginSet::auth() const {
   return single(natter::PluginKind::auth).as<natter::Authenticator>();
 }
 
+std::vector<natter::Hook*> PluginSet::hooks() const { return every<natter::Hook>(natter::PluginKind::hook); }
+
 natter::Attachments* PluginSet::attachments() const {
   for (const auto& p : plugins_) {
     if (p->kind() == natter::PluginKind::attachments) return &p->as<natter::Attachments>();

@@ -77,6 +77,7 @@ class PluginSet {
   std::vector<natter::Filter*> filters() const;
   // The [attachments] plugin, or nullptr if none is configured.
   natter::Attachments* attachments() const;
+  std::vector<natter::Hook*> hooks() const;
   // Names of the plugins of `kind`, in config order.
   std::vector<std::string> names(natter::PluginKind kind) const;
   // The SDK minor each plugin of `kind` was built against, in config order.

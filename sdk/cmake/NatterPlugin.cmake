@@ -6,7 +6,7 @@
 # or with the broker.
 function(natter_add_plugin name)
   cmake_parse_arguments(PARSE_ARGV 1 ARG "" "KIND" "SOURCES")
-  set(kinds transport storage pubsub filter ratelimit auth attachments)
+  set(kinds transport storage pubsub filter ratelimit auth attachments hook)
   if(NOT ARG_KIND IN_LIST kinds)
     message(FATAL_ERROR "natter_add_plugin(${name}): KIND must be one of ${kinds}")
   endif()

@@ -25,7 +25,7 @@ KEY_LINE = re.compile(r"^    (\w+) \(([a-z ]+?)(?:, default (.*?)|, required)\):
 PLUGIN_LINE = re.compile(r"^(\w+)  (\w+)  (\S+)  (\S+)$")
 SECTION_OF_KIND = {"transport": "[[transport]]", "storage": "[storage]", "pubsub": "[pubsub]",
                    "auth": "[auth]", "filter": "[[filter]]", "ratelimit": "[[ratelimit]]",
-                   "attachments": "[attachments]"}
+                   "attachments": "[attachments]", "hook": "[[hook]]"}
 
 
 class Section:
@@ -103,7 +103,7 @@ def man_page(sections, version):
         "[storage], [pubsub] and [auth] hold one plugin each (default",
         '"sqlite", "local" and "anonymous"), and [[transport]] (at least one),',
         "[[filter]] and [[ratelimit]] any number, applied in order;",
-        "[attachments] at most one (none: no files are shared).",
+        "[attachments] at most one (none: no files are shared), [[hook]] any number.",
         'A plugin table names its plugin with plugin = "NAME" (the file',
         ".I natter_<kind>_<NAME>.so",
         "in the plugin directories) or a path to a .so file, and holds that",

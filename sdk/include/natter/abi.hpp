@@ -45,7 +45,8 @@ inline constexpr std::uint32_t kAbiMajor = 1;
 // 1.11: files shared through an object store: the attachments plugin kind
 //      (natter/attachments.hpp), Op::upload and Op::download and their
 //      answers, Command's and Event's attachments, and the MessageExtras
-//      storage interface that keeps them with messages.
+//      storage interface that keeps them with messages; the hook plugin
+//      kind (natter/hook.hpp), told of messages that reached offline users.
 inline constexpr std::uint32_t kAbiMinor = 11;
 
 // The C++ standard library this side of the boundary is built against.
@@ -65,7 +66,7 @@ inline constexpr const char* kStandardLibrary =
 // Numbers are ABI and never reused.
 enum class PluginKind : std::uint32_t {
   transport = 1, storage = 2, pubsub = 3, filter = 4, ratelimit = 5, auth = 6,
-  attachments = 7,  // 1.11
+  attachments = 7, hook = 8,  // 1.11
 };
 
 enum class KeyType : std::uint32_t {

@@ -21,6 +21,7 @@
 #include "natter/attachments.hpp"
 #include "natter/auth.hpp"
 #include "natter/filter.hpp"
+#include "natter/hook.hpp"
 #include "natter/host.hpp"
 #include "natter/pubsub.hpp"
 #include "natter/ratelimit.hpp"
@@ -118,7 +119,7 @@ void* query_plugin(Plugin* instance, const char* name) {
 }  // namespace natter
 
 // Exports the descriptor for CLASS. KIND is one of transport, storage,
-// pubsub, filter, ratelimit, auth, attachments (1.11); KEYS a constexpr array of ConfigKey (or
+// pubsub, filter, ratelimit, auth, attachments or hook (1.11); KEYS a constexpr array of ConfigKey (or
 // natter::kNoKeys).
 #define NATTER_PLUGIN(KIND, CLASS, NAME, VERSION, SUMMARY, KEYS)                          \
   extern "C" NATTER_EXPORT const natter_plugin_descriptor natter_plugin = {                \
