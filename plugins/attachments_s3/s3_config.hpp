@@ -4,7 +4,6 @@
 // (https://endpoint/bucket/key) or virtual-host style
 // (https://bucket.endpoint/key). Immutable after construction; any thread.
 
-#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>

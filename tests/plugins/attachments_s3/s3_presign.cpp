@@ -1,5 +1,5 @@
 // Prints what attachments_s3 signs for one file, at a fixed time, as
-// "upload <url> <key>" and "download <url>" lines, for test_botocore.py to
+// "upload <url> <key>" and "download <url> <key>" lines, for test_botocore.py to
 // set beside python3-botocore's URLs for the same requests.
 // Usage: s3_presign UNIX_SECONDS ROOM NAME TYPE SIZE [KEY=VALUE...]
 #include <cstdio>
@@ -11,15 +11,18 @@
 
 namespace {
 
+// Prints one answer as a line, keeping the key it names.
 struct Print final : natter::PresignDone {
   explicit Print(const char* what) : what_(what) {}
   void presigned(const natter::PresignedRequest& r) noexcept override {
-    std::cout << what_ << " " << r.url << "\n";
+    std::cout << what_ << " " << r.url << " " << r.key << "\n";
+    key = r.key;
   }
   void refused(natter::Status status) noexcept override {
     std::cerr << what_ << " refused: " << status.detail << "\n";
     std::exit(1);
   }
+  std::string key;
 
  private:
   const char* what_;
@@ -42,17 +45,7 @@ int main(int argc, char** argv) {
     natter::conformance::TestConfig config(natter::s3::S3Attachments::keys(), values);
     const auto at = std::chrono::system_clock::time_point(std::chrono::seconds(std::atoll(argv[1])));
     natter::s3::S3Attachments s3(host, config, [at] { return at; });
-    struct Keep final : natter::PresignDone {
-      void presigned(const natter::PresignedRequest& r) noexcept override {
-        std::cout << "upload " << r.url << " " << r.key << "\n";
-        key = r.key;
-      }
-      void refused(natter::Status status) noexcept override {
-        std::cerr << "upload refused: " << status.detail << "\n";
-        std::exit(1);
-      }
-      std::string key;
-    } upload;
+    Print upload("upload");
     s3.upload({argv[2], "someone", argv[3], argv[4], std::strtoull(argv[5], nullptr, 10)}, upload);
     Print download("download");
     s3.download(argv[2], upload.key, download);

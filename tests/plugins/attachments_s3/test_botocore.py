@@ -59,7 +59,7 @@ class BotocoreAgreesTest(unittest.TestCase):
                               *(f"{k}={v}" for k, v in config.items())],
                              capture_output=True, text=True, check=True).stdout.splitlines()
         _, put, key = out[0].split(" ", 2)
-        _, get = out[1].split(" ")
+        _, get, _ = out[1].split(" ", 2)
         return key, put, get
 
     def assert_same(self, ours, theirs):
