@@ -12,6 +12,7 @@
 #include "chat/broker.hpp"
 #include "chat/loop_completions.hpp"
 #include "chat/transport_entry.hpp"
+#include "faults/plugin_guards.hpp"
 #include "operator_ops.hpp"
 #include "plugins/captured_text.hpp"
 #include "reload.hpp"
@@ -58,6 +59,8 @@ struct Daemon::Parts {
   std::unique_ptr<runtime::Executor> loop;
   // Stopped before the loop it posts to (see ~Daemon).
   std::unique_ptr<runtime::Timers> timers;
+  // Outlives the broker, the timers and the plugins' last completions.
+  std::unique_ptr<faults::PluginGuards> guards;
   // Handed to storage plugins; outlives them (destroyed with Parts).
   chat::LoopCompletionRuns completion_runs;
   // Instances that started, in order, with how to stop them.
@@ -110,38 +113,38 @@ int Daemon::run() {
   p.loop = std::make_unique<runtime::Executor>();
   p.timers = std::make_unique<runtime::Timers>(*p.loop);
   const auto& set = *p.plugins;
-  natter::RoomState* room_state = nullptr;
-  natter::MessageRevisions* revisions = nullptr;
-  natter::UnreadCounts* unread = nullptr;
-  natter::SentRefs* refs = nullptr;
-  natter::MessageExtras* extras = nullptr;
-  for (const auto& instance : set.all()) {
-    if (instance->kind() != PluginKind::storage) continue;
-    room_state = instance->query<natter::RoomState>();
-    revisions = instance->query<natter::MessageRevisions>();
-    unread = instance->query<natter::UnreadCounts>();
-    refs = instance->query<natter::SentRefs>();
-    extras = instance->query<natter::MessageExtras>();
-    if (set.attachments() && !extras) {
-      log.warn("[storage] {} keeps no attachments with messages (ABI 1.{}): history shows files only while "
-               "natterd still holds the message in memory",
-               instance->name(), instance->abi_minor());
-    }
+  // The services call plugins through their fault guards (broker/faults).
+  p.guards = std::make_unique<faults::PluginGuards>(*p.timers, p.metrics);
+  auto& guards = *p.guards;
+  const plugins::PluginInstance& storage_instance = set.single(PluginKind::storage);
+  faults::GuardedStorage& storage = guards.storage(storage_instance);
+  if (set.attachments() && !storage.extras()) {
+    log.warn("[storage] {} keeps no attachments with messages (ABI 1.{}): history shows files only while "
+             "natterd still holds the message in memory",
+             storage_instance.name(), storage_instance.abi_minor());
   }
-  chat::BrokerParts wiring{set.storage(),
-                           room_state,
-                           revisions,
-                           unread,
-                           refs,
-                           extras,
-                           set.attachments(),
-                           set.hooks(),
+  natter::Attachments* attachments = nullptr;
+  std::vector<faults::GuardedHook*> hooks;
+  std::vector<const plugins::PluginInstance*> limiter_instances;
+  for (const auto& instance : set.all()) {
+    if (instance->kind() == PluginKind::attachments) attachments = &guards.attachments(*instance);
+    if (instance->kind() == PluginKind::hook) hooks.push_back(&guards.hook(*instance));
+    if (instance->kind() == PluginKind::ratelimit) limiter_instances.push_back(instance.get());
+  }
+  chat::BrokerParts wiring{storage,
+                           storage.room_state(),
+                           storage.revisions(),
+                           storage.unread(),
+                           storage.refs(),
+                           storage.extras(),
+                           attachments,
+                           std::move(hooks),
                            set.pubsub(),
-                           set.auth(),
+                           guards.auth(set.single(PluginKind::auth)),
                            set.names(PluginKind::storage).front(),
                            set.names(PluginKind::auth).front(),
                            set.abi_minors(PluginKind::auth).front(),
-                           {set.limiters(), set.filters(), set.names(PluginKind::ratelimit),
+                           {guards.limiters(limiter_instances), set.filters(), set.names(PluginKind::ratelimit),
                             set.names(PluginKind::filter), set.abi_minors(PluginKind::ratelimit)}};
   p.broker = std::make_unique<chat::Broker>(p.settings.broker, std::move(wiring), *p.loop, *p.timers, p.metrics);
 
@@ -167,7 +170,7 @@ int Daemon::run() {
           std::string reason;
           ok = p.broker->load_rooms(reason);
           if (!ok) why.report("loading rooms and refs: " + reason);
-          if (ok && !room_state) {
+          if (ok && !storage.room_state()) {
             log.warn("[storage] {} keeps no room state (ABI 1.{}): rooms and memberships last until natterd stops",
                      instance->name(), instance->abi_minor());
           }
@@ -204,7 +207,7 @@ int Daemon::run() {
   log.info("natterd {} ready: node {}, {} plugins", NATTER_VERSION, p.settings.broker.node_id,
            p.started.size());
   if (p.admin) {
-    p.operator_ops = std::make_unique<OperatorOps>(p.settings, *p.plugins, *p.broker, p.reloads);
+    p.operator_ops = std::make_unique<OperatorOps>(p.settings, *p.plugins, *p.guards, *p.broker, p.reloads);
     p.admin_api = std::make_unique<admin::AdminApi>(p.admin_token, admin::is_loopback(p.settings.broker.admin_host),
                                                     *p.operator_ops);
     p.admin->serve(p.admin_api.get());
@@ -220,7 +223,7 @@ int Daemon::run() {
     sigwait(&signals, &signal);
     if (signal != SIGHUP) break;
     sd_notify(0, "RELOADING=1");
-    Running running{p.settings, *p.plugins, *p.broker, p.metrics, p.started};
+    Running running{p.settings, *p.plugins, *p.guards, *p.broker, p.metrics, p.started};
     p.reloads.finished(reload(running));
     sd_notify(0, "READY=1");
   }

@@ -12,6 +12,7 @@
 
 #include "config/config_error.hpp"
 #include "config/config_table.hpp"
+#include "config/fault_policy.hpp"
 #include "config/settings.hpp"
 #include "daemon.hpp"
 #include "plugins/plugin_loader.hpp"
@@ -57,6 +58,8 @@ int list_plugins(const std::string& config_path) {
   natter::plugins::PluginLoader loader(natter::plugins::plugin_search_dirs(config_dirs, config_path));
   std::cout << "broker settings [broker]\n";
   print_keys(natter::config::broker_keys());
+  std::cout << "\nfault policy [<section>.faults]\n";
+  print_keys(natter::config::fault_keys());
   int refused = 0;
   for (const auto& file : loader.installed()) {
     try {

@@ -10,6 +10,7 @@
 #include <natter/abi.hpp>
 
 #include "chat/broker.hpp"
+#include "faults/plugin_guards.hpp"
 #include "plugins/plugin_set.hpp"
 #include "runtime/logging.hpp"
 
@@ -34,9 +35,9 @@ json::object room_object(const chat::DeskRoom& r) {
 
 }  // namespace
 
-OperatorOps::OperatorOps(const config::Settings& settings, const plugins::PluginSet& plugins, chat::Broker& broker,
-                         ReloadRequests& reloads)
-    : settings_(settings), plugins_(plugins), broker_(broker), reloads_(reloads) {}
+OperatorOps::OperatorOps(const config::Settings& settings, const plugins::PluginSet& plugins,
+                         const faults::PluginGuards& guards, chat::Broker& broker, ReloadRequests& reloads)
+    : settings_(settings), plugins_(plugins), guards_(guards), broker_(broker), reloads_(reloads) {}
 
 AdminReply OperatorOps::status() {
   const auto loop = broker_.operate(
@@ -45,10 +46,18 @@ AdminReply OperatorOps::status() {
   if (!loop) return busy();
   const auto& [summary, in_flight] = *loop;
   json::array plugins;
+  const auto breakers = guards_.snapshot();
   for (const auto& instance : plugins_.all()) {
-    plugins.push_back(json::object{{"kind", config::kind_name(instance->kind())},
-                                   {"name", instance->name()},
-                                   {"abi", "1." + std::to_string(instance->abi_minor())}});
+    json::object plugin{{"kind", config::kind_name(instance->kind())},
+                        {"name", instance->name()},
+                        {"abi", "1." + std::to_string(instance->abi_minor())}};
+    for (const auto& b : breakers) {
+      if (b.section != instance->section()) continue;
+      plugin["breaker"] = json::object{{"state", faults::state_name(b.state)},
+                                       {"trips", b.trips},
+                                       {"on_failure", b.fail_open ? "fail_open" : "fail_closed"}};
+    }
+    plugins.push_back(std::move(plugin));
   }
   const auto uptime = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_);
   return reply(json::object{

@@ -23,8 +23,8 @@ class PluginSet;
 class OperatorOps final : public admin::AdminOps {
  public:
   // Borrows everything; all of it outlives the ops.
-  OperatorOps(const config::Settings& settings, const plugins::PluginSet& plugins, chat::Broker& broker,
-              ReloadRequests& reloads);
+  OperatorOps(const config::Settings& settings, const plugins::PluginSet& plugins,
+              const faults::PluginGuards& guards, chat::Broker& broker, ReloadRequests& reloads);
 
   admin::AdminReply status() override;
   admin::AdminReply rooms() override;
@@ -38,6 +38,7 @@ class OperatorOps final : public admin::AdminOps {
  private:
   const config::Settings& settings_;
   const plugins::PluginSet& plugins_;
+  const faults::PluginGuards& guards_;
   chat::Broker& broker_;
   ReloadRequests& reloads_;
   const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();

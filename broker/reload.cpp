@@ -10,6 +10,7 @@
 
 #include "chat/broker.hpp"
 #include "config/toml_document.hpp"
+#include "faults/plugin_guards.hpp"
 #include "plugins/captured_text.hpp"
 #include "plugins/plugin_set.hpp"
 #include "runtime/logging.hpp"
@@ -92,7 +93,7 @@ bool reload(Running& running) {
     changed = true;
   }
   if (chains_changed) {
-    std::vector<natter::RateLimiter*> limiters;
+    std::vector<const plugins::PluginInstance*> limiter_instances;
     std::vector<natter::Filter*> filters;
     std::vector<std::string> limiter_names, filter_names;
     std::vector<std::uint32_t> limiter_minors;
@@ -103,7 +104,7 @@ bool reload(Running& running) {
         filter_names.push_back(instance->name());
         new_filters.push_back(std::move(instance));
       } else {
-        limiters.push_back(&instance->as<natter::RateLimiter>());
+        limiter_instances.push_back(instance.get());
         limiter_names.push_back(instance->name());
         limiter_minors.push_back(instance->abi_minor());
         new_limiters.push_back(std::move(instance));
@@ -113,7 +114,7 @@ bool reload(Running& running) {
              names(running.plugins.names(PluginKind::filter)), names(filter_names),
              names(running.plugins.names(PluginKind::ratelimit)), names(limiter_names));
     running.broker.replace_chains(
-        {std::move(limiters), std::move(filters), std::move(limiter_names), std::move(filter_names),
+        {running.guards.limiters(limiter_instances), std::move(filters), std::move(limiter_names), std::move(filter_names),
          std::move(limiter_minors)});
     // The loop no longer calls the old chain: stop it and let it go.
     auto& started = running.started;

@@ -20,6 +20,9 @@ namespace natter {
 namespace chat {
 class Broker;
 }
+namespace faults {
+class PluginGuards;
+}
 namespace plugins {
 class PluginInstance;
 class PluginSet;
@@ -31,6 +34,7 @@ class MetricsRegistry;
 struct Running {
   config::Settings& settings;
   plugins::PluginSet& plugins;
+  faults::PluginGuards& guards;  // guards the new rate limiters
   chat::Broker& broker;
   runtime::MetricsRegistry& metrics;
   std::vector<plugins::PluginInstance*>& started;  // stop order is its reverse

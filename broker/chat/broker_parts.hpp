@@ -1,11 +1,15 @@
 #pragma once
 // The plugins the chat services work through. The daemon owns every
 // plugin and keeps it alive until the broker is gone; these are borrowed.
+// Those the broker waits for are their guarded views (broker/faults), so
+// every call to them has a deadline and a circuit breaker.
 
 #include <string>
 #include <vector>
 
 #include <natter/plugin.hpp>
+
+#include "faults/guarded_hook.hpp"
 
 namespace natter::chat {
 
@@ -29,7 +33,7 @@ struct BrokerParts {
   natter::SentRefs* refs;               // the storage's, or nullptr if it keeps no refs
   natter::MessageExtras* extras;        // the storage's, or nullptr if it keeps no attachments
   natter::Attachments* attachments;     // the [attachments] plugin, or nullptr if none is configured
-  std::vector<natter::Hook*> hooks;     // the [[hook]] plugins, in config order
+  std::vector<faults::GuardedHook*> hooks;  // the [[hook]] plugins, guarded, in config order
   natter::PubSub& pubsub;
   natter::Authenticator& auth;
   std::string storage_name, auth_name;  // for metrics

@@ -32,28 +32,47 @@ std::vector<std::string> mentioned_users(std::string_view body) {
   return names;
 }
 
-OfflineNotices::OfflineNotices(std::vector<natter::Hook*> hooks, const RoomCatalog& catalog, const Presence& presence)
+OfflineNotices::OfflineNotices(std::vector<faults::GuardedHook*> hooks, const RoomCatalog& catalog,
+                               const Presence& presence)
     : hooks_(std::move(hooks)), catalog_(catalog), presence_(presence) {}
 
-void OfflineNotices::accepted(const StoredMessage& message) {
+template <class Each>
+void OfflineNotices::for_each_offline(const StoredMessage& message, Each&& each) const {
   if (hooks_.empty() || message.sender.empty()) return;
   if (is_direct_name(message.room)) {
     const auto [a, b] = direct_members(message.room);
     const std::string_view other = a == message.sender ? b : a;
-    if (!other.empty() && other != message.sender) tell(other, natter::NoticeReason::direct, message);
+    if (!other.empty() && other != message.sender && !presence_.online(other)) {
+      each(other, natter::NoticeReason::direct);
+    }
     return;
   }
+  if (message.body.find('@') == std::string::npos) return;
   const RoomRecord* record = catalog_.find(message.room);
   if (!record) return;
   for (const std::string& user : mentioned_users(message.body)) {
-    if (user != message.sender && record->is_member(user)) tell(user, natter::NoticeReason::mention, message);
+    if (user != message.sender && record->is_member(user) && !presence_.online(user)) {
+      each(user, natter::NoticeReason::mention);
+    }
   }
 }
 
-void OfflineNotices::tell(std::string_view user, natter::NoticeReason reason, const StoredMessage& message) {
-  if (presence_.online(user)) return;
-  const natter::OfflineNotice notice{user, reason, message.view()};
-  for (natter::Hook* hook : hooks_) hook->offline(notice);
+std::string_view OfflineNotices::refusal_for(const StoredMessage& message) const {
+  const faults::GuardedHook* refusing = nullptr;
+  for (const faults::GuardedHook* hook : hooks_) {
+    if (hook->refuses_sends()) refusing = hook;
+  }
+  if (!refusing) return {};
+  bool concerns_someone = false;
+  for_each_offline(message, [&](std::string_view, natter::NoticeReason) { concerns_someone = true; });
+  return concerns_someone ? refusing->refusal() : std::string_view{};
+}
+
+void OfflineNotices::accepted(const StoredMessage& message) {
+  for_each_offline(message, [&](std::string_view user, natter::NoticeReason reason) {
+    const natter::OfflineNotice notice{user, reason, message.view()};
+    for (faults::GuardedHook* hook : hooks_) hook->offline(notice);
+  });
 }
 
 }  // namespace natter::chat

@@ -12,6 +12,7 @@
 #include <natter/hook.hpp>
 
 #include "chat/presence.hpp"
+#include "faults/guarded_hook.hpp"
 #include "chat/room_catalog.hpp"
 #include "chat/stored_message.hpp"
 
@@ -24,16 +25,21 @@ std::vector<std::string> mentioned_users(std::string_view body);
 class OfflineNotices {
  public:
   // Borrows everything; all of it outlives the service.
-  OfflineNotices(std::vector<natter::Hook*> hooks, const RoomCatalog& catalog, const Presence& presence);
+  OfflineNotices(std::vector<faults::GuardedHook*> hooks, const RoomCatalog& catalog, const Presence& presence);
 
+  // Why `message` (not yet accepted) must be refused, or empty: it concerns
+  // an offline user, and a hook that fails closed cannot take notices now.
+  std::string_view refusal_for(const StoredMessage& message) const;
   // `message` was accepted (stored or on its way): tell the hooks of the
   // users it concerns who are offline.
   void accepted(const StoredMessage& message);
 
  private:
-  void tell(std::string_view user, natter::NoticeReason reason, const StoredMessage& message);
+  // Calls `each(user, reason)` for every offline user `message` concerns.
+  template <class Each>
+  void for_each_offline(const StoredMessage& message, Each&& each) const;
 
-  std::vector<natter::Hook*> hooks_;
+  std::vector<faults::GuardedHook*> hooks_;
   const RoomCatalog& catalog_;
   const Presence& presence_;
 };

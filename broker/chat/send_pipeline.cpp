@@ -259,6 +259,10 @@ void SendPipeline::filter_and_store(PendingSend& p) {
     fail(p, natter::ErrorCode::rejected, rejection);
     return;
   }
+  if (const std::string_view refusal = targets_.offline.refusal_for(p.message); !refusal.empty()) {
+    fail(p, natter::ErrorCode::unavailable, std::string(refusal));
+    return;
+  }
 
   const Snowflake id = ids_.next();
   p.message.id = id.id;

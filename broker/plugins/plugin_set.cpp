@@ -10,15 +10,16 @@ namespace natter::plugins {
 namespace {
 
 // Config keys the broker reads itself from every plugin table.
-constexpr std::string_view kReservedKeys[] = {"plugin"};
+constexpr std::string_view kReservedKeys[] = {"plugin", "faults"};
 
 }  // namespace
 
 PluginInstance::PluginInstance(LoadedLibrary library, config::PluginSpec spec,
                                std::unique_ptr<config::ConfigTable> config,
-                               std::unique_ptr<PluginHost> host)
+                               std::unique_ptr<PluginHost> host, config::FaultPolicy faults)
     : library_(std::move(library)),
       spec_(std::move(spec)),
+      faults_(faults),
       name_(library_.descriptor->name),
       config_(std::move(config)),
       host_(std::move(host)) {}
@@ -64,9 +65,11 @@ std::unique_ptr<PluginInstance> instantiate(const config::PluginSpec& spec, std:
   auto table = std::make_unique<config::ConfigTable>(config::ConfigTable::validate(
       spec.table, spec.section, "plugin '" + std::string(d.name) + "'", {d.keys, d.key_count}, kReservedKeys,
       problems));
+  const config::FaultPolicy faults = config::read_fault_policy(spec.table, spec.kind, spec.section, problems);
   if (problems.size() != before) return nullptr;  // never create with a bad table
   auto host = std::make_unique<PluginHost>(d.name, node_id, metrics);
-  auto instance = std::make_unique<PluginInstance>(std::move(library), spec, std::move(table), std::move(host));
+  auto instance =
+      std::make_unique<PluginInstance>(std::move(library), spec, std::move(table), std::move(host), faults);
   try {
     instance->create();
   } catch (const PluginError& e) {

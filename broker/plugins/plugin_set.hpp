@@ -10,6 +10,7 @@
 #include <natter/plugin.hpp>
 
 #include "config/config_table.hpp"
+#include "config/fault_policy.hpp"
 #include "config/settings.hpp"
 #include "plugins/plugin_host.hpp"
 #include "plugins/plugin_loader.hpp"
@@ -19,7 +20,8 @@ namespace natter::plugins {
 class PluginInstance {
  public:
   PluginInstance(LoadedLibrary library, config::PluginSpec spec,
-                 std::unique_ptr<config::ConfigTable> config, std::unique_ptr<PluginHost> host);
+                 std::unique_ptr<config::ConfigTable> config, std::unique_ptr<PluginHost> host,
+                 config::FaultPolicy faults = {});
   ~PluginInstance();
   PluginInstance(const PluginInstance&) = delete;
   PluginInstance& operator=(const PluginInstance&) = delete;
@@ -41,6 +43,10 @@ class PluginInstance {
   // The SDK minor version the plugin was built against.
   std::uint32_t abi_minor() const { return library_.descriptor->abi_minor; }
   const std::string& name() const { return name_; }
+  // Where natter.toml configures it: "storage", "ratelimit #2".
+  const std::string& section() const { return spec_.section; }
+  // Its [<section>.faults] table, read (meaningful for guarded kinds only).
+  const config::FaultPolicy& faults() const { return faults_; }
   // "natter.toml:6: [storage] plugin 'sqlite' (/usr/lib/...so)": for errors.
   std::string label() const;
 
@@ -49,6 +55,7 @@ class PluginInstance {
 
   LoadedLibrary library_;
   config::PluginSpec spec_;
+  config::FaultPolicy faults_;
   std::string name_;
   std::unique_ptr<config::ConfigTable> config_;
   std::unique_ptr<PluginHost> host_;
@@ -88,9 +95,10 @@ class PluginSet {
                                                        std::vector<std::unique_ptr<PluginInstance>> replacements);
   // In config order, with their instances for start/stop messages.
   const std::vector<std::unique_ptr<PluginInstance>>& all() const { return plugins_; }
+  // The one instance of a single-plugin kind (storage, pubsub, auth).
+  PluginInstance& single(natter::PluginKind kind) const;
 
  private:
-  PluginInstance& single(natter::PluginKind kind) const;
   template <class Kind>
   std::vector<Kind*> every(natter::PluginKind kind) const;
 

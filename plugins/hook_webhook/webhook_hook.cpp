@@ -89,7 +89,17 @@ bool WebhookHook::start(natter::Diagnostic& error) noexcept {
   return true;
 }
 
-void WebhookHook::offline(const natter::OfflineNotice& n) noexcept {
+void WebhookHook::offline(const natter::OfflineNotice& notice) noexcept { enqueue(notice); }
+
+void WebhookHook::offline(const natter::OfflineNotice& notice, natter::NoticeTaken& done) noexcept {
+  if (enqueue(notice)) {
+    done.taken({});
+  } else {
+    done.taken({natter::ErrorCode::unavailable, "the webhook's queue is full (queue_max)"});
+  }
+}
+
+bool WebhookHook::enqueue(const natter::OfflineNotice& n) noexcept {
   try {
     char id[24];
     const auto end = std::to_chars(id, id + sizeof id, n.message.id).ptr;
@@ -103,7 +113,7 @@ void WebhookHook::offline(const natter::OfflineNotice& n) noexcept {
     std::lock_guard lock(mutex_);
     if (queued_ >= queue_max_) {
       dropped_.add(1);
-      return;
+      return false;
     }
     auto open = open_.find(n.user);
     if (open == open_.end()) {
@@ -118,9 +128,10 @@ void WebhookHook::offline(const natter::OfflineNotice& n) noexcept {
     }
   } catch (...) {
     dropped_.add(1);  // out of memory
-    return;
+    return false;
   }
   wake_.notify_one();
+  return true;
 }
 
 void WebhookHook::close_windows(Clock::time_point now, bool all) {

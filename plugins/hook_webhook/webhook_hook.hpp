@@ -7,8 +7,10 @@
 // and go out in order from the plugin's own thread; while the receiver is
 // down or failing they are retried with exponential backoff and full
 // jitter, so they arrive once it is back. A notice that finds the queue
-// full is dropped and counted (dropped_total). What is queued when
-// natterd stops is tried once more and otherwise lost.
+// full is dropped and counted (dropped_total), and refused to the broker
+// (ABI 1.12, ConfirmedHook), whose fault policy then opens the hook's
+// circuit breaker. What is queued when natterd stops is tried once more
+// and otherwise lost.
 
 #include <chrono>
 #include <condition_variable>
@@ -24,19 +26,22 @@
 
 namespace natter::webhook {
 
-class WebhookHook final : public natter::Hook {
+class WebhookHook final : public natter::Hook, public natter::ConfirmedHook {
  public:
   WebhookHook(natter::Host& host, const natter::PluginConfig& config);
   ~WebhookHook();
 
   bool start(natter::Diagnostic& error) noexcept override;
   void offline(const natter::OfflineNotice& notice) noexcept override;  // loop thread
+  void offline(const natter::OfflineNotice& notice, natter::NoticeTaken& done) noexcept override;  // loop thread
   void stop() noexcept override;
 
   static std::span<const natter::ConfigKey> keys();
 
  private:
   using Clock = std::chrono::steady_clock;
+  // Queues `notice` in its user's batch; false when the queue is full.
+  bool enqueue(const natter::OfflineNotice& notice) noexcept;
   struct Batch {
     std::string user;
     std::vector<std::string> notices;  // each one JSON object

@@ -44,6 +44,9 @@ def list_plugins(natterd):
     for line in output.splitlines():
         if line == "broker settings [broker]":
             sections.append(Section("broker", "[broker]"))
+        elif line == "fault policy [<section>.faults]":
+            sections.append(Section("fault policy", "[<section>.faults]",
+                                    "in the table of any auth, ratelimit, storage, hook or attachments plugin"))
         elif match := PLUGIN_LINE.match(line):
             name, kind = match.group(1), match.group(2)
             sections.append(Section(f"{kind} {name}", f'{SECTION_OF_KIND[kind]} plugin = "{name}"'))

@@ -20,6 +20,7 @@ from natter_harness import ServerTest
 
 SECRET = "webhook-test-secret-0123456789"
 DEBOUNCE_MS = 1500
+OPEN_MS = 1000
 
 
 class Receiver:
@@ -93,6 +94,9 @@ debounce_ms = {DEBOUNCE_MS}
 retry_min_ms = 200
 retry_max_ms = 2000
 queue_max = 20
+
+[hook.faults]
+open_ms = {OPEN_MS}
 """
         super().setUpClass()
 
@@ -170,7 +174,16 @@ queue_max = 20
             self.receiver.start()
         dropped = [line for line in metrics.splitlines() if line.startswith("natter_plugin_webhook_dropped_total")]
         self.assertTrue(dropped and float(dropped[0].split()[-1]) >= 5, metrics[-2000:])
+        # The hook refused those five (ABI 1.12), which opened its breaker:
+        # the broker stopped handing it notices (fail_open, the hook default).
+        self.assertRegex(metrics, r'natter_plugin_breaker_state\{kind="hook",plugin="webhook",section="hook"\} 1')
         self.receiver.wait_for("wh_full_19", 1, timeout=15)
+        # Once open_ms has passed, the next notice is the trial that closes it.
+        time.sleep(OPEN_MS / 1000 + 0.2)
+        await self.dm(ann, "wh_full_after", "x", "after")
+        self.receiver.wait_for("wh_full_after", 1, timeout=15)
+        _, metrics = self.server.admin("/metrics")
+        self.assertRegex(metrics, r'natter_plugin_breaker_state\{kind="hook",plugin="webhook",section="hook"\} 0')
 
 
 if __name__ == "__main__":

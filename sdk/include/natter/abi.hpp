@@ -47,7 +47,9 @@ inline constexpr std::uint32_t kAbiMajor = 1;
 //      answers, Command's and Event's attachments, and the MessageExtras
 //      storage interface that keeps them with messages; the hook plugin
 //      kind (natter/hook.hpp), told of messages that reached offline users.
-inline constexpr std::uint32_t kAbiMinor = 11;
+// 1.12: a hook says whether it took each notice (ConfirmedHook), so the
+//      broker's fault policy can time it and trip its circuit breaker.
+inline constexpr std::uint32_t kAbiMinor = 12;
 
 // The C++ standard library this side of the boundary is built against.
 // std::string_view and std::span cross the boundary, and libstdc++ and

@@ -30,8 +30,38 @@ class Hook : public Plugin {
  public:
   virtual bool start(Diagnostic& error) noexcept = 0;  // main thread
   // Copies the notice and returns at once: queue it, never block or call
-  // out on this thread. The broker's loop thread.
+  // out on this thread. The broker's loop thread. Not called on a hook
+  // that is also a ConfirmedHook.
   virtual void offline(const OfflineNotice& notice) noexcept = 0;
+};
+
+// ABI 1.12, broker-owned: whether the hook took one notice. Called exactly
+// once, from any thread (inline too): ok() once the hook holds the notice
+// (queued, or handed on); `unavailable` when it cannot take it (its queue
+// is full, its receiver has been gone too long). The broker times the
+// answer against the hook's deadline (docs/configuration.md, "Fault
+// policy"); late or failed answers trip the hook's circuit breaker.
+class NoticeTaken {
+ public:
+  virtual void taken(Status status) noexcept = 0;
+
+ protected:
+  ~NoticeTaken() = default;
+};
+
+// ABI 1.12, optional: a hook that also derives from ConfirmedHook is
+// called through this instead of Hook::offline, and answers each notice.
+// A hook built for 1.11 is called through Hook::offline, and the broker
+// counts every call as taken.
+class ConfirmedHook {
+ public:
+  static constexpr const char* kInterface = "natter.confirmed_hook.1";
+  // Copies the notice, returns at once and answers `done` once it knows.
+  // The broker's loop thread.
+  virtual void offline(const OfflineNotice& notice, NoticeTaken& done) noexcept = 0;
+
+ protected:
+  ~ConfirmedHook() = default;
 };
 
 }  // namespace natter

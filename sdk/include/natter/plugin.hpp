@@ -109,6 +109,9 @@ void* query_plugin(Plugin* instance, const char* name) {
   if constexpr (std::is_base_of_v<MessageExtras, Impl>) {
     if (std::string_view(name) == MessageExtras::kInterface) return static_cast<MessageExtras*>(impl);
   }
+  if constexpr (std::is_base_of_v<ConfirmedHook, Impl>) {
+    if (std::string_view(name) == ConfirmedHook::kInterface) return static_cast<ConfirmedHook*>(impl);
+  }
   if constexpr (std::is_base_of_v<Reloadable, Impl>) {
     if (std::string_view(name) == Reloadable::kInterface) return static_cast<Reloadable*>(impl);
   }
