@@ -93,9 +93,14 @@ class PageCall final : public GuardedCall, public natter::HistoryDone, public na
  private:
   void settle(Status status, std::span<const natter::MessageView> page,
               std::span<const natter::MessageMark> marks) noexcept {
-    const Verdict verdict = guard_.answered(*this, FaultGuard::failure(status.code), true);
+    const bool failed = FaultGuard::failure(status.code);
+    const Verdict verdict = guard_.answered(*this, failed, true);
     if (verdict == Verdict::retry) return;
-    if (verdict == Verdict::answer) pass_on(status, page, marks);
+    if (verdict == Verdict::answer && failed && guard_.policy().fail_open) {
+      expire();  // failing open: the empty page
+    } else if (verdict == Verdict::answer) {
+      pass_on(status, page, marks);
+    }
     delete this;
   }
   void pass_on(Status status, std::span<const natter::MessageView> page,
@@ -164,9 +169,14 @@ class ExtrasCall final : public GuardedCall, public natter::ExtrasFound {
 
   void found(Status status, std::span<const std::uint64_t> ids,
              std::span<const std::string_view> extras) noexcept override {
-    const Verdict verdict = guard_.answered(*this, FaultGuard::failure(status.code), true);
+    const bool failed = FaultGuard::failure(status.code);
+    const Verdict verdict = guard_.answered(*this, failed, true);
     if (verdict == Verdict::retry) return;
-    if (verdict == Verdict::answer) done_.found(status, ids, extras);
+    if (verdict == Verdict::answer && failed && guard_.policy().fail_open) {
+      expire();  // failing open: no extras
+    } else if (verdict == Verdict::answer) {
+      done_.found(status, ids, extras);
+    }
     delete this;
   }
 

@@ -177,6 +177,32 @@ on_failure = "fail_closed"
         await self.wait_state("storage", 0)
 
 
+class StorageFailOpenTest(FaultTest):
+    storage_table = f"""
+[storage]
+plugin = "{{fixtures}}/fixture_faulty_storage.so"
+control_file = "{{control}}"
+
+[storage.faults]
+on_failure = "fail_open"
+{FAULTS}"""
+
+    async def test_failing_open_history_comes_from_memory_and_writes_still_fail(self):
+        ann = await self.connect("so_ann")
+        await ann.join("so-room")
+        for i in range(3):
+            await ann.say("so-room", f"m{i}", ref=f"s{i}")
+            self.assertEqual((await self.answer(ann, f"s{i}"))["type"], "ack")
+        self.set_mode("fail")
+        await ann.send(op="history", room="so-room", limit=10, ref="h")
+        page = await ann.until("history", ref="h")
+        self.assertEqual([m["body"] for m in page["messages"]], ["m0", "m1", "m2"])
+        # A write never fails open: nobody is told a message is stored when it is not.
+        await ann.say("so-room", "lost", ref="s9")
+        error = await self.answer(ann, "s9")
+        self.assertEqual((error["type"], error["code"]), ("error", "unavailable"), error)
+
+
 class AuthFaultTest(FaultTest):
     tables = f"""
 [auth]
