@@ -1,5 +1,6 @@
 #include "faults/guarded_auth.hpp"
 
+#include <random>
 #include <string>
 
 namespace natter::faults {
@@ -38,6 +39,9 @@ class AuthCall final : public GuardedCall, public natter::AuthDone {
 };
 
 }  // namespace
+
+GuardedAuth::GuardedAuth(natter::Authenticator& plugin, FaultGuard& guard)
+    : plugin_(plugin), guard_(guard), next_guest_(std::random_device{}()) {}
 
 void GuardedAuth::authenticate(const natter::ConnectInfo& info, natter::AuthDone& done) noexcept {
   std::string guest;

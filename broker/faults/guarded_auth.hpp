@@ -4,7 +4,8 @@
 // answer that does not come in time is. Authentication is not retried: its
 // deadline is the client's wait. Failing closed, the client is refused
 // (unauthorized); failing open, it is let in as a guest ("guest-<n>", no
-// rooms of its own), as if auth_anonymous were configured.
+// rooms of its own), as if auth_anonymous were configured. <n> starts at a
+// random number, so guests of two nodes or two runs are not one user.
 //
 // Ownership: borrows the plugin and the guard, which outlive it. Any thread.
 
@@ -18,7 +19,7 @@ namespace natter::faults {
 
 class GuardedAuth final : public natter::Authenticator {
  public:
-  GuardedAuth(natter::Authenticator& plugin, FaultGuard& guard) : plugin_(plugin), guard_(guard) {}
+  GuardedAuth(natter::Authenticator& plugin, FaultGuard& guard);
 
   bool start(natter::Diagnostic& error) noexcept override { return plugin_.start(error); }
   void stop() noexcept override { plugin_.stop(); }
@@ -27,7 +28,7 @@ class GuardedAuth final : public natter::Authenticator {
  private:
   natter::Authenticator& plugin_;
   FaultGuard& guard_;
-  std::atomic<std::uint64_t> next_guest_{1};
+  std::atomic<std::uint64_t> next_guest_;
 };
 
 }  // namespace natter::faults

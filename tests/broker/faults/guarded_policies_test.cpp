@@ -140,7 +140,9 @@ TEST_F(GuardedPoliciesTest, AnAuthThatDoesNotAnswerRefusesOrLetsInAGuest) {
   closed.authenticate(info, refused);
   open.authenticate(info, guest);
   EXPECT_EQ(ready(refused.outcome), std::make_pair(false, std::string("auth 'p' is not answering; try again later")));
-  EXPECT_EQ(ready(guest.outcome), std::make_pair(true, std::string("guest-1 (no rooms)")));
+  const auto [accepted, name] = ready(guest.outcome);
+  EXPECT_TRUE(accepted);
+  EXPECT_TRUE(name.starts_with("guest-") && name.ends_with(" (no rooms)")) << name;
 }
 
 TEST_F(GuardedPoliciesTest, AFailedSignatureIsAskedAgainAndARefusalIsAnAnswer) {
