@@ -25,6 +25,16 @@ OPEN_MS = 1500
 FAULTS = f"deadline_ms = 400\ntrip_after = 2\nopen_ms = {OPEN_MS}\nbackoff_ms = 20\n"
 
 
+def faulty(kind, on_failure=None, more=""):
+    """The table of the faulty_<kind> fixture ([[hook]] for a hook), with
+    its faults table; {fixtures}, {control} and {record} are filled in
+    when natterd is configured."""
+    header = "[[hook]]" if kind == "hook" else f"[{kind}]"
+    mode = f'on_failure = "{on_failure}"\n' if on_failure else ""
+    return (f'\n{header}\nplugin = "{{fixtures}}/fixture_faulty_{kind}.so"\ncontrol_file = "{{control}}"\n{more}'
+            f"\n[{kind}.faults]\n{mode}{FAULTS}")
+
+
 def metric(server, name, section):
     """The value of `name` for the plugin configured in [section]."""
     text = server.admin("/metrics")[1]
@@ -90,14 +100,7 @@ class FaultTest(ServerTest):
 
 
 class StorageFaultTest(FaultTest):
-    storage_table = f"""
-[storage]
-plugin = "{{fixtures}}/fixture_faulty_storage.so"
-control_file = "{{control}}"
-
-[storage.faults]
-on_failure = "fail_closed"
-{FAULTS}"""
+    storage_table = faulty("storage", "fail_closed")
 
     async def test_a_slow_storage_trips_fails_closed_and_recovers_through_half_open(self):
         ann = await self.connect("sf_ann")
@@ -178,14 +181,7 @@ on_failure = "fail_closed"
 
 
 class StorageFailOpenTest(FaultTest):
-    storage_table = f"""
-[storage]
-plugin = "{{fixtures}}/fixture_faulty_storage.so"
-control_file = "{{control}}"
-
-[storage.faults]
-on_failure = "fail_open"
-{FAULTS}"""
+    storage_table = faulty("storage", "fail_open")
 
     async def test_failing_open_history_comes_from_memory_and_writes_still_fail(self):
         ann = await self.connect("so_ann")
@@ -204,13 +200,7 @@ on_failure = "fail_open"
 
 
 class AuthFaultTest(FaultTest):
-    tables = f"""
-[auth]
-plugin = "{{fixtures}}/fixture_faulty_auth.so"
-control_file = "{{control}}"
-
-[auth.faults]
-{FAULTS}"""
+    tables = faulty("auth")
 
     async def refused(self, user):
         async with websockets.connect(f"{self.server.url}?user={user}", subprotocols=["natter.v1"]) as ws:
@@ -249,14 +239,7 @@ control_file = "{{control}}"
 
 
 class AuthFailOpenTest(FaultTest):
-    tables = f"""
-[auth]
-plugin = "{{fixtures}}/fixture_faulty_auth.so"
-control_file = "{{control}}"
-
-[auth.faults]
-on_failure = "fail_open"
-{FAULTS}"""
+    tables = faulty("auth", "fail_open")
 
     async def test_a_hanging_auth_fails_open_to_guests(self):
         self.set_mode("slow 3000")
@@ -273,18 +256,10 @@ on_failure = "fail_open"
 
 
 class HookFaultTest(FaultTest):
-    tables = f"""
+    tables = faulty("hook", "fail_closed", 'record_file = "{record}"\n') + """
 [[hook]]
-plugin = "{{fixtures}}/fixture_faulty_hook.so"
-control_file = "{{control}}"
-record_file = "{{record}}"
-
-[hook.faults]
-on_failure = "fail_closed"
-{FAULTS}
-[[hook]]
-plugin = "{{fixtures}}/fixture_abi_1_11_hook.so"
-record_file = "{{record}}.1_11"
+plugin = "{fixtures}/fixture_abi_1_11_hook.so"
+record_file = "{record}.1_11"
 """
 
     def recorded(self, suffix=""):
@@ -346,14 +321,7 @@ record_file = "{{record}}.1_11"
 
 
 class HookFailOpenTest(FaultTest):
-    tables = f"""
-[[hook]]
-plugin = "{{fixtures}}/fixture_faulty_hook.so"
-control_file = "{{control}}"
-record_file = "{{record}}"
-
-[hook.faults]
-{FAULTS}"""
+    tables = faulty("hook", None, 'record_file = "{record}"\n')
 
     async def test_a_slow_hook_fails_open(self):
         ann = await self.connect("ho_ann")

@@ -83,6 +83,15 @@ class GuardedStorageTest : public ::testing::Test {
     storage = std::make_unique<GuardedStorage>(
         GuardedStorage::Parts{plugin, nullptr, nullptr, nullptr, nullptr, nullptr}, *guard);
   }
+  // Asks for a page of "lobby"; its (code, size) once answered.
+  std::pair<natter::ErrorCode, std::size_t> read_page(Paged& paged) {
+    natter::HistoryQuery query;
+    query.room = "lobby";
+    storage->history(query, paged);
+    auto page = paged.outcome.get_future();
+    EXPECT_EQ(page.wait_for(5s), std::future_status::ready);
+    return page.get();
+  }
   std::uint64_t counter(const std::string& name) {
     return metrics.counter(name, "", {{"kind", "storage"}, {"plugin", "hand"}, {"section", "storage"}}).value();
   }
@@ -101,12 +110,7 @@ TEST_F(GuardedStorageTest, AReadsDeadlineAnswersOnceAndTheLateAnswerIsDropped) {
   make(policy);
   plugin.answer_reads = false;
   Paged paged;
-  natter::HistoryQuery query;
-  query.room = "lobby";
-  storage->history(query, paged);
-  auto outcome = paged.outcome.get_future();
-  ASSERT_EQ(outcome.wait_for(5s), std::future_status::ready);
-  EXPECT_EQ(outcome.get().first, natter::ErrorCode::unavailable);
+  EXPECT_EQ(read_page(paged).first, natter::ErrorCode::unavailable);
   ASSERT_EQ(plugin.held_reads.size(), 1u);
   plugin.held_reads[0]->page({}, {});  // the plugin, late
   loop.barrier();
@@ -137,12 +141,7 @@ TEST_F(GuardedStorageTest, AFailedReadIsAskedAgainAndAFailedWriteIsNot) {
   make(policy);
   plugin.failed_reads = 2;
   Paged paged;
-  natter::HistoryQuery query;
-  query.room = "lobby";
-  storage->history(query, paged);
-  auto page = paged.outcome.get_future();
-  ASSERT_EQ(page.wait_for(5s), std::future_status::ready);
-  EXPECT_EQ(page.get(), std::make_pair(natter::ErrorCode::none, std::size_t{1}));
+  EXPECT_EQ(read_page(paged), std::make_pair(natter::ErrorCode::none, std::size_t{1}));
   EXPECT_EQ(plugin.reads, 3);
   EXPECT_EQ(counter("natter_plugin_call_retries_total"), 2u);
 
@@ -177,12 +176,7 @@ TEST_F(GuardedStorageTest, FailingOpenAReadThePluginCannotAnswerIsAnEmptyPage) {
   make(policy);
   plugin.answer_reads = false;
   Paged paged;
-  natter::HistoryQuery query;
-  query.room = "lobby";
-  storage->history(query, paged);
-  auto page = paged.outcome.get_future();
-  ASSERT_EQ(page.wait_for(5s), std::future_status::ready);
-  EXPECT_EQ(page.get(), std::make_pair(natter::ErrorCode::none, std::size_t{0}));
+  EXPECT_EQ(read_page(paged), std::make_pair(natter::ErrorCode::none, std::size_t{0}));
 }
 
 }  // namespace
