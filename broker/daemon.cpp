@@ -118,11 +118,6 @@ int Daemon::run() {
   auto& guards = *p.guards;
   const plugins::PluginInstance& storage_instance = set.single(PluginKind::storage);
   faults::GuardedStorage& storage = guards.storage(storage_instance);
-  if (set.attachments() && !storage.extras()) {
-    log.warn("[storage] {} keeps no attachments with messages (ABI 1.{}): history shows files only while "
-             "natterd still holds the message in memory",
-             storage_instance.name(), storage_instance.abi_minor());
-  }
   natter::Attachments* attachments = nullptr;
   std::vector<faults::GuardedHook*> hooks;
   std::vector<const plugins::PluginInstance*> limiter_instances;
@@ -130,6 +125,11 @@ int Daemon::run() {
     if (instance->kind() == PluginKind::attachments) attachments = &guards.attachments(*instance);
     if (instance->kind() == PluginKind::hook) hooks.push_back(&guards.hook(*instance));
     if (instance->kind() == PluginKind::ratelimit) limiter_instances.push_back(instance.get());
+  }
+  if (attachments && !storage.extras()) {
+    log.warn("[storage] {} keeps no attachments with messages (ABI 1.{}): history shows files only while "
+             "natterd still holds the message in memory",
+             storage_instance.name(), storage_instance.abi_minor());
   }
   chat::BrokerParts wiring{storage,
                            storage.room_state(),

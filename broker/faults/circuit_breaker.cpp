@@ -30,6 +30,15 @@ bool CircuitBreaker::allow(Clock::time_point now) {
   return false;
 }
 
+bool CircuitBreaker::would_allow(Clock::time_point now) const {
+  switch (state_) {
+    case BreakerState::closed: return true;
+    case BreakerState::open: return now >= reopens_at_;
+    case BreakerState::half_open: return !trial_in_flight_;
+  }
+  return false;
+}
+
 void CircuitBreaker::succeeded() {
   // A success in half-open is the trial's (or a call from before the
   // breaker opened that came back well): either way the plugin answers.

@@ -23,13 +23,13 @@ class CircuitBreaker {
   // Whether a call may go to the plugin at `now`. An open breaker whose
   // time is up turns half-open and lets exactly one trial call through.
   bool allow(Clock::time_point now);
+  // Whether allow(now) would, without changing anything.
+  bool would_allow(Clock::time_point now) const;
   void succeeded();
   // True when this failure opened the breaker (a trip).
   bool failed(Clock::time_point now);
 
   BreakerState state() const { return state_; }
-  // When an open breaker lets its trial call through.
-  Clock::time_point reopens_at() const { return reopens_at_; }
 
  private:
   void open(Clock::time_point now);

@@ -6,14 +6,6 @@
 
 namespace natter::faults {
 
-namespace {
-
-runtime::Labels labels_of(const std::string& kind, const std::string& plugin, const std::string& section) {
-  return {{"kind", kind}, {"plugin", plugin}, {"section", section}};
-}
-
-}  // namespace
-
 FaultGuard::FaultGuard(std::string kind, std::string plugin, std::string section, const config::FaultPolicy& policy,
                        runtime::Timers& timers, runtime::MetricsRegistry& metrics)
     : kind_(std::move(kind)),
@@ -21,24 +13,25 @@ FaultGuard::FaultGuard(std::string kind, std::string plugin, std::string section
       section_(std::move(section)),
       label_(kind_ + " '" + plugin_ + "' ([" + section_ + "])"),
       refusal_(kind_ + " '" + plugin_ + "' is not answering; try again later"),
+      labels_{{"kind", kind_}, {"plugin", plugin_}, {"section", section_}},
       policy_(policy),
       timers_(timers),
       state_metric_(metrics.gauge("natter_plugin_breaker_state",
                                   "Circuit breaker of a plugin: 0 closed, 1 open, 2 half-open",
-                                  labels_of(kind_, plugin_, section_))),
+                                  labels_)),
       trips_(metrics.counter("natter_plugin_breaker_trips_total", "Times a plugin's circuit breaker opened",
-                             labels_of(kind_, plugin_, section_))),
+                             labels_)),
       timeouts_(metrics.counter("natter_plugin_call_timeouts_total",
-                                "Calls to a plugin answered by the broker because the deadline passed",
-                                labels_of(kind_, plugin_, section_))),
+                                "Calls to a plugin it did not answer within their deadline",
+                                labels_)),
       failures_(metrics.counter("natter_plugin_call_failures_total",
                                 "Calls a plugin answered with a failure (after any retries)",
-                                labels_of(kind_, plugin_, section_))),
+                                labels_)),
       retries_(metrics.counter("natter_plugin_call_retries_total", "Failed calls asked of a plugin again",
-                               labels_of(kind_, plugin_, section_))),
+                               labels_)),
       short_circuited_(metrics.counter("natter_plugin_calls_short_circuited_total",
                                        "Calls answered at once because the plugin's circuit breaker was open",
-                                       labels_of(kind_, plugin_, section_))),
+                                       labels_)),
       breaker_(policy.trip_after, std::chrono::milliseconds(policy.open_ms)),
       jitter_(static_cast<std::uint32_t>(Clock::now().time_since_epoch().count())) {
   state_metric_.set(0);
@@ -61,8 +54,7 @@ bool FaultGuard::admit() {
 
 bool FaultGuard::would_admit() const {
   std::lock_guard lock(mutex_);
-  return breaker_.state() == BreakerState::closed ||
-         (breaker_.state() == BreakerState::open && Clock::now() >= breaker_.reopens_at());
+  return breaker_.would_allow(Clock::now());
 }
 
 void FaultGuard::begin(GuardedCall& call) {
@@ -153,7 +145,6 @@ void FaultGuard::record(bool failed, Clock::time_point now) {
   if (!failed) {
     breaker_.succeeded();
   } else if (breaker_.failed(now)) {
-    ++trip_count_;
     trips_.add(1);
     runtime::log().warn("{}: circuit open after failed or late calls; calls {} for {} ms", label_,
                         policy_.fail_open ? "fail open" : "fail closed", policy_.open_ms);
@@ -177,7 +168,7 @@ void FaultGuard::publish_state() { state_metric_.set(static_cast<std::int64_t>(b
 
 GuardSnapshot FaultGuard::snapshot() const {
   std::lock_guard lock(mutex_);
-  return {kind_, plugin_, section_, breaker_.state(), trip_count_, policy_.fail_open};
+  return {kind_, plugin_, section_, breaker_.state(), trips_.value(), policy_.fail_open};
 }
 
 }  // namespace natter::faults

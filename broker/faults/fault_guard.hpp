@@ -106,6 +106,7 @@ class FaultGuard {
   // Whether a call would be admitted now, without taking a half-open
   // breaker's one trial.
   bool would_admit() const;
+  const std::string& kind() const { return kind_; }
   // `call` goes to the plugin now; its deadline starts. Call after admit()
   // and before handing the call to the plugin.
   void begin(GuardedCall& call);
@@ -138,6 +139,7 @@ class FaultGuard {
   void publish_state();
 
   const std::string kind_, plugin_, section_, label_, refusal_;
+  const runtime::Labels labels_;  // of every series below
   const config::FaultPolicy policy_;
   runtime::Timers& timers_;
   runtime::GaugeMetric& state_metric_;
@@ -149,7 +151,6 @@ class FaultGuard {
   GuardedCall* newest_ = nullptr;          // guarded
   bool sweep_scheduled_ = false;           // guarded
   std::minstd_rand jitter_;                // guarded
-  std::uint64_t trip_count_ = 0;           // guarded
 };
 
 }  // namespace natter::faults

@@ -45,7 +45,7 @@ std::vector<natter::RateLimiter*> PluginGuards::limiters(std::span<const plugins
   {
     std::lock_guard lock(mutex_);
     for (auto it = guards_.begin(); it != guards_.end();) {
-      if ((*it)->snapshot().kind == config::kind_name(natter::PluginKind::ratelimit)) {
+      if ((*it)->kind() == config::kind_name(natter::PluginKind::ratelimit)) {
         retired_.push_back(std::move(*it));
         it = guards_.erase(it);
       } else {

@@ -144,27 +144,10 @@ std::vector<std::uint32_t> PluginSet::abi_minors(natter::PluginKind kind) const 
   return out;
 }
 
-natter::Storage& PluginSet::storage() const {
-  return single(natter::PluginKind::storage).as<natter::Storage>();
-}
 natter::PubSub& PluginSet::pubsub() const {
   return single(natter::PluginKind::pubsub).as<natter::PubSub>();
 }
-natter::Authenticator& PluginSet::auth() const {
-  return single(natter::PluginKind::auth).as<natter::Authenticator>();
-}
 
-std::vector<natter::Hook*> PluginSet::hooks() const { return every<natter::Hook>(natter::PluginKind::hook); }
-
-natter::Attachments* PluginSet::attachments() const {
-  for (const auto& p : plugins_) {
-    if (p->kind() == natter::PluginKind::attachments) return &p->as<natter::Attachments>();
-  }
-  return nullptr;
-}
-std::vector<natter::RateLimiter*> PluginSet::limiters() const {
-  return every<natter::RateLimiter>(natter::PluginKind::ratelimit);
-}
 std::vector<natter::Filter*> PluginSet::filters() const {
   return every<natter::Filter>(natter::PluginKind::filter);
 }

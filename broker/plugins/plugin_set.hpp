@@ -77,14 +77,11 @@ class PluginSet {
             runtime::MetricsRegistry& metrics);
   ~PluginSet();  // destroys in reverse creation order
 
-  natter::Storage& storage() const;
+  // The plugins the broker calls without waiting for them. Those it waits
+  // for (storage, auth, limiters, hooks, attachments) it reaches through
+  // their fault guards, made from all() (faults::PluginGuards).
   natter::PubSub& pubsub() const;
-  natter::Authenticator& auth() const;
-  std::vector<natter::RateLimiter*> limiters() const;
   std::vector<natter::Filter*> filters() const;
-  // The [attachments] plugin, or nullptr if none is configured.
-  natter::Attachments* attachments() const;
-  std::vector<natter::Hook*> hooks() const;
   // Names of the plugins of `kind`, in config order.
   std::vector<std::string> names(natter::PluginKind kind) const;
   // The SDK minor each plugin of `kind` was built against, in config order.

@@ -31,9 +31,13 @@ TEST(CircuitBreaker, HalfOpenLetsOneTrialThroughAndItsOutcomeDecides) {
   CircuitBreaker breaker(1, 1s);
   const auto now = Clock::now();
   ASSERT_TRUE(breaker.failed(now));
+  EXPECT_FALSE(breaker.would_allow(now + 999ms));
+  EXPECT_TRUE(breaker.would_allow(now + 1s));
+  EXPECT_EQ(breaker.state(), BreakerState::open);  // asking changed nothing
   EXPECT_TRUE(breaker.allow(now + 1s));  // the trial
   EXPECT_EQ(breaker.state(), BreakerState::half_open);
   EXPECT_FALSE(breaker.allow(now + 1s));  // only one at a time
+  EXPECT_FALSE(breaker.would_allow(now + 1s));
   EXPECT_TRUE(breaker.failed(now + 1s));  // the trial failed: open again, a trip
   EXPECT_EQ(breaker.state(), BreakerState::open);
   EXPECT_FALSE(breaker.allow(now + 1500ms));
